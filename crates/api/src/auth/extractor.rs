@@ -1,0 +1,52 @@
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use kartei_domain::{Actor, StaffAccount};
+use kartei_persistence::{RepoError, users};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The staff account behind the request's bearer token. The account is read
+/// from the database on every request, so a deactivated account loses access
+/// at once, even with an access token that has not expired yet.
+#[derive(Debug, Clone)]
+pub struct Staff(pub StaffAccount);
+
+impl Staff {
+    pub fn actor(&self) -> Actor {
+        self.0.actor()
+    }
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| {
+                value
+                    .strip_prefix("Bearer ")
+                    .or_else(|| value.strip_prefix("bearer "))
+            })
+            .ok_or(ApiError::Unauthenticated)?;
+        let claims = state
+            .tokens
+            .verify_access(token.trim(), state.clock.now())
+            .map_err(|_| ApiError::Unauthenticated)?;
+        let account = match users::get(&state.db, claims.sub).await {
+            Ok(account) => account,
+            Err(RepoError::NotFound) => return Err(ApiError::Unauthenticated),
+            Err(err) => return Err(err.into()),
+        };
+        if !account.active {
+            tracing::info!(target: "security", user_id = %account.id, "token of a deactivated account refused");
+            return Err(ApiError::Unauthenticated);
+        }
+        tracing::Span::current().record("user_id", tracing::field::display(account.id));
+        Ok(Staff(account))
+    }
+}

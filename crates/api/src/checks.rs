@@ -1,0 +1,55 @@
+//! Collects every invalid field of a request, so that one 422 names them all.
+
+use std::fmt::Display;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::error::{ApiError, FieldError};
+
+#[derive(Debug, Default)]
+pub struct Checks {
+    errors: Vec<FieldError>,
+}
+
+impl Checks {
+    pub fn new() -> Self {
+        Checks::default()
+    }
+
+    /// Keeps the value of a successful parse; records the error of a failed one.
+    pub fn field<T, E: Display>(&mut self, name: &str, result: Result<T, E>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(err) => {
+                self.errors.push(FieldError::new(name, err));
+                None
+            }
+        }
+    }
+
+    pub fn fail(&mut self, name: &str, message: impl Display) {
+        self.errors.push(FieldError::new(name, message));
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
+    }
+}
+
+/// For PATCH bodies: tells "absent" (`None`) from "set to null"
+/// (`Some(None)`). Use with `#[serde(default, deserialize_with = ...)]`.
+pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,191 @@
+//! The `kartei` command line.
+
+use std::io::BufRead;
+
+use clap::{Parser, Subcommand};
+use kartei_domain::Role;
+use kartei_persistence::org_units;
+use secrecy::SecretString;
+use uuid::Uuid;
+
+use crate::accounts::{self, AccountInput};
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::startup::{self, build_state, open_database};
+use crate::{seed, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kartei",
+    version,
+    about = "Membership administration of a party's state association"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (applies migrations first).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Load the demo organisation (Saxony: state, districts, branches,
+    /// routing rules and one account per role).
+    SeedDemo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, state_office, district_office, local_branch or board
+        #[arg(long)]
+        role: String,
+        /// The org unit's id or short code.
+        #[arg(long = "org-unit")]
+        org_unit: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// Runs a command with the settings of the environment.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    telemetry::init_tracing(&settings.log);
+    run_with(cli, settings, &mut std::io::stdin().lock()).await
+}
+
+/// Runs a command with the given settings, reading a password from `stdin`
+/// where the command asks for one.
+pub async fn run_with(cli: Cli, settings: Settings, stdin: &mut dyn BufRead) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Migrate => {
+            open_database(&settings).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Serve => serve(settings).await,
+        Command::SeedDemo => {
+            let db = open_database(&settings).await?;
+            let state = build_state(settings, db, Clock::system())?;
+            let report = seed::seed_demo(&state).await.map_err(describe)?;
+            println!(
+                "demo organisation: {} units and {} accounts created",
+                report.created_units, report.created_accounts
+            );
+            print!(
+                "{}",
+                seed::login_help(&state.settings.server.address.to_string())
+            );
+            Ok(())
+        }
+        Command::User { command } => user(settings, command, stdin).await,
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let state = prepare(settings, Clock::system()).await?;
+    let address = state.settings.server.address;
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    tracing::info!(%address, environment = %state.settings.environment, "kartei listening");
+    println!("kartei listening on http://{address} (API docs at http://{address}/docs)");
+    startup::serve(listener, startup::router(state), startup::shutdown_signal()).await?;
+    Ok(())
+}
+
+/// What `serve` does before it listens: migrate, and on an empty database
+/// load the demo organisation when `demo.seed_on_empty` asks for it.
+pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<crate::state::AppState> {
+    let db = open_database(&settings).await?;
+    let state = build_state(settings, db, clock)?;
+    if state.settings.demo.seed_on_empty && org_units::count(&state.db).await? == 0 {
+        seed::seed_demo(&state).await.map_err(describe)?;
+        println!(
+            "{}",
+            seed::login_help(&state.settings.server.address.to_string())
+        );
+    }
+    Ok(state)
+}
+
+async fn user(
+    settings: Settings,
+    command: UserCommand,
+    stdin: &mut dyn BufRead,
+) -> anyhow::Result<()> {
+    let UserCommand::Add {
+        email,
+        name,
+        role,
+        org_unit,
+        password_stdin,
+    } = command;
+    if !password_stdin {
+        anyhow::bail!("pass the password on standard input with --password-stdin");
+    }
+    let role: Role = role.parse()?;
+    let mut password = String::new();
+    stdin.read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+
+    let db = open_database(&settings).await?;
+    let state = build_state(settings, db, Clock::system())?;
+    let org_unit_id = match org_unit {
+        None => None,
+        Some(reference) => Some(match reference.parse::<Uuid>() {
+            Ok(id) => org_units::get(&state.db, id).await?.id,
+            Err(_) => {
+                org_units::find_by_short_code(&state.db, &reference)
+                    .await?
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("no org unit with id or short code {reference}")
+                    })?
+                    .id
+            }
+        }),
+    };
+    let account = accounts::create(
+        &state,
+        None,
+        AccountInput {
+            email,
+            display_name: name,
+            role,
+            org_unit_id,
+            password: SecretString::from(password),
+        },
+    )
+    .await
+    .map_err(describe)?;
+    println!("created {} account {}", account.role, account.id);
+    Ok(())
+}
+
+/// An API error as a line for the terminal, naming every invalid field.
+fn describe(err: ApiError) -> anyhow::Error {
+    match err {
+        ApiError::Validation(errors) => {
+            let fields: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect();
+            anyhow::anyhow!("invalid input: {}", fields.join("; "))
+        }
+        ApiError::Internal(inner) => inner,
+        other => anyhow::anyhow!("{other}"),
+    }
+}

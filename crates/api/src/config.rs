@@ -1,0 +1,344 @@
+//! Configuration: `config/default.toml`, overlaid by `config/<KARTEI_ENV>.toml`,
+//! overlaid by `KARTEI__<SECTION>__<KEY>` environment variables. Every section
+//! refuses unknown keys, so a typo stops the start instead of being ignored.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The signing secret shipped in `config/default.toml`; production refuses it.
+pub const DEVELOPMENT_JWT_SECRET: &str = "kartei-development-secret-change-me";
+
+/// The defaults, compiled in so that the binary also starts outside the
+/// repository; `config/default.toml` on disk is the same file.
+const EMBEDDED_DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub mail: MailSettings,
+    pub service_levels: ServiceLevels,
+    pub admission: AdmissionSettings,
+    pub reminders: ReminderSettings,
+    pub retention: RetentionSettings,
+    pub demo: DemoSettings,
+    pub log: LogSettings,
+    /// The name of the environment the settings were loaded for.
+    #[serde(skip)]
+    pub environment: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub address: SocketAddr,
+    pub max_body_bytes: usize,
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub jwt_secret: SecretString,
+    pub access_token_minutes: u32,
+    pub refresh_token_days: u32,
+    pub max_failed_logins: u32,
+    pub lockout_minutes: u32,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTransport {
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    pub file_dir: PathBuf,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: String,
+    pub smtp_password: SecretString,
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceLevels {
+    pub handover_days: u32,
+    pub first_contact_days: u32,
+    pub entered_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdmissionSettings {
+    pub objection_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReminderSettings {
+    pub digest_time: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    pub years_after_leaving: u32,
+    pub days_after_closing: u32,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSettings {
+    pub seed_on_empty: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Invalid(Box<figment::Error>),
+    #[error("configuration: {key}: {message}")]
+    Refused { key: &'static str, message: String },
+}
+
+impl From<figment::Error> for ConfigError {
+    fn from(err: figment::Error) -> Self {
+        ConfigError::Invalid(Box::new(err))
+    }
+}
+
+impl Settings {
+    /// Loads the settings the way `kartei` does at start: the environment
+    /// name from `KARTEI_ENV`, files from `KARTEI_CONFIG_DIR` (default
+    /// `config`), overrides from `KARTEI__…` variables.
+    pub fn load() -> Result<Settings, ConfigError> {
+        let environment = std::env::var("KARTEI_ENV").unwrap_or_else(|_| "development".into());
+        let dir = std::env::var_os("KARTEI_CONFIG_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("config"));
+        Settings::from_figment(Settings::figment(&dir, &environment), &environment)
+    }
+
+    /// The layers for `environment`, without reading them yet; tests add
+    /// their own overrides on top.
+    pub fn figment(dir: &Path, environment: &str) -> Figment {
+        Figment::new()
+            .merge(Toml::string(EMBEDDED_DEFAULTS))
+            .merge(Toml::file(dir.join("default.toml")))
+            .merge(Toml::file(dir.join(format!("{environment}.toml"))))
+            .merge(Env::prefixed("KARTEI__").split("__"))
+    }
+
+    pub fn from_figment(figment: Figment, environment: &str) -> Result<Settings, ConfigError> {
+        let mut settings: Settings = figment.extract()?;
+        settings.environment = environment.to_owned();
+        settings.check()?;
+        Ok(settings)
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == "production"
+    }
+
+    /// Rules that serde cannot express.
+    fn check(&self) -> Result<(), ConfigError> {
+        let refuse = |key, message: &str| {
+            Err(ConfigError::Refused {
+                key,
+                message: message.to_owned(),
+            })
+        };
+        if self.is_production() {
+            if self.auth.jwt_secret.expose_secret() == DEVELOPMENT_JWT_SECRET {
+                return refuse(
+                    "auth.jwt_secret",
+                    "production refuses the development secret; set KARTEI__AUTH__JWT_SECRET",
+                );
+            }
+            if self.mail.transport == MailTransport::File {
+                return refuse(
+                    "mail.transport",
+                    "production refuses the file transport; use smtp",
+                );
+            }
+        }
+        if self.auth.jwt_secret.expose_secret().len() < 32 {
+            return refuse("auth.jwt_secret", "must be at least 32 characters");
+        }
+        if self.auth.access_token_minutes == 0 || self.auth.refresh_token_days == 0 {
+            return refuse("auth", "token lifetimes must be at least 1");
+        }
+        if self.auth.lockout_minutes == 0 {
+            return refuse("auth.lockout_minutes", "must be at least 1");
+        }
+        if argon2::Params::new(
+            self.auth.argon2_memory_kib,
+            self.auth.argon2_iterations,
+            self.auth.argon2_parallelism,
+            None,
+        )
+        .is_err()
+        {
+            return refuse("auth.argon2_*", "not valid Argon2 parameters");
+        }
+        if self.database.max_connections == 0 {
+            return refuse("database.max_connections", "must be at least 1");
+        }
+        if chrono::NaiveTime::parse_from_str(&self.reminders.digest_time, "%H:%M").is_err() {
+            return refuse("reminders.digest_time", "must be a time HH:MM");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+// figment's Jail wants closures returning its own large error type.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    fn repo_config() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config")
+    }
+
+    fn load(environment: &str) -> Result<Settings, ConfigError> {
+        Settings::from_figment(Settings::figment(&repo_config(), environment), environment)
+    }
+
+    #[test]
+    fn development_defaults_match_the_contract() {
+        Jail::expect_with(|_jail| {
+            let s = load("development").map_err(|e| e.to_string())?;
+            assert_eq!(s.server.address.to_string(), "127.0.0.1:8080");
+            assert_eq!(
+                s.database.url.expose_secret(),
+                "sqlite://data/kartei.db?mode=rwc"
+            );
+            assert_eq!(s.auth.access_token_minutes, 15);
+            assert_eq!(s.auth.refresh_token_days, 14);
+            assert_eq!(s.auth.max_failed_logins, 5);
+            assert_eq!(s.auth.lockout_minutes, 15);
+            assert_eq!(s.mail.transport, MailTransport::File);
+            assert_eq!(s.mail.file_dir, PathBuf::from("data/mail"));
+            assert_eq!(s.mail.smtp_tls, SmtpTls::Starttls);
+            assert_eq!(s.service_levels.handover_days, 3);
+            assert_eq!(s.service_levels.first_contact_days, 14);
+            assert_eq!(s.service_levels.entered_days, 28);
+            assert_eq!(s.admission.objection_days, 42);
+            assert_eq!(s.reminders.digest_time, "07:00");
+            assert_eq!(s.retention.years_after_leaving, 10);
+            assert_eq!(s.retention.days_after_closing, 365);
+            assert!(s.demo.seed_on_empty);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_environment_file_and_variables_overlay_the_defaults() {
+        Jail::expect_with(|jail| {
+            assert!(!load("test").map_err(|e| e.to_string())?.demo.seed_on_empty);
+            jail.set_env("KARTEI__DATABASE__URL", "postgres://db.example/kartei");
+            jail.set_env("KARTEI__SERVICE_LEVELS__HANDOVER_DAYS", "5");
+            let s = load("test").map_err(|e| e.to_string())?;
+            assert_eq!(
+                s.database.url.expose_secret(),
+                "postgres://db.example/kartei"
+            );
+            assert_eq!(s.service_levels.handover_days, 5);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_and_named() {
+        Jail::expect_with(|jail| {
+            jail.set_env("KARTEI__SERVER__ADRESS", "0.0.0.0:80");
+            let err = load("development").err().map(|e| e.to_string());
+            let err = err.unwrap_or_default();
+            assert!(err.contains("adress"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.create_file("custom.toml", "[mail]\nsmtp_hots = \"relay\"\n")?;
+            let dir = jail.directory().to_path_buf();
+            let err = Settings::from_figment(Settings::figment(&dir, "custom"), "custom")
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("smtp_hots"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn production_refuses_the_development_secret_and_file_mail() {
+        Jail::expect_with(|jail| {
+            let err = load("production")
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("auth.jwt_secret"), "{err}");
+            jail.set_env(
+                "KARTEI__AUTH__JWT_SECRET",
+                "a-real-secret-of-enough-length-0123456789",
+            );
+            jail.set_env("KARTEI__MAIL__TRANSPORT", "file");
+            let err = load("production")
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("mail.transport"), "{err}");
+            jail.set_env("KARTEI__MAIL__TRANSPORT", "smtp");
+            let s = load("production").map_err(|e| e.to_string())?;
+            assert!(s.is_production());
+            assert!(!s.demo.seed_on_empty);
+            Ok(())
+        });
+    }
+}

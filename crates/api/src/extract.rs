@@ -1,0 +1,219 @@
+//! Request extractors whose rejections are problem+json like every other
+//! error, and which never echo a submitted value back (it may be personal).
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::error::{ApiError, FieldError};
+
+/// `axum::Json`, with rejections turned into problem+json.
+#[derive(Debug, Clone, Copy, Default, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct Json<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// `axum::extract::Path`, with rejections turned into problem+json.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);
+
+/// `axum::extract::Query`, with rejections turned into problem+json.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => {
+                ApiError::UnsupportedMediaType("Send the body as application/json.".into())
+            }
+            JsonRejection::JsonDataError(err) => {
+                ApiError::Validation(vec![serde_field_error(&err.body_text())])
+            }
+            JsonRejection::JsonSyntaxError(_) => {
+                ApiError::BadRequest("The body is not well-formed JSON.".into())
+            }
+            JsonRejection::BytesRejection(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::PayloadTooLarge
+            }
+            _ => ApiError::BadRequest("The request body could not be read.".into()),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(_: PathRejection) -> Self {
+        ApiError::BadRequest("A path parameter is malformed.".into())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        match rejection {
+            QueryRejection::FailedToDeserializeQueryString(err) => {
+                ApiError::Validation(vec![serde_field_error(&err.body_text())])
+            }
+            _ => ApiError::BadRequest("The query string is malformed.".into()),
+        }
+    }
+}
+
+/// Turns serde's message ("...: field.path: invalid type: string \"Anna\"...")
+/// into a field name and a message that does not repeat the value.
+fn serde_field_error(text: &str) -> FieldError {
+    let quoted = |marker: &str| {
+        let start = text.find(marker)? + marker.len();
+        let end = text[start..].find('`')?;
+        Some(text[start..start + end].to_owned())
+    };
+    if let Some(field) = quoted("missing field `") {
+        return FieldError::new(field, "is required");
+    }
+    if let Some(field) = quoted("unknown field `") {
+        return FieldError::new(field, "is not a known field");
+    }
+    // "Failed to deserialize ...: path: message"; the path is what serde
+    // could follow, `.` when the error is at the top.
+    let after_prefix = text.split_once(": ").map_or(text, |(_, rest)| rest);
+    let (path, message) = after_prefix.split_once(": ").unwrap_or((".", after_prefix));
+    let field = if path.is_empty() || path == "." {
+        "body"
+    } else {
+        path
+    };
+    let message = if message.starts_with("invalid type") {
+        "has the wrong type"
+    } else if message.starts_with("unknown variant") {
+        "is not one of the allowed values"
+    } else if message.starts_with("invalid length") {
+        "has the wrong length"
+    } else {
+        "is invalid"
+    };
+    FieldError::new(field, message)
+}
+
+/// The `If-Match: "<version>"` of an edit. Extracting never fails, so that
+/// a handler can check the caller's role (403) and the resource (404) before
+/// it insists on the header (428).
+#[derive(Debug, Clone)]
+pub struct IfMatch(Option<String>);
+
+impl IfMatch {
+    /// The version the caller edited.
+    pub fn version(&self) -> Result<i64, ApiError> {
+        let text = self.0.as_deref().ok_or(ApiError::PreconditionRequired)?;
+        let unquoted = text.trim().trim_start_matches("W/").trim_matches('"');
+        unquoted
+            .parse::<i64>()
+            .map_err(|_| ApiError::BadRequest("If-Match must be a quoted version number.".into()))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let value = parts
+            .headers
+            .get(axum::http::header::IF_MATCH)
+            .map(|v| v.to_str().unwrap_or("malformed").to_owned());
+        Ok(IfMatch(value))
+    }
+}
+
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+/// `?limit=&cursor=` of a keyset-paginated list.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    /// The page size and the id to continue after.
+    pub fn resolve(&self) -> Result<(u64, Option<Uuid>), ApiError> {
+        let limit = self.limit.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+            return Err(ApiError::validation("limit", "must be between 1 and 200"));
+        }
+        let after = self.cursor.as_deref().map(decode_cursor).transpose()?;
+        Ok((u64::from(limit), after))
+    }
+}
+
+pub fn encode_cursor(after: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(after.as_bytes())
+}
+
+fn decode_cursor(cursor: &str) -> Result<Uuid, ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
+        .ok_or_else(|| ApiError::validation("cursor", "is not a cursor this API handed out"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_become_fields_without_values() {
+        let e = serde_field_error(
+            "Failed to deserialize the JSON body into the target type: missing field `email` at line 1 column 2",
+        );
+        assert_eq!(e, FieldError::new("email", "is required"));
+        let e = serde_field_error(
+            "Failed to deserialize the JSON body into the target type: role: unknown variant `king`, expected one of `admin`",
+        );
+        assert_eq!(
+            e,
+            FieldError::new("role", "is not one of the allowed values")
+        );
+        let e = serde_field_error(
+            "Failed to deserialize the JSON body into the target type: display_name: invalid type: integer `5`, expected a string at line 1 column 5",
+        );
+        assert_eq!(e, FieldError::new("display_name", "has the wrong type"));
+        assert!(!e.message.contains('5'));
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let id = Uuid::now_v7();
+        let params = PageParams {
+            limit: Some(10),
+            cursor: Some(encode_cursor(id)),
+        };
+        assert_eq!(params.resolve().ok(), Some((10, Some(id))));
+        let bad = PageParams {
+            limit: None,
+            cursor: Some("not-a-cursor".into()),
+        };
+        assert!(bad.resolve().is_err());
+        let too_many = PageParams {
+            limit: Some(201),
+            cursor: None,
+        };
+        assert!(too_many.resolve().is_err());
+    }
+}

@@ -1,0 +1,23 @@
+//! kartei's HTTP side: the axum routes of the API contract, authentication,
+//! the problem+json error mapping, the OpenAPI document, telemetry, the
+//! command line and the wiring of it all (`startup`).
+//!
+//! Handlers parse requests into domain types, ask `kartei_domain::authorize`
+//! who may act, and call repositories of `kartei_persistence`; the rules
+//! themselves live in the domain crate.
+
+pub mod accounts;
+pub mod auth;
+pub mod checks;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

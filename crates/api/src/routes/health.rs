@@ -1,0 +1,44 @@
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Json;
+use crate::state::AppState;
+
+/// `/health/*` and `/metrics`, outside the versioned API.
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .route("/metrics", get(metrics))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthStatus {
+    pub status: &'static str,
+}
+
+async fn live() -> Json<HealthStatus> {
+    Json(HealthStatus { status: "ok" })
+}
+
+async fn ready(State(state): State<AppState>) -> ApiResult<Json<HealthStatus>> {
+    kartei_persistence::db::ping(&state.db)
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    Ok(Json(HealthStatus { status: "ready" }))
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+}

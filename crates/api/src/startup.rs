@@ -1,0 +1,143 @@
+//! Wiring: settings and database in, a running HTTP server out.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::auth::password::PasswordHasher;
+use crate::auth::tokens::TokenKeys;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::error::{ApiError, problem_response};
+use crate::openapi::ApiDoc;
+use crate::routes;
+use crate::state::AppState;
+use crate::telemetry::{self, REQUEST_ID_HEADER};
+
+/// Connects to the configured database and applies pending migrations.
+pub async fn open_database(
+    settings: &Settings,
+) -> anyhow::Result<kartei_persistence::DatabaseConnection> {
+    let db = kartei_persistence::connect(
+        settings.database.url.expose_secret(),
+        settings.database.max_connections,
+    )
+    .await?;
+    kartei_persistence::migrate(&db).await?;
+    Ok(db)
+}
+
+pub fn build_state(
+    settings: Settings,
+    db: kartei_persistence::DatabaseConnection,
+    clock: Clock,
+) -> anyhow::Result<AppState> {
+    Ok(AppState {
+        tokens: Arc::new(TokenKeys::new(&settings.auth)),
+        passwords: PasswordHasher::new(&settings.auth)?,
+        settings: Arc::new(settings),
+        db,
+        clock,
+        metrics: telemetry::metrics_handle(),
+    })
+}
+
+/// The OpenAPI document, generated from the route annotations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, doc) = api_router().split_for_parts();
+    doc
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", routes::api_v1())
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = api_router().split_for_parts();
+    let docs = SwaggerUi::new("/docs")
+        .url("/api/v1/openapi.json", doc)
+        .config(Config::default().validator_url("none"));
+    let max_body = state.settings.server.max_body_bytes;
+    Router::new()
+        .merge(api)
+        .merge(docs)
+        .merge(routes::health::router())
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|request: &Request| telemetry::request_span(request))
+                        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+                .layer(CatchPanicLayer::custom(|_| panic_response()))
+                .layer(axum::middleware::from_fn(telemetry::track_requests)),
+        )
+        .with_state(state)
+}
+
+fn panic_response() -> Response {
+    tracing::error!("handler panicked");
+    problem_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "An unexpected error occurred.".into(),
+        None,
+    )
+    .into_response()
+}
+
+/// Serves `router` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

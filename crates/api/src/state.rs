@@ -1,0 +1,20 @@
+use std::sync::Arc;
+
+use kartei_persistence::DatabaseConnection;
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::auth::password::PasswordHasher;
+use crate::auth::tokens::TokenKeys;
+use crate::clock::Clock;
+use crate::config::Settings;
+
+/// What every request handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub tokens: Arc<TokenKeys>,
+    pub passwords: PasswordHasher,
+    pub clock: Clock,
+    pub metrics: PrometheusHandle,
+}

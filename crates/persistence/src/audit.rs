@@ -1,0 +1,37 @@
+//! The append-only audit trail: who did what to which record, and when.
+//! Details never hold secrets; they may hold the changed values, because the
+//! trail is itself personal data protected like the records it describes.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use uuid::Uuid;
+
+use crate::RepoError;
+use crate::entities::audit_event::{self, Entity as AuditEvents};
+
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub actor_id: Option<Uuid>,
+    pub action: &'static str,
+    pub subject_type: &'static str,
+    pub subject_id: Option<Uuid>,
+    pub details: serde_json::Value,
+}
+
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    entry: AuditEntry,
+    at: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let row = audit_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        occurred_at: Set(at),
+        actor_id: Set(entry.actor_id),
+        action: Set(entry.action.to_owned()),
+        subject_type: Set(entry.subject_type.to_owned()),
+        subject_id: Set(entry.subject_id),
+        details: Set(entry.details),
+    };
+    AuditEvents::insert(row).exec_without_returning(db).await?;
+    Ok(())
+}

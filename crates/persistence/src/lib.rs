@@ -1,0 +1,21 @@
+//! Where kartei's data lives: sea-orm entities, the connection to SQLite or
+//! PostgreSQL, and repositories that turn rows into the domain's types.
+//!
+//! Entities never leave this crate's repositories as answers to clients; the
+//! API sees domain types and [`RepoError`].
+
+pub mod audit;
+pub mod db;
+pub mod entities;
+mod error;
+pub mod org_units;
+mod page;
+pub mod routing;
+pub mod sessions;
+pub mod throttle;
+pub mod users;
+
+pub use db::{Backend, connect, migrate};
+pub use error::RepoError;
+pub use page::Page;
+pub use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};

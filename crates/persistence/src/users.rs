@@ -1,0 +1,154 @@
+use chrono::{DateTime, Utc};
+use kartei_domain::{EmailAddress, Role, StaffAccount};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::entities::user::{self, Entity as Users};
+use crate::{Page, RepoError};
+
+impl TryFrom<user::Model> for StaffAccount {
+    type Error = RepoError;
+
+    fn try_from(row: user::Model) -> Result<Self, Self::Error> {
+        let corrupt = |what: &str| RepoError::Corrupt(format!("user {}: {what}", row.id));
+        Ok(StaffAccount {
+            id: row.id,
+            email: EmailAddress::parse(&row.email).map_err(|_| corrupt("e-mail"))?,
+            display_name: row.display_name.clone(),
+            role: row.role.parse::<Role>().map_err(|_| corrupt("role"))?,
+            org_unit_id: row.org_unit_id,
+            active: row.active,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: Uuid,
+    pub email: EmailAddress,
+    pub display_name: String,
+    pub role: Role,
+    pub org_unit_id: Option<Uuid>,
+    pub password_hash: String,
+}
+
+/// The editable fields; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub email: Option<EmailAddress>,
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub org_unit_id: Option<Option<Uuid>>,
+    pub password_hash: Option<String>,
+    pub active: Option<bool>,
+}
+
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    new: NewUser,
+    now: DateTime<Utc>,
+) -> Result<StaffAccount, RepoError> {
+    let row = user::ActiveModel {
+        id: Set(new.id),
+        email_key: Set(new.email.comparison_key()),
+        email: Set(new.email.as_str().to_owned()),
+        display_name: Set(new.display_name),
+        role: Set(new.role.as_str().to_owned()),
+        org_unit_id: Set(new.org_unit_id),
+        password_hash: Set(new.password_hash),
+        active: Set(true),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    Users::insert(row).exec_with_returning(db).await?.try_into()
+}
+
+pub async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<StaffAccount, RepoError> {
+    Users::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)?
+        .try_into()
+}
+
+/// The account with this address and its password hash, for logging in.
+pub async fn find_for_login<C: ConnectionTrait>(
+    db: &C,
+    email: &EmailAddress,
+) -> Result<Option<(StaffAccount, String)>, RepoError> {
+    let Some(row) = Users::find()
+        .filter(user::Column::EmailKey.eq(email.comparison_key()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let hash = row.password_hash.clone();
+    Ok(Some((row.try_into()?, hash)))
+}
+
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<StaffAccount>, RepoError> {
+    let mut query = Users::find().order_by_asc(user::Column::Id);
+    if let Some(after) = after {
+        query = query.filter(user::Column::Id.gt(after));
+    }
+    let rows = query.limit(limit + 1).all(db).await?;
+    let accounts = rows
+        .into_iter()
+        .map(StaffAccount::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_overfetch(accounts, limit, |a| a.id))
+}
+
+/// Applies `changes` if the account is still at `expected_version`.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    expected_version: i64,
+    changes: UserChanges,
+    now: DateTime<Utc>,
+) -> Result<StaffAccount, RepoError> {
+    let mut update = Users::update_many()
+        .col_expr(user::Column::Version, Expr::value(expected_version + 1))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(id))
+        .filter(user::Column::Version.eq(expected_version));
+    if let Some(email) = changes.email {
+        update = update
+            .col_expr(user::Column::EmailKey, Expr::value(email.comparison_key()))
+            .col_expr(user::Column::Email, Expr::value(email.as_str().to_owned()));
+    }
+    if let Some(display_name) = changes.display_name {
+        update = update.col_expr(user::Column::DisplayName, Expr::value(display_name));
+    }
+    if let Some(role) = changes.role {
+        update = update.col_expr(user::Column::Role, Expr::value(role.as_str().to_owned()));
+    }
+    if let Some(org_unit_id) = changes.org_unit_id {
+        update = update.col_expr(user::Column::OrgUnitId, Expr::value(org_unit_id));
+    }
+    if let Some(hash) = changes.password_hash {
+        update = update.col_expr(user::Column::PasswordHash, Expr::value(hash));
+    }
+    if let Some(active) = changes.active {
+        update = update.col_expr(user::Column::Active, Expr::value(active));
+    }
+    let result = update.exec(db).await?;
+    if result.rows_affected == 0 {
+        get(db, id).await?;
+        return Err(RepoError::StaleVersion);
+    }
+    get(db, id).await
+}

@@ -1,0 +1,154 @@
+//! The command line, run in-process with the test's settings.
+
+use clap::Parser;
+use kartei_api::cli::{Cli, run_with};
+use kartei_tests::{Db, TestApp, TestDatabase, on_both_databases, test_settings};
+use serde_json::json;
+
+async fn kartei(database_url: &str, args: &[&str], stdin: &str) -> anyhow::Result<()> {
+    let cli = Cli::try_parse_from(std::iter::once("kartei").chain(args.iter().copied()))?;
+    run_with(cli, test_settings(database_url, &[]), &mut stdin.as_bytes()).await
+}
+
+on_both_databases!(
+    migrate_seed_demo_and_user_add,
+    user_add_refuses_bad_input,
+    serve_loads_the_demo_into_an_empty_database_only_when_asked,
+);
+
+async fn migrate_seed_demo_and_user_add(db: Db) {
+    let database = TestDatabase::create(db).await;
+    kartei(&database.url, &["migrate"], "")
+        .await
+        .expect("migrate");
+    kartei(&database.url, &["migrate"], "")
+        .await
+        .expect("migrate twice");
+    kartei(&database.url, &["seed-demo"], "")
+        .await
+        .expect("seed");
+    // Seeding again changes nothing.
+    kartei(&database.url, &["seed-demo"], "")
+        .await
+        .expect("seed twice");
+    kartei(
+        &database.url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "kv-chemnitz@kartei.example",
+            "--name",
+            "KGS Chemnitz",
+            "--role",
+            "district_office",
+            "--org-unit",
+            "C",
+            "--password-stdin",
+        ],
+        "ein langes Passwort\n",
+    )
+    .await
+    .expect("user add");
+
+    let db_conn = kartei_persistence::connect(&database.url, 2)
+        .await
+        .expect("connect");
+    let units = kartei_persistence::org_units::count(&db_conn)
+        .await
+        .expect("count");
+    assert_eq!(units, 17);
+    let chemnitz = kartei_persistence::org_units::find_by_short_code(&db_conn, "C")
+        .await
+        .expect("query")
+        .expect("Chemnitz");
+    let email = kartei_domain::EmailAddress::parse("kv-chemnitz@kartei.example").expect("email");
+    let (account, _) = kartei_persistence::users::find_for_login(&db_conn, &email)
+        .await
+        .expect("query")
+        .expect("created");
+    assert_eq!(account.org_unit_id, Some(chemnitz.id));
+    assert_eq!(account.role, kartei_domain::Role::DistrictOffice);
+    db_conn.close().await.ok();
+}
+
+async fn user_add_refuses_bad_input(db: Db) {
+    let database = TestDatabase::create(db).await;
+    kartei(&database.url, &["seed-demo"], "")
+        .await
+        .expect("seed");
+    let base = [
+        "user",
+        "add",
+        "--email",
+        "neu@kartei.example",
+        "--name",
+        "Neu",
+    ];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        base.iter().copied().chain(extra.iter().copied()).collect()
+    };
+    let no_stdin = kartei(
+        &database.url,
+        &with(&["--role", "board"]),
+        "ein langes Passwort\n",
+    )
+    .await;
+    assert!(no_stdin.is_err_and(|e| e.to_string().contains("--password-stdin")));
+    let bad_role = kartei(
+        &database.url,
+        &with(&["--role", "king", "--password-stdin"]),
+        "ein langes Passwort\n",
+    )
+    .await;
+    assert!(bad_role.is_err());
+    let short = kartei(
+        &database.url,
+        &with(&["--role", "board", "--password-stdin"]),
+        "kurz\n",
+    )
+    .await;
+    assert!(short.is_err_and(|e| e.to_string().contains("password")));
+    let wrong_unit = kartei(
+        &database.url,
+        &with(&[
+            "--role",
+            "district_office",
+            "--org-unit",
+            "DD-NEU",
+            "--password-stdin",
+        ]),
+        "ein langes Passwort\n",
+    )
+    .await;
+    assert!(wrong_unit.is_err_and(|e| e.to_string().contains("org_unit_id")));
+    let unknown_unit = kartei(
+        &database.url,
+        &with(&[
+            "--role",
+            "district_office",
+            "--org-unit",
+            "XX",
+            "--password-stdin",
+        ]),
+        "ein langes Passwort\n",
+    )
+    .await;
+    assert!(unknown_unit.is_err());
+}
+
+async fn serve_loads_the_demo_into_an_empty_database_only_when_asked(db: Db) {
+    let app = TestApp::spawn_with(db, &[("demo.seed_on_empty", json!(true))]).await;
+    // The printed credentials work.
+    let token = app.token_of(kartei_tests::ADMIN).await;
+    let me = app.get("/api/v1/me", &token).await;
+    assert_eq!(me.body["role"], "admin");
+
+    let bare = TestApp::spawn(db).await;
+    assert_eq!(
+        kartei_persistence::org_units::count(&bare.state.db)
+            .await
+            .expect("count"),
+        0
+    );
+}

@@ -1,0 +1,89 @@
+use kartei_tests::{Db, TestApp, on_both_databases};
+use reqwest::Method;
+use serde_json::json;
+
+on_both_databases!(
+    liveness_and_readiness,
+    metrics_count_requests_by_route_template,
+    openapi_and_docs_are_served
+);
+
+async fn liveness_and_readiness(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let live = app
+        .send(app.request(Method::GET, "/health/live", None))
+        .await;
+    assert_eq!(live.status, 200);
+    assert_eq!(live.body, json!({ "status": "ok" }));
+    let ready = app
+        .send(app.request(Method::GET, "/health/ready", None))
+        .await;
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.body, json!({ "status": "ready" }));
+    assert!(ready.headers.contains_key("x-request-id"));
+
+    // With the database gone, readiness says so while liveness does not.
+    app.state.db.clone().close().await.expect("pool closed");
+    let ready = app
+        .send(app.request(Method::GET, "/health/ready", None))
+        .await;
+    ready.assert_problem(503);
+    let live = app
+        .send(app.request(Method::GET, "/health/live", None))
+        .await;
+    assert_eq!(live.status, 200);
+}
+
+async fn metrics_count_requests_by_route_template(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let token = app.token_of(kartei_tests::ADMIN).await;
+    let unit = app.unit_id("DD").await;
+    app.get(&format!("/api/v1/org-units/{unit}"), &token).await;
+    let metrics = app.send(app.request(Method::GET, "/metrics", None)).await;
+    assert_eq!(metrics.status, 200);
+    assert!(metrics.content_type().starts_with("text/plain"));
+    assert!(
+        metrics.text.contains("route=\"/api/v1/org-units/{id}\""),
+        "the route template, not the id, labels the series"
+    );
+    assert!(!metrics.text.contains(&unit), "no ids in metrics");
+    assert!(
+        metrics
+            .text
+            .contains("http_request_duration_seconds_bucket")
+    );
+    assert!(
+        !metrics.text.contains("kartei.example"),
+        "no e-mail addresses in metrics"
+    );
+}
+
+async fn openapi_and_docs_are_served(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let doc = app
+        .send(app.request(Method::GET, "/api/v1/openapi.json", None))
+        .await;
+    assert_eq!(doc.status, 200);
+    assert!(
+        doc.body["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1"))
+    );
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/users/{id}",
+        "/api/v1/org-units",
+        "/api/v1/org-units/{id}",
+        "/api/v1/routing-rules",
+        "/api/v1/routing/resolve",
+    ] {
+        assert!(doc.body["paths"][path].is_object(), "{path} documented");
+    }
+    let docs = app.send(app.request(Method::GET, "/docs/", None)).await;
+    assert_eq!(docs.status, 200);
+    assert!(docs.text.contains("swagger"), "the Swagger UI page");
+}

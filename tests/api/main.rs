@@ -1,0 +1,11 @@
+//! kartei end to end: the real router on a free port, a fresh database per
+//! test, every test on SQLite and (with `--include-ignored`) PostgreSQL.
+
+mod auth;
+mod cli;
+mod errors;
+mod health;
+mod org_units;
+mod routing;
+mod scope;
+mod users;

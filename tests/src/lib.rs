@@ -1,0 +1,348 @@
+//! Test support for kartei's end-to-end tests: a real server on a free port
+//! with a fresh database per test, SQLite or PostgreSQL, and a small HTTP
+//! client that speaks the API's JSON.
+//!
+//! PostgreSQL tests are marked `#[ignore]` so that `cargo test` runs on a
+//! machine without PostgreSQL; `cargo test -- --include-ignored` runs them
+//! against `KARTEI_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432`), creating one database per test.
+
+use std::path::Path;
+
+use figment::providers::Serialized;
+use kartei_api::clock::Clock;
+use kartei_api::config::Settings;
+use kartei_api::state::AppState;
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+pub use kartei_api::seed::DEMO_PASSWORD;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named test function (`async fn name(db: Db)`) twice: on SQLite
+/// and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Db::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs PostgreSQL: cargo test -- --include-ignored"]
+            async fn postgres() {
+                super::$name($crate::Db::Postgres).await
+            }
+        }
+    )*};
+}
+
+fn postgres_base_url() -> String {
+    std::env::var("KARTEI_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// A database that exists for one test and is removed afterwards.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { name: String },
+}
+
+impl TestDatabase {
+    pub async fn create(db: Db) -> TestDatabase {
+        match db {
+            Db::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("kartei.db").display()
+                );
+                TestDatabase {
+                    url,
+                    cleanup: Cleanup::Sqlite(dir),
+                }
+            }
+            Db::Postgres => {
+                let base = postgres_base_url();
+                let name = format!("kartei_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(format!("{base}/postgres"))
+                    .await
+                    .expect("PostgreSQL reachable at KARTEI_TEST_POSTGRES_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                TestDatabase {
+                    url: format!("{base}/{name}"),
+                    cleanup: Cleanup::Postgres { name },
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { name } = &self.cleanup {
+            let name = name.clone();
+            // There is no async Drop: drop the database from a thread with a
+            // runtime of its own. WITH (FORCE) ends the server's connections.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async move {
+                    if let Ok(admin) =
+                        Database::connect(format!("{}/postgres", postgres_base_url())).await
+                    {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// The settings of `config/test.toml` for `database_url`, with `overrides`
+/// (pairs of dotted key and value) on top.
+pub fn test_settings(database_url: &str, overrides: &[(&str, Value)]) -> Settings {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    let mut figment = Settings::figment(&dir, "test")
+        .merge(Serialized::default("database.url", database_url))
+        .merge(Serialized::default("database.max_connections", 5));
+    for (key, value) in overrides {
+        figment = figment.merge(Serialized::default(key, value));
+    }
+    Settings::from_figment(figment, "test").expect("test settings")
+}
+
+/// A running kartei on a free port.
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub http: reqwest::Client,
+    server: tokio::task::JoinHandle<()>,
+    // Dropped last: the server must let go of the database first.
+    _database: TestDatabase,
+}
+
+/// The answer to a request, read in full.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// Asserts the status and that the body is a problem document of it.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        assert_eq!(
+            self.content_type(),
+            "application/problem+json",
+            "{}",
+            self.text
+        );
+        assert_eq!(self.body["status"], json!(status));
+        assert!(self.body["type"].is_string());
+        assert!(self.body["title"].is_string());
+        assert!(self.body["detail"].is_string());
+        self
+    }
+
+    /// The `field` names of a 422's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    /// An empty database, migrated, and a server on it.
+    pub async fn spawn(db: Db) -> TestApp {
+        TestApp::spawn_with(db, &[]).await
+    }
+
+    pub async fn spawn_with(db: Db, overrides: &[(&str, Value)]) -> TestApp {
+        let database = TestDatabase::create(db).await;
+        let settings = test_settings(&database.url, overrides);
+        let state = kartei_api::cli::prepare(settings, Clock::system())
+            .await
+            .expect("app prepared");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("free port");
+        let address = format!("http://{}", listener.local_addr().expect("address"));
+        let router = kartei_api::startup::router(state.clone());
+        let server = tokio::spawn(async move {
+            let _ = kartei_api::startup::serve(listener, router, std::future::pending()).await;
+        });
+        TestApp {
+            address,
+            state,
+            http: reqwest::Client::new(),
+            server,
+            _database: database,
+        }
+    }
+
+    /// A server with the demo organisation loaded.
+    pub async fn spawn_demo(db: Db) -> TestApp {
+        let app = TestApp::spawn(db).await;
+        kartei_api::seed::seed_demo(&app.state)
+            .await
+            .expect("demo seeded");
+        app
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body read");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let builder = self.http.request(method, self.url(path));
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send(self.request(Method::GET, path, Some(token)))
+            .await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.send(self.request(Method::POST, path, token).json(body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Reply {
+        self.send(self.request(Method::PUT, path, Some(token)).json(body))
+            .await
+    }
+
+    pub async fn patch(
+        &self,
+        path: &str,
+        token: &str,
+        version: Option<i64>,
+        body: &Value,
+    ) -> Reply {
+        let mut builder = self.request(Method::PATCH, path, Some(token)).json(body);
+        if let Some(version) = version {
+            builder = builder.header("if-match", format!("\"{version}\""));
+        }
+        self.send(builder).await
+    }
+
+    pub async fn login_reply(&self, email: &str, password: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            &json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
+    /// Logs in and returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let reply = self.login_reply(email, password).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "login of {email}: {}",
+            reply.text
+        );
+        reply.body["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
+    /// The access token of a demo account.
+    pub async fn token_of(&self, email: &str) -> String {
+        self.login(email, DEMO_PASSWORD).await
+    }
+
+    /// The id of the unit with this short code.
+    pub async fn unit_id(&self, short_code: &str) -> String {
+        let unit = kartei_persistence::org_units::find_by_short_code(&self.state.db, short_code)
+            .await
+            .expect("query")
+            .expect("unit exists");
+        unit.id.to_string()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub const ADMIN: &str = "admin@kartei.example";
+pub const STATE_OFFICE: &str = "lgs@kartei.example";
+pub const DISTRICT_DRESDEN: &str = "kv-dresden@kartei.example";
+pub const BRANCH_NEUSTADT: &str = "ov-dresden-neustadt@kartei.example";
+pub const BOARD: &str = "vorstand@kartei.example";
