@@ -46,7 +46,7 @@ impl OrgUnitKind {
 
 impl fmt::Display for OrgUnitKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
