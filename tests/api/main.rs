@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod errors;
 mod health;
+mod logs;
 mod org_units;
 mod routing;
 mod scope;
