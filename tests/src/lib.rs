@@ -145,6 +145,8 @@ pub struct TestApp {
     pub address: String,
     pub state: AppState,
     pub http: reqwest::Client,
+    /// Where the file mail transport writes `.eml` files.
+    pub mail_dir: tempfile::TempDir,
     server: tokio::task::JoinHandle<()>,
     // Dropped last: the server must let go of the database first.
     _database: TestDatabase,
@@ -206,7 +208,11 @@ impl TestApp {
 
     pub async fn spawn_with(db: Db, overrides: &[(&str, Value)]) -> TestApp {
         let database = TestDatabase::create(db).await;
-        let settings = test_settings(&database.url, overrides);
+        let mail_dir = tempfile::tempdir().expect("mail dir");
+        let mail_dir_value = json!(mail_dir.path().display().to_string());
+        let mut all: Vec<(&str, Value)> = vec![("mail.file_dir", mail_dir_value)];
+        all.extend(overrides.iter().cloned());
+        let settings = test_settings(&database.url, &all);
         let state = kartei_api::cli::prepare(settings, Clock::system())
             .await
             .expect("app prepared");
@@ -222,6 +228,7 @@ impl TestApp {
             address,
             state,
             http: reqwest::Client::new(),
+            mail_dir,
             server,
             _database: database,
         }
@@ -333,6 +340,275 @@ impl TestApp {
             .expect("unit exists");
         unit.id.to_string()
     }
+}
+
+impl TestApp {
+    /// Creates a staff account of `role` bound to the unit with `short_code`
+    /// and returns its access token.
+    pub async fn account(&self, email: &str, role: &str, short_code: &str) -> String {
+        let admin = self.token_of(ADMIN).await;
+        let unit = self.unit_id(short_code).await;
+        let reply = self
+            .post(
+                "/api/v1/users",
+                Some(&admin),
+                &json!({
+                    "email": email,
+                    "display_name": email,
+                    "role": role,
+                    "org_unit_id": unit,
+                    "password": "ein langes Passwort"
+                }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        self.login(email, "ein langes Passwort").await
+    }
+
+    /// Runs one step of the outbox worker.
+    pub async fn deliver_mail(&self) -> kartei_api::mail::worker::DeliveryReport {
+        kartei_api::mail::worker::deliver_due(&self.state, &self.state.mailer)
+            .await
+            .expect("outbox step")
+    }
+
+    /// The `.eml` files the file transport wrote.
+    pub fn written_mails(&self) -> Vec<String> {
+        read_dir_texts(self.mail_dir.path())
+    }
+
+    /// A valid registration body; `changes` replaces fields.
+    pub fn declaration(&self, changes: Value) -> Value {
+        let today = kartei_api::local_time::local_date(self.state.clock.now());
+        let received = today - chrono::Duration::days(1);
+        let mut body = json!({
+            "received_on": received.to_string(),
+            "channel": "paper",
+            "first_name": "Anna",
+            "last_name": "Schmidt",
+            "date_of_birth": "1990-04-12",
+            "email": "anna.schmidt@example.org",
+            "phone": "0351 1234567",
+            "street": "Hauptstraße 1",
+            "postal_code": "01067",
+            "city": "Dresden",
+            "interests": ["Bildung", "Umwelt"],
+            "notes": "kam über den Infostand"
+        });
+        if let (Some(body), Some(changes)) = (body.as_object_mut(), changes.as_object()) {
+            for (key, value) in changes {
+                body.insert(key.clone(), value.clone());
+            }
+        }
+        body
+    }
+
+    /// Registers a declaration as `token`; asserts 201 and returns the body.
+    pub async fn register(&self, token: &str, changes: Value) -> Value {
+        let body = self.declaration(changes);
+        let reply = self.post("/api/v1/applications", Some(token), &body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        reply.body
+    }
+
+    /// Posts a transition and returns the reply.
+    pub async fn transition(&self, token: &str, id: &str, step: &str, body: Value) -> Reply {
+        self.post(
+            &format!("/api/v1/applications/{id}/{step}"),
+            Some(token),
+            &body,
+        )
+        .await
+    }
+
+    /// Counts the rows of `table`.
+    pub async fn count(&self, table: &str) -> i64 {
+        use sea_orm::Statement;
+        let backend = self.state.db.get_database_backend();
+        let row = self
+            .state
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count")
+            .expect("row");
+        row.try_get("", "n").expect("n")
+    }
+}
+
+fn read_dir_texts(dir: &Path) -> Vec<String> {
+    let mut texts = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return texts;
+    };
+    let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            texts.extend(read_dir_texts(&path));
+        } else if let Ok(text) = std::fs::read_to_string(&path) {
+            texts.push(text);
+        }
+    }
+    texts
+}
+
+/// A real SMTP server (Python's aiosmtpd) on a free local port, writing what
+/// it receives into a Maildir. It can be stopped and started again on the
+/// same port.
+pub struct SmtpServer {
+    pub port: u16,
+    maildir: tempfile::TempDir,
+    child: Option<std::process::Child>,
+}
+
+impl SmtpServer {
+    pub async fn start() -> SmtpServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let mut server = SmtpServer {
+            port,
+            maildir: tempfile::tempdir().expect("maildir"),
+            child: None,
+        };
+        server.resume().await;
+        server
+    }
+
+    /// Starts the server (again) on its port and waits until it answers.
+    pub async fn resume(&mut self) {
+        let child = std::process::Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{}", self.port))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(self.maildir.path().join("mail"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("aiosmtpd did not start on port {}", self.port);
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The settings that send through this server.
+    pub fn settings(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("mail.transport", json!("smtp")),
+            ("mail.smtp_host", json!("127.0.0.1")),
+            ("mail.smtp_port", json!(self.port)),
+            ("mail.smtp_tls", json!("none")),
+        ]
+    }
+
+    /// Every message received, as text.
+    pub fn messages(&self) -> Vec<String> {
+        read_dir_texts(&self.maildir.path().join("mail"))
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The Message-ID header of a mail.
+pub fn message_id(mail: &str) -> Option<String> {
+    header(mail, "message-id")
+}
+
+/// A header of a mail, unfolded, with RFC 2047 UTF-8 words decoded.
+pub fn header(mail: &str, name: &str) -> Option<String> {
+    let prefix = format!("{}:", name.to_ascii_lowercase());
+    let mut lines = mail
+        .lines()
+        .skip_while(|line| !line.to_ascii_lowercase().starts_with(&prefix));
+    let first = lines.next()?;
+    let mut raw = first[prefix.len()..].trim().to_owned();
+    for continuation in lines.take_while(|line| line.starts_with(' ') || line.starts_with('\t')) {
+        raw.push(' ');
+        raw.push_str(continuation.trim());
+    }
+    Some(decode_words(&raw))
+}
+
+fn decode_words(raw: &str) -> String {
+    use base64::Engine;
+    let mut out = String::new();
+    for word in raw.split(' ') {
+        let lower = word.to_ascii_lowercase();
+        if lower.starts_with("=?utf-8?b?") && word.ends_with("?=") {
+            let encoded = &word[10..word.len() - 2];
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .unwrap_or_default();
+            out.push_str(&String::from_utf8_lossy(&bytes));
+        } else {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// The decoded text body of a single-part mail.
+pub fn body_text(mail: &str) -> String {
+    let normalized = mail.replace("\r\n", "\n");
+    let (headers, body) = normalized.split_once("\n\n").unwrap_or((&normalized, ""));
+    let encoding = header(headers, "content-transfer-encoding")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if encoding == "base64" {
+        use base64::Engine;
+        let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(compact)
+            .unwrap_or_default();
+        return String::from_utf8_lossy(&bytes).into_owned();
+    }
+    if encoding == "quoted-printable" {
+        let joined = body.replace("=\n", "");
+        let bytes = joined.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'='
+                && i + 2 < bytes.len()
+                && let Ok(byte) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+            {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        return String::from_utf8_lossy(&out).into_owned();
+    }
+    body.to_owned()
 }
 
 impl Drop for TestApp {

@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::startup::{self, build_state, open_database};
-use crate::{seed, telemetry};
+use crate::{mail, seed, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -100,6 +100,9 @@ pub async fn run_with(cli: Cli, settings: Settings, stdin: &mut dyn BufRead) -> 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = prepare(settings, Clock::system()).await?;
     let address = state.settings.server.address;
+    let poll = std::time::Duration::from_secs(state.settings.mail.poll_seconds);
+    mail::worker::spawn(state.clone(), state.mailer.clone(), poll);
+    mail::digest::spawn(state.clone());
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!(%address, environment = %state.settings.environment, "kartei listening");
     println!("kartei listening on http://{address} (API docs at http://{address}/docs)");

@@ -89,6 +89,7 @@ pub struct MailSettings {
     pub smtp_username: String,
     pub smtp_password: SecretString,
     pub from: String,
+    pub poll_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -225,6 +226,9 @@ impl Settings {
         .is_err()
         {
             return refuse("auth.argon2_*", "not valid Argon2 parameters");
+        }
+        if self.mail.poll_seconds == 0 {
+            return refuse("mail.poll_seconds", "must be at least 1");
         }
         if self.database.max_connections == 0 {
             return refuse("database.max_connections", "must be at least 1");

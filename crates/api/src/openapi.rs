@@ -13,6 +13,8 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "Staff accounts (admin)"),
         (name = "org-units", description = "The party's tree: state, districts, local branches"),
         (name = "routing", description = "Which unit a postal code goes to"),
+        (name = "applications", description = "Membership declarations from receipt to admission"),
+        (name = "outbox", description = "E-mail delivery (admin)"),
     )
 )]
 pub struct ApiDoc;

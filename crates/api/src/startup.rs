@@ -21,6 +21,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::error::{ApiError, problem_response};
+use crate::mail::Mailer;
 use crate::openapi::ApiDoc;
 use crate::routes;
 use crate::state::AppState;
@@ -45,6 +46,7 @@ pub fn build_state(
     clock: Clock,
 ) -> anyhow::Result<AppState> {
     Ok(AppState {
+        mailer: Mailer::new(&settings.mail)?,
         tokens: Arc::new(TokenKeys::new(&settings.auth)),
         passwords: PasswordHasher::new(&settings.auth)?,
         settings: Arc::new(settings),

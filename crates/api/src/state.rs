@@ -7,6 +7,7 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::mail::Mailer;
 
 /// What every request handler shares. Cheap to clone.
 #[derive(Clone)]
@@ -17,4 +18,5 @@ pub struct AppState {
     pub passwords: PasswordHasher,
     pub clock: Clock,
     pub metrics: PrometheusHandle,
+    pub mailer: Mailer,
 }

@@ -6,9 +6,13 @@
 //! reads the clock: time is always a parameter, so every rule here can be
 //! tested as a plain function.
 
+pub mod application;
 pub mod authz;
 pub mod email;
+pub mod lag;
+pub mod member;
 pub mod org;
+pub mod person;
 pub mod postal_code;
 pub mod role;
 pub mod staff;

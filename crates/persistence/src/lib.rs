@@ -4,11 +4,15 @@
 //! Entities never leave this crate's repositories as answers to clients; the
 //! API sees domain types and [`RepoError`].
 
+pub mod applications;
 pub mod audit;
 pub mod db;
+pub mod digests;
 pub mod entities;
 mod error;
+pub mod members;
 pub mod org_units;
+pub mod outbox;
 mod page;
 pub mod routing;
 pub mod sessions;

@@ -1,10 +1,12 @@
 //! The HTTP surface: one module per resource, each handler documented for
 //! the OpenAPI document at `/api/v1/openapi.json`.
 
+pub mod applications;
 pub mod auth;
 pub mod health;
 pub mod me;
 pub mod org_units;
+pub mod outbox;
 pub mod routing;
 pub mod users;
 
@@ -23,6 +25,8 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(org_units::router())
         .merge(routing::router())
+        .merge(applications::router())
+        .merge(outbox::router())
 }
 
 /// One page of a list.

@@ -1,0 +1,143 @@
+//! The German texts of kartei's e-mails. Subjects never carry personal data;
+//! bodies name only the case number, dates and the unit, so a mail read by the
+//! wrong person reveals no member.
+
+use chrono::NaiveDate;
+use kartei_persistence::outbox::NewMail;
+use uuid::Uuid;
+
+const SIGNATURE: &str =
+    "\n\n-- \nkartei, Mitgliederverwaltung\nDiese Nachricht wurde automatisch erstellt.\n";
+
+fn date_de(date: NaiveDate) -> String {
+    date.format("%d.%m.%Y").to_string()
+}
+
+/// To a district or branch: a declaration was routed to it.
+pub fn application_routed(
+    recipient: String,
+    unit_name: &str,
+    application_id: Uuid,
+    received_on: NaiveDate,
+    handover_days: u32,
+) -> NewMail {
+    NewMail {
+        kind: "application_routed",
+        recipient,
+        subject: "Neue Beitrittserklärung zur Übernahme".into(),
+        body: format!(
+            "Guten Tag,\n\n\
+             dem {unit_name} wurde eine neue Beitrittserklärung zugeordnet \
+             (Vorgang {application_id}, eingegangen am {}).\n\n\
+             Bitte bestätigen Sie die Übernahme in kartei innerhalb von {handover_days} Tagen \
+             oder geben Sie den Vorgang mit Begründung an die Landesgeschäftsstelle zurück.{SIGNATURE}",
+            date_de(received_on)
+        ),
+    }
+}
+
+/// To the state office: a declaration is waiting in its manual queue.
+pub fn application_needs_routing(
+    recipient: String,
+    application_id: Uuid,
+    received_on: NaiveDate,
+    sent_back: bool,
+) -> NewMail {
+    let (kind, subject, why) = if sent_back {
+        (
+            "application_sent_back",
+            "Beitrittserklärung zurückgegeben",
+            "wurde von einem Kreisverband zurückgegeben",
+        )
+    } else {
+        (
+            "application_unroutable",
+            "Beitrittserklärung ohne Zuordnung",
+            "konnte keinem Kreisverband zugeordnet werden",
+        )
+    };
+    NewMail {
+        kind,
+        recipient,
+        subject: subject.into(),
+        body: format!(
+            "Guten Tag,\n\n\
+             die Beitrittserklärung {application_id} (eingegangen am {}) {why} \
+             und liegt jetzt in der Warteschlange der Landesgeschäftsstelle.\n\n\
+             Bitte ordnen Sie sie in kartei von Hand zu.{SIGNATURE}",
+            date_de(received_on)
+        ),
+    }
+}
+
+/// One line of a digest.
+pub struct DigestLine {
+    pub application_id: Uuid,
+    pub received_on: NaiveDate,
+    pub stage_label: &'static str,
+    pub stage_days: i64,
+    pub entry_days: i64,
+    pub escalated: bool,
+}
+
+fn lines_text(lines: &[DigestLine]) -> String {
+    let mut text = String::new();
+    let mut current_stage = "";
+    for line in lines {
+        if line.stage_label != current_stage {
+            current_stage = line.stage_label;
+            text.push_str(&format!("\n{current_stage}:\n"));
+        }
+        text.push_str(&format!(
+            "  - Vorgang {}, eingegangen am {}, seit {} Tagen in dieser Stufe, {} Tage seit Eingang{}\n",
+            line.application_id,
+            date_de(line.received_on),
+            line.stage_days,
+            line.entry_days,
+            if line.escalated { " (eskaliert)" } else { "" },
+        ));
+    }
+    text
+}
+
+/// To a district: its overdue items, by stage.
+pub fn digest(recipient: String, unit_name: &str, day: NaiveDate, lines: &[DigestLine]) -> NewMail {
+    NewMail {
+        kind: "digest",
+        recipient,
+        subject: format!("Tagesübersicht überfälliger Vorgänge vom {}", date_de(day)),
+        body: format!(
+            "Guten Tag,\n\n\
+             im {unit_name} sind {} Vorgänge überfällig:\n{}\n\
+             Bitte erledigen Sie den jeweils nächsten Schritt in kartei.{SIGNATURE}",
+            lines.len(),
+            lines_text(lines)
+        ),
+    }
+}
+
+/// To the state office: items overdue twice as long, by unit.
+pub fn escalation(
+    recipient: String,
+    day: NaiveDate,
+    by_unit: &[(String, Vec<DigestLine>)],
+) -> NewMail {
+    let mut text = String::new();
+    let mut count = 0;
+    for (unit, lines) in by_unit {
+        count += lines.len();
+        text.push_str(&format!("\n{unit}\n{}", lines_text(lines)));
+    }
+    NewMail {
+        kind: "escalation",
+        recipient,
+        subject: format!(
+            "Eskalation: doppelt überfällige Vorgänge vom {}",
+            date_de(day)
+        ),
+        body: format!(
+            "Guten Tag,\n\n\
+             {count} Vorgänge haben die doppelte Bearbeitungsfrist überschritten:\n{text}{SIGNATURE}"
+        ),
+    }
+}

@@ -1,0 +1,111 @@
+//! Delivers the outbox. `deliver_due` is one step (tests drive it); `spawn`
+//! runs it in a loop next to the server.
+
+use chrono::Duration;
+use kartei_persistence::RepoError;
+use kartei_persistence::outbox::{self, FAILED, PENDING};
+
+use super::transport::{Mailer, SendError};
+use crate::state::AppState;
+
+/// After this many attempts a message is given up and shown to the admin.
+pub const MAX_ATTEMPTS: i32 = 8;
+/// How long a claim holds before another worker may take the message.
+const LEASE_SECONDS: i64 = 120;
+const BATCH: u64 = 20;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+/// Exponential backoff: 30 s, 1 min, 2 min, ... at most an hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(1, 8) - 1).unwrap_or(0);
+    Duration::seconds(30 * 2i64.pow(exponent)).min(Duration::hours(1))
+}
+
+/// Claims due messages and sends them; returns what happened.
+pub async fn deliver_due(state: &AppState, mailer: &Mailer) -> Result<DeliveryReport, RepoError> {
+    let mut report = DeliveryReport::default();
+    let now = state.clock.now();
+    let claimed =
+        outbox::claim_due(&state.db, now, Duration::seconds(LEASE_SECONDS), BATCH).await?;
+    for mail in claimed {
+        match mailer.send(&mail).await {
+            Ok(()) => {
+                outbox::mark_sent(&state.db, mail.id, state.clock.now()).await?;
+                metrics::counter!("kartei_mail_sent_total", "kind" => mail.kind.clone())
+                    .increment(1);
+                report.sent += 1;
+            }
+            Err(err) => {
+                let give_up = err == SendError::Permanent
+                    || err == SendError::Build
+                    || mail.attempts >= MAX_ATTEMPTS;
+                let retry_at = (!give_up).then(|| state.clock.now() + backoff(mail.attempts));
+                outbox::mark_attempt_failed(&state.db, mail.id, &err.to_string(), retry_at).await?;
+                tracing::warn!(mail_id = %mail.id, kind = %mail.kind, attempts = mail.attempts, error = %err, "mail not delivered");
+                if give_up {
+                    metrics::counter!("kartei_mail_failed_total", "kind" => mail.kind.clone())
+                        .increment(1);
+                    report.failed += 1;
+                } else {
+                    report.retried += 1;
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Publishes the outbox's backlog as gauges.
+pub async fn record_backlog(state: &AppState) -> Result<(), RepoError> {
+    for status in [PENDING, FAILED] {
+        let count = outbox::count_with_status(&state.db, status).await?;
+        metrics::gauge!("kartei_outbox_messages", "status" => status).set(count as f64);
+    }
+    Ok(())
+}
+
+/// Runs the worker until the process ends: deliver, then wait `poll` when
+/// nothing was due.
+pub fn spawn(
+    state: AppState,
+    mailer: Mailer,
+    poll: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let busy = match deliver_due(&state, &mailer).await {
+                Ok(report) => report.sent + report.retried + report.failed > 0,
+                Err(err) => {
+                    tracing::warn!(error = %err, "outbox worker step failed");
+                    false
+                }
+            };
+            if let Err(err) = record_backlog(&state).await {
+                tracing::debug!(error = %err, "outbox backlog not recorded");
+            }
+            if !busy {
+                tokio::time::sleep(poll).await;
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff(1), Duration::seconds(30));
+        assert_eq!(backoff(2), Duration::seconds(60));
+        assert_eq!(backoff(5), Duration::seconds(480));
+        assert_eq!(backoff(8), Duration::seconds(3840).min(Duration::hours(1)));
+        assert_eq!(backoff(50), Duration::hours(1));
+    }
+}

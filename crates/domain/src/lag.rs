@@ -1,0 +1,177 @@
+//! The clocks on an open application: the clock of the stage it waits in and
+//! the entry clock since the declaration was received, against the service
+//! levels. All in calendar days; the caller converts times to local dates.
+
+use chrono::{Days, NaiveDate};
+
+use crate::application::Status;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceLevels {
+    pub handover_days: u32,
+    pub first_contact_days: u32,
+    pub entered_days: u32,
+}
+
+/// The stage an open application waits in: who owes the next step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stage {
+    /// Waiting for routing or for the district to confirm the hand-over.
+    Handover,
+    /// Waiting for the first contact.
+    FirstContact,
+    /// Waiting for the district's decision.
+    Decision,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 3] = [Stage::Handover, Stage::FirstContact, Stage::Decision];
+
+    pub fn of(status: Status) -> Option<Stage> {
+        match status {
+            Status::Received | Status::Unroutable | Status::Routed => Some(Stage::Handover),
+            Status::HandedOver => Some(Stage::FirstContact),
+            Status::Contacted => Some(Stage::Decision),
+            Status::Admitted | Status::Rejected | Status::Withdrawn => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Handover => "handover",
+            Stage::FirstContact => "first_contact",
+            Stage::Decision => "decision",
+        }
+    }
+
+    /// The German label used in e-mails to the offices.
+    pub fn label_de(self) -> &'static str {
+        match self {
+            Stage::Handover => "Übernahme",
+            Stage::FirstContact => "Erstkontakt",
+            Stage::Decision => "Aufnahmeentscheidung",
+        }
+    }
+
+    /// The service level of this stage, if it has one of its own.
+    pub fn level(self, levels: &ServiceLevels) -> Option<u32> {
+        match self {
+            Stage::Handover => Some(levels.handover_days),
+            Stage::FirstContact => Some(levels.first_contact_days),
+            Stage::Decision => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clocks {
+    pub stage: Stage,
+    /// Days spent in the current stage.
+    pub stage_days: i64,
+    /// Days since the declaration was received.
+    pub entry_days: i64,
+    /// Either clock has passed its level.
+    pub overdue: bool,
+    /// Either clock has passed twice its level.
+    pub escalated: bool,
+}
+
+/// The clocks of an application in `status`, or `None` once it is closed.
+/// `stage_started_on` is the local date its current stage began.
+pub fn clocks(
+    status: Status,
+    received_on: NaiveDate,
+    stage_started_on: NaiveDate,
+    today: NaiveDate,
+    levels: &ServiceLevels,
+) -> Option<Clocks> {
+    let stage = Stage::of(status)?;
+    let stage_days = (today - stage_started_on).num_days();
+    let entry_days = (today - received_on).num_days();
+    let past = |days: i64, level: u32, factor: i64| days > i64::from(level) * factor;
+    let stage_past = |factor| {
+        stage
+            .level(levels)
+            .is_some_and(|l| past(stage_days, l, factor))
+    };
+    let entry_past = |factor| past(entry_days, levels.entered_days, factor);
+    Some(Clocks {
+        stage,
+        stage_days,
+        entry_days,
+        overdue: stage_past(1) || entry_past(1),
+        escalated: stage_past(2) || entry_past(2),
+    })
+}
+
+/// The day a declaration takes effect by statute unless the district
+/// objects: `objection_days` after it was received.
+pub fn objection_deadline(received_on: NaiveDate, objection_days: u32) -> NaiveDate {
+    received_on
+        .checked_add_days(Days::new(u64::from(objection_days)))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LEVELS: ServiceLevels = ServiceLevels {
+        handover_days: 3,
+        first_contact_days: 14,
+        entered_days: 28,
+    };
+
+    fn day(n: u64) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 1, 1)
+            .and_then(|d| d.checked_add_days(Days::new(n)))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_stage_clock_runs_against_its_level() {
+        let at = |today| clocks(Status::Routed, day(0), day(0), day(today), &LEVELS);
+        assert!(at(3).is_some_and(|c| !c.overdue));
+        assert!(at(4).is_some_and(|c| c.overdue && !c.escalated && c.stage == Stage::Handover));
+        assert!(at(6).is_some_and(|c| !c.escalated));
+        assert!(at(7).is_some_and(|c| c.escalated && c.stage_days == 7));
+    }
+
+    #[test]
+    fn the_entry_clock_runs_against_the_entered_level() {
+        // Contacted: no stage level of its own, only the entry clock.
+        let at = |today| clocks(Status::Contacted, day(0), day(20), day(today), &LEVELS);
+        assert!(at(28).is_some_and(|c| !c.overdue && c.stage == Stage::Decision));
+        assert!(at(29).is_some_and(|c| c.overdue && !c.escalated));
+        assert!(at(57).is_some_and(|c| c.escalated && c.entry_days == 57));
+    }
+
+    #[test]
+    fn first_contact_is_timed_from_the_hand_over() {
+        let c = clocks(Status::HandedOver, day(0), day(2), day(17), &LEVELS);
+        assert!(
+            c.is_some_and(|c| c.overdue && c.stage == Stage::FirstContact && c.stage_days == 15)
+        );
+        let c = clocks(Status::HandedOver, day(0), day(2), day(16), &LEVELS);
+        assert!(c.is_some_and(|c| !c.overdue));
+    }
+
+    #[test]
+    fn closed_applications_run_no_clock() {
+        for status in [Status::Admitted, Status::Rejected, Status::Withdrawn] {
+            assert_eq!(clocks(status, day(0), day(0), day(100), &LEVELS), None);
+        }
+    }
+
+    #[test]
+    fn the_objection_deadline_is_received_plus_the_configured_days() {
+        assert_eq!(objection_deadline(day(0), 42), day(42));
+        assert_eq!(
+            objection_deadline(
+                NaiveDate::from_ymd_opt(2026, 11, 24).unwrap_or_default(),
+                42
+            ),
+            NaiveDate::from_ymd_opt(2027, 1, 5).unwrap_or_default()
+        );
+    }
+}
