@@ -7,6 +7,7 @@ mod cli;
 mod errors;
 mod health;
 mod logs;
+mod mail;
 mod org_units;
 mod routing;
 mod scope;

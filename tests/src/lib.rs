@@ -26,6 +26,27 @@ pub enum Db {
     Postgres,
 }
 
+/// Like `on_both_databases!`, for tests that also need a real SMTP server
+/// (Python's aiosmtpd): both variants are ignored unless asked for.
+#[macro_export]
+macro_rules! with_smtp_on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs aiosmtpd: cargo test -- --include-ignored"]
+            async fn sqlite() {
+                super::$name($crate::Db::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs PostgreSQL and aiosmtpd: cargo test -- --include-ignored"]
+            async fn postgres() {
+                super::$name($crate::Db::Postgres).await
+            }
+        }
+    )*};
+}
+
 /// Runs each named test function (`async fn name(db: Db)`) twice: on SQLite
 /// and on PostgreSQL.
 #[macro_export]
@@ -241,6 +262,22 @@ impl TestApp {
             .await
             .expect("demo seeded");
         app
+    }
+
+    /// The database this app runs on, for a second instance beside it.
+    pub fn database_url(&self) -> &str {
+        &self._database.url
+    }
+
+    /// Another kartei instance on the same database, with the same settings
+    /// and clock: what a second server behind the load balancer would be.
+    pub async fn second_instance(&self) -> AppState {
+        let settings = (*self.state.settings).clone();
+        let db = kartei_api::startup::open_database(&settings)
+            .await
+            .expect("second pool");
+        kartei_api::startup::build_state(settings, db, self.state.clock.clone())
+            .expect("second state")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -555,21 +592,24 @@ pub fn header(mail: &str, name: &str) -> Option<String> {
 
 fn decode_words(raw: &str) -> String {
     use base64::Engine;
+    // Whitespace between two encoded words is not part of the text.
     let mut out = String::new();
-    for word in raw.split(' ') {
+    let mut previous_encoded = false;
+    for (index, word) in raw.split(' ').enumerate() {
         let lower = word.to_ascii_lowercase();
-        if lower.starts_with("=?utf-8?b?") && word.ends_with("?=") {
-            let encoded = &word[10..word.len() - 2];
+        let encoded = lower.starts_with("=?utf-8?b?") && word.ends_with("?=");
+        if index > 0 && !(encoded && previous_encoded) {
+            out.push(' ');
+        }
+        if encoded {
             let bytes = base64::engine::general_purpose::STANDARD
-                .decode(encoded)
+                .decode(&word[10..word.len() - 2])
                 .unwrap_or_default();
             out.push_str(&String::from_utf8_lossy(&bytes));
         } else {
-            if !out.is_empty() {
-                out.push(' ');
-            }
             out.push_str(word);
         }
+        previous_encoded = encoded;
     }
     out
 }

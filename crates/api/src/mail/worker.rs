@@ -10,8 +10,10 @@ use crate::state::AppState;
 
 /// After this many attempts a message is given up and shown to the admin.
 pub const MAX_ATTEMPTS: i32 = 8;
-/// How long a claim holds before another worker may take the message.
-const LEASE_SECONDS: i64 = 120;
+/// How long a claim holds before another worker may take the message. It
+/// must outlast sending a whole batch (20 x the 15 s SMTP timeout), or a
+/// slow worker's message could be taken and sent by a second one.
+const LEASE_SECONDS: i64 = 600;
 const BATCH: u64 = 20;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
