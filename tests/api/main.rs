@@ -8,6 +8,7 @@ mod errors;
 mod health;
 mod logs;
 mod mail;
+mod members;
 mod org_units;
 mod routing;
 mod scope;

@@ -313,6 +313,7 @@ async fn save_transition(
                     received_on: application.received_on,
                     joined_on: decision.decided_on,
                     application_id: Some(application.id),
+                    consents: Default::default(),
                 },
                 now,
             )

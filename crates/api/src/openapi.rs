@@ -15,6 +15,7 @@ use utoipa::{Modify, OpenApi};
         (name = "routing", description = "Which unit a postal code goes to"),
         (name = "applications", description = "Membership declarations from receipt to admission"),
         (name = "outbox", description = "E-mail delivery (admin)"),
+        (name = "members", description = "Member master data, history, export"),
     )
 )]
 pub struct ApiDoc;

@@ -63,6 +63,14 @@ pub struct Member {
     pub district_id: Uuid,
     pub local_id: Option<Uuid>,
     pub status: MemberStatus,
+    /// When an active membership ended (resignation, death, expulsion).
+    pub left_on: Option<NaiveDate>,
+    pub status_reason: Option<String>,
+    /// Consent kind → when it was given.
+    pub consents: std::collections::BTreeMap<String, DateTime<Utc>>,
+    /// The former district that keeps reading name and contact data.
+    pub home_district_id: Option<Uuid>,
+    pub anonymised_at: Option<DateTime<Utc>>,
     pub received_on: NaiveDate,
     pub joined_on: NaiveDate,
     pub entered_at: DateTime<Utc>,
@@ -75,5 +83,100 @@ pub struct Member {
 impl Member {
     pub fn holding_unit(&self) -> Uuid {
         self.local_id.unwrap_or(self.district_id)
+    }
+}
+
+/// The consents a member can give, each recorded with the time it was given.
+pub const CONSENT_KINDS: [&str; 4] = ["email_contact", "phone_contact", "newsletter", "photos"];
+
+/// Whether a former member's record is due for anonymisation on `today`:
+/// `years` full years after the day they left.
+pub fn retention_over(left_on: NaiveDate, years: u32, today: NaiveDate) -> bool {
+    left_on
+        .checked_add_months(chrono::Months::new(years.saturating_mul(12)))
+        .is_some_and(|until| today > until)
+}
+
+/// A transfer between districts, asked by the sending side and answered by
+/// the receiving one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransferStatus {
+    Pending,
+    Confirmed,
+    Declined,
+}
+
+impl TransferStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransferStatus::Pending => "pending",
+            TransferStatus::Confirmed => "confirmed",
+            TransferStatus::Declined => "declined",
+        }
+    }
+}
+
+impl FromStr for TransferStatus {
+    type Err = UnknownMemberStatus;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            TransferStatus::Pending,
+            TransferStatus::Confirmed,
+            TransferStatus::Declined,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
+        .ok_or(UnknownMemberStatus)
+    }
+}
+
+/// The answer to a transfer: `Ok(Some(next))` moves it, `Ok(None)` is the
+/// repeat of the answer given before, `Err` an answer that no longer fits.
+pub fn answer_transfer(
+    current: TransferStatus,
+    answer: TransferStatus,
+) -> Result<Option<TransferStatus>, TransferStatus> {
+    match (current, answer) {
+        (TransferStatus::Pending, TransferStatus::Confirmed | TransferStatus::Declined) => {
+            Ok(Some(answer))
+        }
+        (current, answer) if current == answer => Ok(None),
+        (current, _) => Err(current),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
+    }
+
+    #[test]
+    fn retention_runs_full_years_after_leaving() {
+        assert!(!retention_over(d(2016, 3, 31), 10, d(2026, 3, 31)));
+        assert!(retention_over(d(2016, 3, 31), 10, d(2026, 4, 1)));
+        assert!(!retention_over(d(2026, 1, 1), 0, d(2026, 1, 1)));
+        assert!(retention_over(d(2026, 1, 1), 0, d(2026, 1, 2)));
+    }
+
+    #[test]
+    fn a_transfer_is_answered_once() {
+        use TransferStatus::*;
+        assert_eq!(answer_transfer(Pending, Confirmed), Ok(Some(Confirmed)));
+        assert_eq!(answer_transfer(Pending, Declined), Ok(Some(Declined)));
+        assert_eq!(answer_transfer(Confirmed, Confirmed), Ok(None));
+        assert_eq!(answer_transfer(Declined, Declined), Ok(None));
+        assert_eq!(answer_transfer(Confirmed, Declined), Err(Confirmed));
+        assert_eq!(answer_transfer(Declined, Confirmed), Err(Declined));
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for status in MemberStatus::ALL {
+            assert_eq!(status.as_str().parse::<MemberStatus>(), Ok(status));
+        }
     }
 }

@@ -177,6 +177,7 @@ pub async fn insert<Db: ConnectionTrait>(
         stage_started_at: Set(now),
         closed_at: Set(None),
         member_id: Set(None),
+        anonymised_at: Set(None),
         version: Set(1),
         updated_at: Set(now),
     };

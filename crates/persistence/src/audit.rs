@@ -3,7 +3,9 @@
 //! trail is itself personal data protected like the records it describes.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
 use crate::RepoError;
@@ -34,4 +36,38 @@ pub async fn record<C: ConnectionTrait>(
     };
     AuditEvents::insert(row).exec_without_returning(db).await?;
     Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub action: String,
+    pub details: serde_json::Value,
+}
+
+/// Everything recorded about one subject, oldest first.
+pub async fn for_subject<C: ConnectionTrait>(
+    db: &C,
+    subject_type: &str,
+    subject_id: Uuid,
+) -> Result<Vec<AuditRecord>, RepoError> {
+    use crate::entities::audit_event::Column as A;
+    Ok(AuditEvents::find()
+        .filter(A::SubjectType.eq(subject_type))
+        .filter(A::SubjectId.eq(subject_id))
+        .order_by_asc(A::OccurredAt)
+        .order_by_asc(A::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| AuditRecord {
+            id: row.id,
+            occurred_at: row.occurred_at,
+            actor_id: row.actor_id,
+            action: row.action,
+            details: row.details,
+        })
+        .collect())
 }

@@ -10,6 +10,7 @@ pub mod db;
 pub mod digests;
 pub mod entities;
 mod error;
+pub mod member_keys;
 pub mod members;
 pub mod org_units;
 pub mod outbox;
@@ -17,6 +18,7 @@ mod page;
 pub mod routing;
 pub mod sessions;
 pub mod throttle;
+pub mod transfers;
 pub mod users;
 
 pub use db::{Backend, connect, migrate};

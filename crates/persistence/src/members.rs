@@ -5,10 +5,14 @@ use kartei_domain::application::Applicant;
 use kartei_domain::member::{Member, MemberStatus};
 use kartei_domain::{EmailAddress, PostalCode};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::RepoError;
+use crate::applications::UnitFilter;
 use crate::applications::{PersonKeys, interests_from_json};
 use crate::entities::member::{self, Entity as Members};
 
@@ -41,6 +45,14 @@ impl TryFrom<member::Model> for Member {
             district_id: row.district_id,
             local_id: row.local_id,
             status: row.status.parse().map_err(|_| corrupt("status"))?,
+            left_on: row.left_on,
+            status_reason: row.status_reason,
+            consents: match row.consents {
+                Some(value) => serde_json::from_value(value).map_err(|_| corrupt("consents"))?,
+                None => Default::default(),
+            },
+            home_district_id: row.home_district_id,
+            anonymised_at: row.anonymised_at,
             received_on: row.received_on,
             joined_on: row.joined_on,
             entered_at: row.entered_at,
@@ -86,6 +98,7 @@ pub struct NewMember {
     pub received_on: NaiveDate,
     pub joined_on: NaiveDate,
     pub application_id: Option<Uuid>,
+    pub consents: std::collections::BTreeMap<String, DateTime<Utc>>,
 }
 
 pub async fn insert<C: ConnectionTrait>(
@@ -117,6 +130,11 @@ pub async fn insert<C: ConnectionTrait>(
         entered_at: Set(now),
         interests: Set(serde_json::json!(person.interests)),
         application_id: Set(new.application_id),
+        left_on: Set(None),
+        status_reason: Set(None),
+        consents: Set(Some(serde_json::json!(new.consents))),
+        home_district_id: Set(None),
+        anonymised_at: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -133,4 +151,216 @@ pub async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Member, RepoErr
         .await?
         .ok_or(RepoError::NotFound)?
         .try_into()
+}
+
+/// Writes `next` over `current` if nobody changed the member since it was
+/// read (its `version`); every change of a member goes through here.
+pub async fn save<C: ConnectionTrait>(
+    db: &C,
+    current: &Member,
+    next: &Member,
+    now: DateTime<Utc>,
+) -> Result<Member, RepoError> {
+    use member::Column as M;
+    let keys = PersonKeys::of(&next.person);
+    let person = &next.person;
+    let columns: Vec<(M, sea_orm::sea_query::SimpleExpr)> = vec![
+        (M::FirstName, Expr::value(person.first_name.clone())),
+        (M::LastName, Expr::value(person.last_name.clone())),
+        (M::FirstNameKey, Expr::value(keys.first_name_key)),
+        (M::LastNameKey, Expr::value(keys.last_name_key)),
+        (M::DateOfBirth, Expr::value(person.date_of_birth)),
+        (
+            M::Email,
+            Expr::value(person.email.as_ref().map(|e| e.as_str().to_owned())),
+        ),
+        (M::EmailKey, Expr::value(keys.email_key)),
+        (M::Phone, Expr::value(person.phone.clone())),
+        (M::Street, Expr::value(person.street.clone())),
+        (
+            M::PostalCode,
+            Expr::value(person.postal_code.as_str().to_owned()),
+        ),
+        (M::City, Expr::value(person.city.clone())),
+        (
+            M::Interests,
+            Expr::value(serde_json::json!(person.interests)),
+        ),
+        (M::DistrictId, Expr::value(next.district_id)),
+        (M::LocalId, Expr::value(next.local_id)),
+        (M::Status, Expr::value(next.status.as_str())),
+        (M::LeftOn, Expr::value(next.left_on)),
+        (M::StatusReason, Expr::value(next.status_reason.clone())),
+        (M::Consents, Expr::value(serde_json::json!(next.consents))),
+        (M::HomeDistrictId, Expr::value(next.home_district_id)),
+        (M::AnonymisedAt, Expr::value(next.anonymised_at)),
+        (
+            M::MembershipNumber,
+            Expr::value(next.membership_number.clone()),
+        ),
+        (M::Version, Expr::value(current.version + 1)),
+        (M::UpdatedAt, Expr::value(now)),
+    ];
+    let update = columns.into_iter().fold(
+        Members::update_many()
+            .filter(M::Id.eq(current.id))
+            .filter(M::Version.eq(current.version)),
+        |update, (column, value)| update.col_expr(column, value),
+    );
+    if update.exec(db).await?.rows_affected == 0 {
+        get(db, current.id).await?;
+        return Err(RepoError::StaleVersion);
+    }
+    get(db, current.id).await
+}
+
+/// How a member list is searched.
+#[derive(Debug, Clone)]
+pub enum MemberQuery {
+    /// A prefix of the last or first name, as typed.
+    Name(String),
+    MembershipNumber(String),
+    Email(String),
+}
+
+impl MemberQuery {
+    /// Reads what a person typed into the search box.
+    pub fn parse(raw: &str) -> Option<MemberQuery> {
+        let q = raw.trim();
+        if q.is_empty() {
+            None
+        } else if q.contains('@') {
+            Some(MemberQuery::Email(q.to_lowercase()))
+        } else if q.chars().all(|c| c.is_ascii_digit()) {
+            Some(MemberQuery::MembershipNumber(q.to_owned()))
+        } else {
+            Some(MemberQuery::Name(q.to_owned()))
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    pub scope: Option<UnitFilter>,
+    /// Former districts also see members they keep home ties with.
+    pub include_home_ties_of: Option<Uuid>,
+    pub unit: Option<UnitFilter>,
+    pub status: Option<MemberStatus>,
+    pub query: Option<MemberQuery>,
+}
+
+/// The key a member list is ordered by: last name key, then id.
+pub type MemberCursor = (String, Uuid);
+
+fn unit_condition(filter: UnitFilter) -> Condition {
+    use member::Column as M;
+    match filter {
+        UnitFilter::All => Condition::all(),
+        UnitFilter::District(id) => Condition::all().add(M::DistrictId.eq(id)),
+        UnitFilter::Local(id) => Condition::all().add(M::LocalId.eq(id)),
+    }
+}
+
+/// A page of members in alphabetical order (by the search key, so that the
+/// index on (unit, last_name_key, id) gives the order at any size).
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    filter: &MemberFilter,
+    after: Option<MemberCursor>,
+    limit: u64,
+) -> Result<(Vec<Member>, Option<MemberCursor>), RepoError> {
+    use member::Column as M;
+    let mut query = Members::find()
+        .order_by_asc(M::LastNameKey)
+        .order_by_asc(M::Id);
+    if let Some(scope) = filter.scope {
+        let mut visible = Condition::any().add(unit_condition(scope));
+        if let Some(home) = filter.include_home_ties_of {
+            visible = visible.add(M::HomeDistrictId.eq(home));
+        }
+        query = query.filter(visible);
+    }
+    if let Some(unit) = filter.unit {
+        query = query.filter(unit_condition(unit));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(M::Status.eq(status.as_str()));
+    }
+    match &filter.query {
+        Some(MemberQuery::Name(raw)) => {
+            let key = kartei_domain::text::search_key(raw);
+            let mut end = key.clone();
+            end.push(char::MAX);
+            query = query
+                .filter(M::LastNameKey.gte(key.as_str()))
+                .filter(M::LastNameKey.lt(end.as_str()));
+        }
+        Some(MemberQuery::MembershipNumber(number)) => {
+            query = query.filter(M::MembershipNumber.eq(number.as_str()));
+        }
+        Some(MemberQuery::Email(email)) => {
+            query = query.filter(M::EmailKey.eq(email.as_str()));
+        }
+        None => {}
+    }
+    if let Some((key, id)) = after {
+        query = query.filter(
+            Condition::any().add(M::LastNameKey.gt(key.as_str())).add(
+                Condition::all()
+                    .add(M::LastNameKey.eq(key.as_str()))
+                    .add(M::Id.gt(id)),
+            ),
+        );
+    }
+    let rows = query.limit(limit + 1).all(db).await?;
+    let mut members = rows
+        .into_iter()
+        .map(Member::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = members.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    members.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next = more
+        .then(|| {
+            members
+                .last()
+                .map(|m| (kartei_domain::text::search_key(&m.person.last_name), m.id))
+        })
+        .flatten();
+    Ok((members, next))
+}
+
+/// Members who left on or before `left_before` and are not anonymised yet.
+pub async fn due_for_anonymisation<C: ConnectionTrait>(
+    db: &C,
+    left_before: NaiveDate,
+    limit: u64,
+) -> Result<Vec<Member>, RepoError> {
+    use member::Column as M;
+    Members::find()
+        .filter(M::Status.ne(MemberStatus::Active.as_str()))
+        .filter(M::LeftOn.lt(left_before))
+        .filter(M::AnonymisedAt.is_null())
+        .order_by_asc(M::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Member::try_from)
+        .collect()
+}
+
+/// Raises the membership number counter to at least `at_least`, so that
+/// numbers handed out later never collide with imported ones.
+pub async fn raise_number_counter<C: ConnectionTrait>(
+    db: &C,
+    at_least: i64,
+) -> Result<(), RepoError> {
+    let statement = Query::update()
+        .table(Counters::Table)
+        .value(Counters::Value, Expr::value(at_least))
+        .and_where(Expr::col(Counters::Name).eq("membership_number"))
+        .and_where(Expr::col(Counters::Value).lt(at_least))
+        .to_owned();
+    db.execute(&statement).await?;
+    Ok(())
 }

@@ -2,11 +2,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_domain::application::{
-    Applicant, Application, CONTACT_CHANNELS, Command, Contact, Decision, Event, INTAKE_CHANNELS,
-    Status, Verdict,
+    Application, CONTACT_CHANNELS, Command, Contact, Decision, Event, INTAKE_CHANNELS, Status,
+    Verdict,
 };
 use kartei_domain::authz::{Scope, visible_scope};
-use kartei_domain::{Action, EmailAddress, OrgUnitKind, PostalCode, authorize, person, text};
+use kartei_domain::{Action, OrgUnitKind, authorize, person};
 use kartei_persistence::applications::{self, DuplicateCandidate, ListFilter, UnitFilter};
 use kartei_persistence::{members, org_units};
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, PageParams, Path, Query};
 use crate::local_time;
 use crate::onboarding::{self, Registration, clocks_of, objection_deadline, route_to};
+use crate::person_input::{self, PersonInput};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -37,7 +38,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 const NOTES_MAX: usize = 2000;
 const REASON_MAX: usize = 1000;
-const INTERESTS_MAX: usize = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -268,6 +268,11 @@ impl ApplicationResponse {
         }
     }
 
+    /// The full view, for the GDPR export.
+    pub async fn full_for_export(state: &AppState, application: Application) -> ApiResult<Self> {
+        Self::full(state, application).await
+    }
+
     /// The full view of one application: timeline and membership number.
     async fn full(state: &AppState, application: Application) -> ApiResult<Self> {
         let events = applications::events(&state.db, application.id).await?;
@@ -282,11 +287,11 @@ impl ApplicationResponse {
     }
 }
 
-fn optional_text(raw: Option<String>) -> Option<String> {
+pub fn optional_text(raw: Option<String>) -> Option<String> {
     raw.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-fn multi_line(raw: &str, max: usize) -> Result<String, String> {
+pub fn multi_line(raw: &str, max: usize) -> Result<String, String> {
     let text = raw.trim();
     if text.chars().count() > max {
         Err(format!("must be at most {max} characters"))
@@ -300,7 +305,7 @@ fn multi_line(raw: &str, max: usize) -> Result<String, String> {
     }
 }
 
-fn one_of(value: &str, allowed: &[&str]) -> Result<String, String> {
+pub fn one_of(value: &str, allowed: &[&str]) -> Result<String, String> {
     if allowed.contains(&value) {
         Ok(value.to_owned())
     } else {
@@ -316,35 +321,21 @@ async fn parse_registration(state: &AppState, request: RegisterRequest) -> ApiRe
         person::not_in_future(request.received_on, today),
     );
     let channel = checks.field("channel", one_of(&request.channel, &INTAKE_CHANNELS));
-    let first_name = checks.field("first_name", person::person_name(&request.first_name));
-    let last_name = checks.field("last_name", person::person_name(&request.last_name));
-    let birth = received_on.unwrap_or(today);
-    checks.field(
-        "date_of_birth",
-        person::check_birth_date(request.date_of_birth, birth),
+    let applicant = person_input::parse(
+        &mut checks,
+        &PersonInput {
+            first_name: &request.first_name,
+            last_name: &request.last_name,
+            date_of_birth: request.date_of_birth,
+            email: request.email.as_deref(),
+            phone: request.phone.as_deref(),
+            street: &request.street,
+            postal_code: &request.postal_code,
+            city: &request.city,
+            interests: &request.interests,
+        },
+        received_on.unwrap_or(today),
     );
-    let email = match optional_text(request.email) {
-        Some(raw) => checks.field("email", EmailAddress::parse(&raw)).map(Some),
-        None => Some(None),
-    };
-    let phone = match optional_text(request.phone) {
-        Some(raw) => checks.field("phone", person::phone(&raw)).map(Some),
-        None => Some(None),
-    };
-    let street = checks.field("street", text::single_line(&request.street, 200));
-    let postal_code = checks.field("postal_code", PostalCode::parse(&request.postal_code));
-    let city = checks.field("city", text::single_line(&request.city, 100));
-    if request.interests.len() > INTERESTS_MAX {
-        checks.fail("interests", format!("at most {INTERESTS_MAX} entries"));
-    }
-    let interests: Vec<String> = request
-        .interests
-        .iter()
-        .enumerate()
-        .filter_map(|(i, interest)| {
-            checks.field(&format!("interests[{i}]"), text::single_line(interest, 100))
-        })
-        .collect();
     let notes = match optional_text(request.notes) {
         Some(raw) => checks.field("notes", multi_line(&raw, NOTES_MAX)).map(Some),
         None => Some(None),
@@ -363,29 +354,8 @@ async fn parse_registration(state: &AppState, request: RegisterRequest) -> ApiRe
         None => None,
     };
     checks.finish()?;
-    let (
-        Some(received_on),
-        Some(channel),
-        Some(first_name),
-        Some(last_name),
-        Some(email),
-        Some(phone),
-        Some(street),
-        Some(postal_code),
-        Some(city),
-        Some(notes),
-    ) = (
-        received_on,
-        channel,
-        first_name,
-        last_name,
-        email,
-        phone,
-        street,
-        postal_code,
-        city,
-        notes,
-    )
+    let (Some(received_on), Some(channel), Some(applicant), Some(notes)) =
+        (received_on, channel, applicant, notes)
     else {
         return Err(ApiError::internal(anyhow::anyhow!(
             "checks passed without values"
@@ -394,17 +364,7 @@ async fn parse_registration(state: &AppState, request: RegisterRequest) -> ApiRe
     Ok(Registration {
         received_on,
         channel,
-        applicant: Applicant {
-            first_name,
-            last_name,
-            date_of_birth: request.date_of_birth,
-            email,
-            phone,
-            street,
-            postal_code,
-            city,
-            interests,
-        },
+        applicant,
         preferred_org_unit_id: request.preferred_org_unit_id,
         preferred_route,
         notes,
@@ -459,7 +419,7 @@ pub async fn scope_filter(state: &AppState, staff: &Staff) -> ApiResult<Option<U
     })
 }
 
-async fn unit_filter(state: &AppState, unit: Uuid) -> ApiResult<UnitFilter> {
+pub async fn unit_filter(state: &AppState, unit: Uuid) -> ApiResult<UnitFilter> {
     Ok(match org_units::get(&state.db, unit).await?.kind {
         OrgUnitKind::State => UnitFilter::All,
         OrgUnitKind::District => UnitFilter::District(unit),

@@ -5,6 +5,7 @@ pub mod applications;
 pub mod auth;
 pub mod health;
 pub mod me;
+pub mod members;
 pub mod org_units;
 pub mod outbox;
 pub mod routing;
@@ -27,6 +28,7 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(routing::router())
         .merge(applications::router())
         .merge(outbox::router())
+        .merge(members::router())
 }
 
 /// One page of a list.

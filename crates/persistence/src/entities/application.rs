@@ -41,6 +41,7 @@ pub struct Model {
     pub stage_started_at: DateTimeUtc,
     pub closed_at: Option<DateTimeUtc>,
     pub member_id: Option<Uuid>,
+    pub anonymised_at: Option<DateTimeUtc>,
     pub version: i64,
     pub updated_at: DateTimeUtc,
 }

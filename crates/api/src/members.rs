@@ -1,0 +1,271 @@
+//! Member master data: reading with need-to-know scope (home ties
+//! included), every change under its version and into the audit trail with
+//! the personal values sealed by the member's key.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kartei_domain::member::{Member, MemberStatus};
+use kartei_domain::{Action, Actor, Denied, OrgUnitKind, UnitPath, authorize};
+use kartei_persistence::audit::{self, AuditEntry};
+use kartei_persistence::members::{self, NewMember};
+use kartei_persistence::{
+    DatabaseTransaction, RepoError, TransactionTrait, member_keys, org_units,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::auth::Staff;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// How much of a record the caller sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Full,
+    /// A former district with home ties: name and contact data only.
+    HomeTies,
+}
+
+pub async fn path_of(state: &AppState, unit: Uuid) -> Result<UnitPath, ApiError> {
+    Ok(org_units::path_of(&state.db, unit).await?)
+}
+
+/// Reads a member for `action`. Outside the scope it is 404, unless the
+/// caller's district keeps home ties with the member and only reads.
+pub async fn read(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+    action: Action,
+) -> Result<(Member, View), ApiError> {
+    let member = members::get(&state.db, id).await?;
+    let path = path_of(state, member.holding_unit()).await?;
+    let actor = staff.actor();
+    match authorize(&actor, action, Some(&path)) {
+        Ok(()) => Ok((member, View::Full)),
+        Err(Denied::OutOfScope)
+            if action == Action::ReadMembers && has_home_ties(state, &actor, &member).await? =>
+        {
+            Ok((member, View::HomeTies))
+        }
+        Err(denied) => Err(denied.into()),
+    }
+}
+
+async fn has_home_ties(state: &AppState, actor: &Actor, member: &Member) -> Result<bool, ApiError> {
+    let Some(home) = member.home_district_id else {
+        return Ok(false);
+    };
+    let home_path = path_of(state, home).await?;
+    Ok(authorize(actor, Action::ReadMembers, Some(&home_path)).is_ok())
+}
+
+/// The route a member is held by: a district, or a branch with its district.
+pub async fn holding(
+    state: &AppState,
+    unit_id: Uuid,
+) -> Result<Option<(Uuid, Option<Uuid>)>, ApiError> {
+    Ok(crate::onboarding::route_to(state, unit_id)
+        .await?
+        .map(|route| (route.district_id, route.local_id)))
+}
+
+fn person_fields(member: &Member) -> Vec<(&'static str, Value)> {
+    let p = &member.person;
+    vec![
+        ("first_name", json!(p.first_name)),
+        ("last_name", json!(p.last_name)),
+        ("date_of_birth", json!(p.date_of_birth)),
+        ("email", json!(p.email.as_ref().map(|e| e.to_string()))),
+        ("phone", json!(p.phone)),
+        ("street", json!(p.street)),
+        ("postal_code", json!(p.postal_code.to_string())),
+        ("city", json!(p.city)),
+        ("interests", json!(p.interests)),
+        ("district_id", json!(member.district_id)),
+        ("local_id", json!(member.local_id)),
+        ("status", json!(member.status.as_str())),
+        ("left_on", json!(member.left_on)),
+        ("status_reason", json!(member.status_reason)),
+        ("consents", json!(member.consents)),
+        ("home_district_id", json!(member.home_district_id)),
+        ("membership_number", json!(member.membership_number)),
+    ]
+}
+
+/// The fields that differ, with old and new values.
+pub fn diff(before: &Member, after: &Member) -> Vec<(&'static str, Value, Value)> {
+    person_fields(before)
+        .into_iter()
+        .zip(person_fields(after))
+        .filter(|((_, old), (_, new))| old != new)
+        .map(|((field, old), (_, new))| (field, old, new))
+        .collect()
+}
+
+/// Appends an audit entry about `member_id`; `changes` values are sealed
+/// with the member's key, so that anonymisation can make them unreadable.
+pub async fn audit_member(
+    txn: &DatabaseTransaction,
+    actor_id: Option<Uuid>,
+    member_id: Uuid,
+    action: &'static str,
+    changes: Vec<(&'static str, Value, Value)>,
+    extra: Value,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let mut sealed = Vec::with_capacity(changes.len());
+    if !changes.is_empty() {
+        let key = member_keys::get_or_create(txn, member_id).await?;
+        for (field, old, new) in changes {
+            sealed.push(json!({
+                "field": field,
+                "old": member_keys::seal(&key, &old)?,
+                "new": member_keys::seal(&key, &new)?,
+            }));
+        }
+    }
+    let mut details = json!({ "changes": sealed });
+    if let (Some(details), Some(extra)) = (details.as_object_mut(), extra.as_object()) {
+        details.extend(extra.clone());
+    }
+    audit::record(
+        txn,
+        AuditEntry {
+            actor_id,
+            action,
+            subject_type: "member",
+            subject_id: Some(member_id),
+            details,
+        },
+        at,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The audit trail of a member, with sealed values opened while the key
+/// exists.
+pub async fn history(
+    state: &AppState,
+    member_id: Uuid,
+) -> Result<Vec<audit::AuditRecord>, ApiError> {
+    let key = member_keys::find(&state.db, member_id).await?;
+    let mut records = audit::for_subject(&state.db, "member", member_id).await?;
+    for record in &mut records {
+        if let Some(changes) = record
+            .details
+            .get_mut("changes")
+            .and_then(Value::as_array_mut)
+        {
+            for change in changes {
+                for side in ["old", "new"] {
+                    if let Some(value) = change.get_mut(side) {
+                        *value = member_keys::open(key.as_ref(), value);
+                    }
+                }
+            }
+        }
+    }
+    Ok(records)
+}
+
+/// Creates a member by direct entry, with the next membership number when
+/// `new` brings none.
+pub async fn create(
+    state: &AppState,
+    staff: &Staff,
+    mut new: NewMember,
+) -> Result<Member, ApiError> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await.map_err(RepoError::from)?;
+    if new.membership_number.is_empty() {
+        new.membership_number = members::next_membership_number(&txn).await?;
+    }
+    let member = members::insert(&txn, new, now)
+        .await
+        .map_err(|err| match err {
+            RepoError::Conflict => ApiError::Conflict("This membership number is taken.".into()),
+            other => other.into(),
+        })?;
+    audit_member(
+        &txn,
+        Some(staff.0.id),
+        member.id,
+        "member_created",
+        Vec::new(),
+        json!({ "source": "direct_entry" }),
+        now,
+    )
+    .await?;
+    txn.commit().await.map_err(RepoError::from)?;
+    Ok(member)
+}
+
+/// Applies `change` to member `id` as `staff` under `action`, if the member
+/// is still at `version`; records what changed. A change that changes
+/// nothing answers the member as it is.
+pub async fn change(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+    version: Option<i64>,
+    action: Action,
+    audit_action: &'static str,
+    change: impl FnOnce(&Member) -> Result<Member, ApiError>,
+) -> Result<Member, ApiError> {
+    let (current, view) = read(state, staff, id, action).await?;
+    if view != View::Full {
+        return Err(ApiError::NotFound);
+    }
+    if let Some(version) = version
+        && version != current.version
+    {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let next = change(&current)?;
+    let changes = diff(&current, &next);
+    if changes.is_empty() {
+        return Ok(current);
+    }
+    let now = state.clock.now();
+    let txn = state.db.begin().await.map_err(RepoError::from)?;
+    let saved = members::save(&txn, &current, &next, now).await?;
+    audit_member(
+        &txn,
+        Some(staff.0.id),
+        id,
+        audit_action,
+        changes,
+        json!({}),
+        now,
+    )
+    .await?;
+    txn.commit().await.map_err(RepoError::from)?;
+    Ok(saved)
+}
+
+/// Ends an active membership.
+pub fn leave(
+    member: &Member,
+    status: MemberStatus,
+    on: NaiveDate,
+    reason: Option<String>,
+) -> Result<Member, ApiError> {
+    match (member.status, member.left_on) {
+        (MemberStatus::Active, _) => Ok(Member {
+            status,
+            left_on: Some(on),
+            status_reason: reason,
+            ..member.clone()
+        }),
+        (current, Some(left_on)) if current == status && left_on == on => Ok(member.clone()),
+        (current, _) => Err(ApiError::Conflict(format!(
+            "The membership already ended ({current})."
+        ))),
+    }
+}
+
+/// Whether a unit is a district (for the receiving side of transfers).
+pub async fn is_district(state: &AppState, unit: Uuid) -> Result<bool, ApiError> {
+    Ok(org_units::get(&state.db, unit).await?.kind == OrgUnitKind::District)
+}

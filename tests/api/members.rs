@@ -1,0 +1,554 @@
+//! Member master data: direct entry, search, safe edits, the audit trail,
+//! leaving, export, CSV, and who sees what.
+
+use kartei_tests::{
+    ADMIN, BOARD, BRANCH_NEUSTADT, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases,
+};
+use serde_json::{Value, json};
+
+on_both_databases!(
+    direct_entry_creates_a_member_with_number_and_dates,
+    search_by_name_prefix_number_and_email_within_scope,
+    edits_need_the_current_version_and_change_nothing_when_refused,
+    the_history_names_each_change_and_cannot_be_altered,
+    resignation_death_and_expulsion_end_a_membership_once,
+    the_state_office_exports_everything_stored_about_a_person,
+    the_member_list_exports_as_excel_ready_csv,
+    members_are_seen_only_where_they_belong,
+);
+
+fn entry(app: &TestApp, unit: &str, changes: Value) -> Value {
+    let today = kartei_api::local_time::local_date(app.state.clock.now());
+    let mut body = json!({
+        "first_name": "Karl",
+        "last_name": "Meier",
+        "date_of_birth": "1980-05-01",
+        "email": "karl.meier@example.org",
+        "phone": "0351 7654321",
+        "street": "Lindenweg 3",
+        "postal_code": "01067",
+        "city": "Dresden",
+        "org_unit_id": unit,
+        "received_on": (today - chrono::Duration::days(30)).to_string(),
+        "joined_on": (today - chrono::Duration::days(20)).to_string(),
+        "interests": ["Verkehr"],
+        "consents": ["newsletter"]
+    });
+    if let (Some(body), Some(changes)) = (body.as_object_mut(), changes.as_object()) {
+        body.extend(changes.clone());
+    }
+    body
+}
+
+async fn enter(app: &TestApp, token: &str, unit: &str, changes: Value) -> Value {
+    let reply = app
+        .post("/api/v1/members", Some(token), &entry(app, unit, changes))
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.body
+}
+
+fn id(body: &Value) -> String {
+    body["id"].as_str().expect("id").to_owned()
+}
+
+async fn direct_entry_creates_a_member_with_number_and_dates(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let branch = app.unit_id("DD-NEU").await;
+    let member = enter(&app, &dd, &branch, json!({})).await;
+    assert_eq!(member["view"], "full");
+    assert_eq!(member["district_id"], app.unit_id("DD").await.as_str());
+    assert_eq!(member["local_id"], branch.as_str());
+    assert_eq!(member["status"], "active");
+    assert_eq!(member["version"], 1);
+    assert!(
+        member["membership_number"]
+            .as_str()
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+    );
+    assert!(member["entered_at"].is_string());
+    assert!(member["consents"]["newsletter"].is_string());
+    let second = enter(&app, &dd, &branch, json!({ "first_name": "Klara" })).await;
+    assert_ne!(member["membership_number"], second["membership_number"]);
+
+    let before = app.count("members").await;
+    let leipzig = app.unit_id("L").await;
+    let today = kartei_api::local_time::local_date(app.state.clock.now());
+    for (field, unit, change) in [
+        (
+            "joined_on",
+            branch.clone(),
+            json!({ "joined_on": (today - chrono::Duration::days(40)).to_string() }),
+        ),
+        (
+            "received_on",
+            branch.clone(),
+            json!({ "received_on": (today + chrono::Duration::days(1)).to_string() }),
+        ),
+        ("org_unit_id", leipzig.clone(), json!({})),
+        ("org_unit_id", app.unit_id("SN").await, json!({})),
+        (
+            "postal_code",
+            branch.clone(),
+            json!({ "postal_code": "123" }),
+        ),
+        (
+            "consents",
+            branch.clone(),
+            json!({ "consents": ["everything"] }),
+        ),
+        (
+            "date_of_birth",
+            branch.clone(),
+            json!({ "date_of_birth": (today - chrono::Duration::days(365 * 10)).to_string() }),
+        ),
+    ] {
+        let reply = app
+            .post(
+                "/api/v1/members",
+                Some(&dd),
+                &entry(&app, &unit, change.clone()),
+            )
+            .await;
+        reply.assert_problem(422);
+        assert_eq!(reply.error_fields(), [field], "{change}");
+    }
+    assert_eq!(app.count("members").await, before);
+    let branch_token = app.token_of(BRANCH_NEUSTADT).await;
+    app.post(
+        "/api/v1/members",
+        Some(&branch_token),
+        &entry(&app, &branch, json!({})),
+    )
+    .await
+    .assert_problem(403);
+}
+
+async fn search_by_name_prefix_number_and_email_within_scope(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let dresden = app.unit_id("DD").await;
+    let leipzig = app.unit_id("L").await;
+    let mueller = enter(
+        &app,
+        &lgs,
+        &dresden,
+        json!({ "last_name": "Müller", "email": "m1@example.org" }),
+    )
+    .await;
+    enter(
+        &app,
+        &lgs,
+        &dresden,
+        json!({ "last_name": "Meier", "email": null }),
+    )
+    .await;
+    enter(
+        &app,
+        &lgs,
+        &dresden,
+        json!({ "last_name": "Mueller-Lüdenscheidt", "first_name": "Hans", "email": null }),
+    )
+    .await;
+    enter(&app, &lgs, &leipzig, json!({ "last_name": "Müller", "first_name": "Lea", "email": null, "postal_code": "04109", "city": "Leipzig" })).await;
+
+    let names = |reply: &kartei_tests::Reply| -> Vec<String> {
+        reply.body["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}", reply.text))
+            .iter()
+            .map(|m| m["last_name"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(&app.get("/api/v1/members?q=mue", &dd).await),
+        ["Müller", "Mueller-Lüdenscheidt"]
+    );
+    assert_eq!(
+        names(&app.get("/api/v1/members?q=M%C3%9CLL", &dd).await),
+        ["Müller", "Mueller-Lüdenscheidt"]
+    );
+    assert_eq!(
+        names(&app.get("/api/v1/members?q=m%C3%BCller-l%C3%BC", &dd).await),
+        ["Mueller-Lüdenscheidt"]
+    );
+    assert_eq!(
+        names(&app.get("/api/v1/members?q=m%C3%BCller", &lgs).await).len(),
+        3
+    );
+    let number = mueller["membership_number"].as_str().expect("number");
+    assert_eq!(
+        names(&app.get(&format!("/api/v1/members?q={number}"), &dd).await),
+        ["Müller"]
+    );
+    assert_eq!(
+        names(&app.get("/api/v1/members?q=M1@Example.org", &dd).await),
+        ["Müller"]
+    );
+    assert_eq!(
+        names(
+            &app.get(&format!("/api/v1/members?org_unit_id={leipzig}"), &lgs)
+                .await
+        ),
+        ["Müller"]
+    );
+    assert_eq!(
+        names(&app.get("/api/v1/members?status=left", &lgs).await),
+        Vec::<String>::new()
+    );
+
+    // Alphabetical pages.
+    let first = app.get("/api/v1/members?limit=2", &dd).await;
+    assert_eq!(names(&first), ["Meier", "Müller"]);
+    let cursor = first.body["next_cursor"].as_str().expect("cursor");
+    let second = app
+        .get(&format!("/api/v1/members?limit=2&cursor={cursor}"), &dd)
+        .await;
+    assert_eq!(names(&second), ["Mueller-Lüdenscheidt"]);
+    assert!(second.body["next_cursor"].is_null());
+    app.get("/api/v1/members?cursor=nonsense", &dd)
+        .await
+        .assert_problem(422);
+}
+
+async fn edits_need_the_current_version_and_change_nothing_when_refused(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let member = enter(&app, &dd, &app.unit_id("DD").await, json!({})).await;
+    let path = format!("/api/v1/members/{}", id(&member));
+    app.patch(&path, &dd, None, &json!({ "city": "Radebeul" }))
+        .await
+        .assert_problem(428);
+    let changed = app
+        .patch(
+            &path,
+            &dd,
+            Some(1),
+            &json!({ "city": "Radebeul", "phone": null, "local_id": app.unit_id("DD-NEU").await }),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    assert_eq!(changed.body["city"], "Radebeul");
+    assert!(changed.body["phone"].is_null());
+    assert_eq!(changed.body["version"], 2);
+    app.patch(&path, &dd, Some(1), &json!({ "city": "Meißen" }))
+        .await
+        .assert_problem(412);
+    let bad = app
+        .patch(
+            &path,
+            &dd,
+            Some(2),
+            &json!({ "city": "", "email": "kaputt", "local_id": app.unit_id("L-SUED").await }),
+        )
+        .await;
+    bad.assert_problem(422);
+    let mut fields = bad.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["city", "email", "local_id"]);
+    let read = app.get(&path, &dd).await;
+    assert_eq!(read.body["city"], "Radebeul");
+    assert_eq!(read.body["version"], 2);
+}
+
+async fn the_history_names_each_change_and_cannot_be_altered(db: Db) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::spawn_demo(db).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let member = enter(&app, &dd, &app.unit_id("DD").await, json!({})).await;
+    let member_id = id(&member);
+    let path = format!("/api/v1/members/{member_id}");
+    app.patch(
+        &path,
+        &dd,
+        Some(1),
+        &json!({ "city": "Radebeul", "consents": { "newsletter": false } }),
+    )
+    .await;
+
+    let history = app.get(&format!("{path}/history"), &dd).await;
+    assert_eq!(history.status, 200, "{}", history.text);
+    let entries = history.body.as_array().expect("entries");
+    let actions: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(actions, ["member_created", "member_changed"]);
+    let dd_id = app.get("/api/v1/me", &dd).await.body["id"].clone();
+    assert_eq!(entries[1]["actor_id"], dd_id);
+    let changes = entries[1]["details"]["changes"]
+        .as_array()
+        .expect("changes");
+    let city = changes
+        .iter()
+        .find(|c| c["field"] == "city")
+        .expect("city change");
+    assert_eq!(city["old"], "Dresden");
+    assert_eq!(city["new"], "Radebeul");
+    assert!(changes.iter().any(|c| c["field"] == "consents"));
+
+    // The stored values are sealed, and the trail refuses changes.
+    let backend = app.state.db.get_database_backend();
+    let raw = app
+        .state
+        .db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT details FROM audit_events",
+        ))
+        .await
+        .expect("query");
+    for row in raw {
+        let details: Value = row.try_get("", "details").expect("details");
+        assert!(!details.to_string().contains("Radebeul"));
+    }
+    for statement in [
+        "UPDATE audit_events SET action = 'nothing'",
+        "DELETE FROM audit_events",
+    ] {
+        let result = app.state.db.execute_unprepared(statement).await;
+        assert!(result.is_err(), "{statement} was allowed");
+    }
+    let after = app.get(&format!("{path}/history"), &dd).await;
+    assert_eq!(after.body.as_array().map(Vec::len), Some(2));
+}
+
+async fn resignation_death_and_expulsion_end_a_membership_once(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let unit = app.unit_id("DD").await;
+    let today = kartei_api::local_time::local_date(app.state.clock.now()).to_string();
+    let member = enter(&app, &dd, &unit, json!({})).await;
+    let path = format!("/api/v1/members/{}", id(&member));
+    let resigned = app
+        .post(
+            &format!("{path}/resignation"),
+            Some(&dd),
+            &json!({ "effective_on": today, "reason": "Umzug ins Ausland" }),
+        )
+        .await;
+    assert_eq!(resigned.status, 200, "{}", resigned.text);
+    assert_eq!(resigned.body["status"], "left");
+    assert_eq!(resigned.body["left_on"], today);
+    let again = app
+        .post(
+            &format!("{path}/resignation"),
+            Some(&dd),
+            &json!({ "effective_on": today, "reason": "Umzug ins Ausland" }),
+        )
+        .await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.body["version"], resigned.body["version"]);
+    let version = resigned.body["version"].as_i64();
+    app.patch(
+        &path,
+        &dd,
+        version,
+        &json!({ "status": "deceased", "left_on": today }),
+    )
+    .await
+    .assert_problem(409);
+
+    let other = enter(&app, &dd, &unit, json!({ "first_name": "Otto" })).await;
+    let other_path = format!("/api/v1/members/{}", id(&other));
+    app.patch(&other_path, &dd, Some(1), &json!({ "status": "deceased" }))
+        .await
+        .assert_problem(422);
+    app.patch(
+        &other_path,
+        &dd,
+        Some(1),
+        &json!({ "status": "left", "left_on": today }),
+    )
+    .await
+    .assert_problem(422);
+    let died = app
+        .patch(
+            &other_path,
+            &dd,
+            Some(1),
+            &json!({ "status": "deceased", "left_on": today }),
+        )
+        .await;
+    assert_eq!(died.status, 200, "{}", died.text);
+    assert_eq!(died.body["status"], "deceased");
+
+    let third = enter(&app, &dd, &unit, json!({ "first_name": "Paula" })).await;
+    let expelled = app
+        .patch(
+            &format!("/api/v1/members/{}", id(&third)),
+            &dd,
+            Some(1),
+            &json!({ "status": "expelled", "left_on": today, "status_reason": "Schiedsgericht" }),
+        )
+        .await;
+    assert_eq!(expelled.body["status"], "expelled");
+    assert_eq!(expelled.body["status_reason"], "Schiedsgericht");
+    let history = app.get(&format!("{path}/history"), &dd).await;
+    let actions: Vec<&str> = history
+        .body
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(actions, ["member_created", "member_resigned"]);
+}
+
+async fn the_state_office_exports_everything_stored_about_a_person(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let application = app.register(&lgs, json!({})).await;
+    let application_id = id(&application);
+    let today = kartei_api::local_time::local_date(app.state.clock.now()).to_string();
+    app.transition(&dd, &application_id, "handover", json!({}))
+        .await;
+    let admitted = app
+        .transition(
+            &dd,
+            &application_id,
+            "decision",
+            json!({ "decision": "admitted", "decided_on": today }),
+        )
+        .await;
+    let member_id = admitted.body["member_id"]
+        .as_str()
+        .expect("member")
+        .to_owned();
+
+    let export = app
+        .get(&format!("/api/v1/members/{member_id}/export"), &lgs)
+        .await;
+    assert_eq!(export.status, 200, "{}", export.text);
+    assert_eq!(export.body["member"]["last_name"], "Schmidt");
+    assert_eq!(
+        export.body["applications"][0]["id"],
+        application_id.as_str()
+    );
+    assert!(
+        export.body["applications"][0]["timeline"]
+            .as_array()
+            .is_some_and(|t| t.len() == 4)
+    );
+    let actions: Vec<&str> = export.body["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"member_exported"), "{actions:?}");
+    assert!(export.body["exported_at"].is_string());
+
+    app.get(&format!("/api/v1/members/{member_id}/export"), &dd)
+        .await
+        .assert_problem(403);
+    let history = app
+        .get(&format!("/api/v1/members/{member_id}/history"), &dd)
+        .await;
+    let exports = history
+        .body
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|e| e["action"] == "member_exported")
+        .count();
+    assert_eq!(exports, 1, "the export is recorded, the refused one is not");
+}
+
+async fn the_member_list_exports_as_excel_ready_csv(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let unit = app.unit_id("DD").await;
+    enter(&app, &dd, &unit, json!({ "last_name": "Größer; Sohn" })).await;
+    enter(
+        &app,
+        &dd,
+        &unit,
+        json!({ "last_name": "Albers", "email": null }),
+    )
+    .await;
+    let reply = app
+        .send(app.request(
+            reqwest::Method::GET,
+            "/api/v1/members?format=csv",
+            Some(&dd),
+        ))
+        .await;
+    assert_eq!(reply.status, 200);
+    assert!(reply.content_type().starts_with("text/csv"));
+    assert!(reply.text.starts_with('\u{feff}'), "UTF-8 BOM for Excel");
+    let mut lines = reply.text.trim_start_matches('\u{feff}').lines();
+    assert!(
+        lines
+            .next()
+            .is_some_and(|h| h.starts_with("membership_number;last_name;first_name"))
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 2);
+    assert!(rows[0].contains(";Albers;"));
+    assert!(
+        rows[1].contains("\"Größer; Sohn\""),
+        "a field with ; is quoted: {}",
+        rows[1]
+    );
+}
+
+async fn members_are_seen_only_where_they_belong(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let in_branch = enter(&app, &lgs, &app.unit_id("DD-NEU").await, json!({})).await;
+    let in_district = enter(
+        &app,
+        &lgs,
+        &app.unit_id("DD").await,
+        json!({ "first_name": "Dora" }),
+    )
+    .await;
+    let leipzig = app
+        .account("kv-leipzig@kartei.example", "district_office", "L")
+        .await;
+    let branch = app.token_of(BRANCH_NEUSTADT).await;
+    let board = app.token_of(BOARD).await;
+    let admin = app.token_of(ADMIN).await;
+    let path = |m: &Value| format!("/api/v1/members/{}", id(m));
+
+    app.get(&path(&in_branch), &leipzig)
+        .await
+        .assert_problem(404);
+    app.get(&format!("{}/history", path(&in_branch)), &leipzig)
+        .await
+        .assert_problem(404);
+    app.patch(
+        &path(&in_branch),
+        &leipzig,
+        Some(1),
+        &json!({ "city": "Leipzig" }),
+    )
+    .await
+    .assert_problem(404);
+    assert_eq!(
+        app.get("/api/v1/members", &leipzig).await.body["items"],
+        json!([])
+    );
+    assert_eq!(app.get(&path(&in_branch), &branch).await.status, 200);
+    app.get(&path(&in_district), &branch)
+        .await
+        .assert_problem(404);
+    app.patch(
+        &path(&in_branch),
+        &branch,
+        Some(1),
+        &json!({ "city": "Radebeul" }),
+    )
+    .await
+    .assert_problem(403);
+    app.get(&path(&in_branch), &board).await.assert_problem(403);
+    app.get("/api/v1/members", &board).await.assert_problem(403);
+    assert_eq!(app.get(&path(&in_district), &admin).await.status, 200);
+    app.get(&format!("/api/v1/members/{}", uuid::Uuid::new_v4()), &lgs)
+        .await
+        .assert_problem(404);
+}
