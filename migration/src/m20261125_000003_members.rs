@@ -178,6 +178,17 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // At most one open transfer per member, even under concurrent starts;
+        // the receiving and sending sides list theirs by district.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX idx_transfers_one_pending ON transfers (member_id) \
+                 WHERE status = 'pending';
+                 CREATE INDEX idx_transfers_to ON transfers (to_district_id, status);
+                 CREATE INDEX idx_transfers_from ON transfers (from_district_id, status);",
+            )
+            .await?;
 
         let guards = match manager.get_database_backend() {
             DbBackend::Postgres => POSTGRES_GUARDS,

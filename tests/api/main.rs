@@ -12,4 +12,5 @@ mod members;
 mod org_units;
 mod routing;
 mod scope;
+mod transfers;
 mod users;

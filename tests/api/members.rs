@@ -17,7 +17,7 @@ on_both_databases!(
     members_are_seen_only_where_they_belong,
 );
 
-fn entry(app: &TestApp, unit: &str, changes: Value) -> Value {
+pub(crate) fn entry(app: &TestApp, unit: &str, changes: Value) -> Value {
     let today = kartei_api::local_time::local_date(app.state.clock.now());
     let mut body = json!({
         "first_name": "Karl",
@@ -40,7 +40,7 @@ fn entry(app: &TestApp, unit: &str, changes: Value) -> Value {
     body
 }
 
-async fn enter(app: &TestApp, token: &str, unit: &str, changes: Value) -> Value {
+pub(crate) async fn enter(app: &TestApp, token: &str, unit: &str, changes: Value) -> Value {
     let reply = app
         .post("/api/v1/members", Some(token), &entry(app, unit, changes))
         .await;
@@ -48,7 +48,7 @@ async fn enter(app: &TestApp, token: &str, unit: &str, changes: Value) -> Value 
     reply.body
 }
 
-fn id(body: &Value) -> String {
+pub(crate) fn id(body: &Value) -> String {
     body["id"].as_str().expect("id").to_owned()
 }
 

@@ -4,11 +4,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use kartei_domain::member::TransferStatus;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
 use crate::RepoError;
+use crate::applications::UnitFilter;
 use crate::entities::transfer::{self, Column as T, Entity as Transfers};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,4 +119,46 @@ pub async fn answer<C: ConnectionTrait>(
         update = update.col_expr(T::Reason, Expr::value(reason));
     }
     Ok(update.exec(db).await?.rows_affected == 1)
+}
+
+/// Transfers that touch the units of `scope` on either side, newest first,
+/// optionally only those with `status`.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    scope: &UnitFilter,
+    status: Option<TransferStatus>,
+    limit: u64,
+) -> Result<Vec<Transfer>, RepoError> {
+    let sides = match *scope {
+        UnitFilter::All => Condition::all(),
+        UnitFilter::District(unit) => Condition::any()
+            .add(T::FromDistrictId.eq(unit))
+            .add(T::ToDistrictId.eq(unit)),
+        UnitFilter::Local(unit) => Condition::any()
+            .add(T::FromLocalId.eq(unit))
+            .add(T::ToLocalId.eq(unit)),
+    };
+    let mut query = Transfers::find().filter(sides);
+    if let Some(status) = status {
+        query = query.filter(T::Status.eq(status.as_str()));
+    }
+    query
+        .order_by_desc(T::RequestedAt)
+        .order_by_desc(T::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Transfer::try_from)
+        .collect()
+}
+
+/// Forgets the free-text reason of a member's transfers (anonymisation).
+pub async fn clear_reasons<C: ConnectionTrait>(db: &C, member_id: Uuid) -> Result<(), RepoError> {
+    Transfers::update_many()
+        .col_expr(T::Reason, Expr::value(Option::<String>::None))
+        .filter(T::MemberId.eq(member_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -141,3 +141,63 @@ pub fn escalation(
         ),
     }
 }
+
+/// To the receiving district: a member is to move to it.
+pub fn transfer_requested(
+    recipient: String,
+    from_unit: &str,
+    to_unit: &str,
+    transfer_id: Uuid,
+    effective_on: NaiveDate,
+) -> NewMail {
+    NewMail {
+        kind: "transfer_requested",
+        recipient,
+        subject: "Mitgliederwechsel zur Bestätigung".into(),
+        body: format!(
+            "Guten Tag,\n\n\
+             der {from_unit} möchte ein Mitglied zum {} an den {to_unit} abgeben \
+             (Wechsel {transfer_id}).\n\n\
+             Bitte bestätigen Sie den Wechsel in kartei oder lehnen Sie ihn mit Begründung ab.{SIGNATURE}",
+            date_de(effective_on)
+        ),
+    }
+}
+
+/// To both sides: the receiving district answered a transfer.
+pub fn transfer_answered(
+    recipient: String,
+    from_unit: &str,
+    to_unit: &str,
+    transfer_id: Uuid,
+    effective_on: NaiveDate,
+    confirmed: bool,
+) -> NewMail {
+    let (kind, subject, outcome) = if confirmed {
+        (
+            "transfer_confirmed",
+            "Mitgliederwechsel bestätigt",
+            format!("wurde vom {to_unit} bestätigt; das Mitglied gehört ab sofort zum {to_unit}"),
+        )
+    } else {
+        (
+            "transfer_declined",
+            "Mitgliederwechsel abgelehnt",
+            format!(
+                "wurde vom {to_unit} abgelehnt; das Mitglied bleibt beim {from_unit}. \
+                 Die Begründung steht in kartei"
+            ),
+        )
+    };
+    NewMail {
+        kind,
+        recipient,
+        subject: subject.into(),
+        body: format!(
+            "Guten Tag,\n\n\
+             der Wechsel {transfer_id} vom {from_unit} zum {to_unit} (wirksam zum {}) \
+             {outcome}.{SIGNATURE}",
+            date_de(effective_on)
+        ),
+    }
+}

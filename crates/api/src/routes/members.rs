@@ -22,6 +22,7 @@ use uuid::Uuid;
 use super::applications::{
     ApplicationResponse, multi_line, optional_text, scope_filter, unit_filter,
 };
+use super::transfers::TransferResponse;
 use crate::auth::Staff;
 use crate::checks::{Checks, double_option};
 use crate::error::{ApiError, ApiResult};
@@ -791,8 +792,7 @@ pub struct MemberExport {
     pub member: MemberResponse,
     pub applications: Vec<ApplicationResponse>,
     pub history: Vec<HistoryEntry>,
-    #[schema(value_type = Vec<Object>)]
-    pub transfers: Vec<serde_json::Value>,
+    pub transfers: Vec<TransferResponse>,
 }
 
 /// Everything kartei stores about the person (GDPR Art. 15); the export is
@@ -837,19 +837,7 @@ async fn export_member(
     let transfers = transfers::for_member(&state.db, member.id)
         .await?
         .into_iter()
-        .map(|t| {
-            serde_json::json!({
-                "id": t.id,
-                "from_district_id": t.from_district_id,
-                "to_district_id": t.to_district_id,
-                "effective_on": t.effective_on,
-                "keep_home_ties": t.keep_home_ties,
-                "status": t.status.as_str(),
-                "reason": t.reason,
-                "requested_at": t.requested_at,
-                "answered_at": t.answered_at,
-            })
-        })
+        .map(|t| TransferResponse::new(t, None))
         .collect();
     Ok(Json(MemberExport {
         exported_at: now,

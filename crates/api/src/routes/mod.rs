@@ -9,6 +9,7 @@ pub mod members;
 pub mod org_units;
 pub mod outbox;
 pub mod routing;
+pub mod transfers;
 pub mod users;
 
 use serde::Serialize;
@@ -29,6 +30,7 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(applications::router())
         .merge(outbox::router())
         .merge(members::router())
+        .merge(transfers::router())
 }
 
 /// One page of a list.
