@@ -6,6 +6,7 @@ mod auth;
 mod cli;
 mod errors;
 mod health;
+mod import;
 mod logs;
 mod mail;
 mod members;

@@ -311,6 +311,22 @@ impl TestApp {
         }
     }
 
+    /// Posts a CSV body (or anything else, by `content_type`).
+    pub async fn post_text(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> Reply {
+        self.send(
+            self.request(Method::POST, path, Some(token))
+                .header("content-type", content_type)
+                .body(body.into()),
+        )
+        .await
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Reply {
         self.send(self.request(Method::GET, path, Some(token)))
             .await

@@ -35,6 +35,11 @@ impl Checks {
         self.errors.is_empty()
     }
 
+    /// The errors found, for callers that report them in their own shape.
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.errors
+    }
+
     pub fn finish(self) -> Result<(), ApiError> {
         if self.errors.is_empty() {
             Ok(())

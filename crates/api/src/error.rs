@@ -15,6 +15,10 @@ use utoipa::ToSchema;
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
+    /// In a CSV import: the data row (1 is the first row after the header;
+    /// 0 the header itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
     pub field: String,
     pub message: String,
 }
@@ -22,6 +26,7 @@ pub struct FieldError {
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl ToString) -> Self {
         FieldError {
+            row: None,
             field: field.into(),
             message: message.to_string(),
         }

@@ -15,6 +15,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod import;
 pub mod local_time;
 pub mod mail;
 pub mod members;

@@ -25,7 +25,14 @@ pub async fn record<C: ConnectionTrait>(
     entry: AuditEntry,
     at: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    let row = audit_event::ActiveModel {
+    AuditEvents::insert(row(entry, at))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+fn row(entry: AuditEntry, at: DateTime<Utc>) -> audit_event::ActiveModel {
+    audit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         occurred_at: Set(at),
         actor_id: Set(entry.actor_id),
@@ -33,8 +40,24 @@ pub async fn record<C: ConnectionTrait>(
         subject_type: Set(entry.subject_type.to_owned()),
         subject_id: Set(entry.subject_id),
         details: Set(entry.details),
-    };
-    AuditEvents::insert(row).exec_without_returning(db).await?;
+    }
+}
+
+/// Appends many entries with multi-row statements (bulk imports).
+pub async fn record_many<C: ConnectionTrait>(
+    db: &C,
+    entries: Vec<AuditEntry>,
+    at: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    // 7 columns: far below both databases' bound-parameter limits.
+    const CHUNK: usize = 2000;
+    let mut rows = entries.into_iter().map(|entry| row(entry, at)).peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
+        AuditEvents::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
     Ok(())
 }
 

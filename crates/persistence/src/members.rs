@@ -75,18 +75,7 @@ enum Counters {
 /// the caller's transaction, so a number is never handed out twice and never
 /// reused, even when the member record is later anonymised.
 pub async fn next_membership_number<C: ConnectionTrait>(db: &C) -> Result<String, RepoError> {
-    let statement = Query::update()
-        .table(Counters::Table)
-        .value(Counters::Value, Expr::col(Counters::Value).add(1))
-        .and_where(Expr::col(Counters::Name).eq("membership_number"))
-        .returning(Query::returning().column(Counters::Value))
-        .to_owned();
-    let row = db
-        .query_one(&statement)
-        .await?
-        .ok_or_else(|| RepoError::Corrupt("membership number counter missing".into()))?;
-    let value: i64 = row.try_get("", "value")?;
-    Ok(value.to_string())
+    Ok(reserve_membership_numbers(db, 1).await?.to_string())
 }
 
 pub struct NewMember {
@@ -101,14 +90,10 @@ pub struct NewMember {
     pub consents: std::collections::BTreeMap<String, DateTime<Utc>>,
 }
 
-pub async fn insert<C: ConnectionTrait>(
-    db: &C,
-    new: NewMember,
-    now: DateTime<Utc>,
-) -> Result<Member, RepoError> {
+fn active_model(new: NewMember, now: DateTime<Utc>) -> member::ActiveModel {
     let keys = PersonKeys::of(&new.person);
     let person = new.person;
-    let row = member::ActiveModel {
+    member::ActiveModel {
         id: Set(new.id),
         membership_number: Set(new.membership_number),
         first_name: Set(person.first_name),
@@ -138,11 +123,79 @@ pub async fn insert<C: ConnectionTrait>(
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
-    };
-    Members::insert(row)
+    }
+}
+
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    new: NewMember,
+    now: DateTime<Utc>,
+) -> Result<Member, RepoError> {
+    Members::insert(active_model(new, now))
         .exec_with_returning(db)
         .await?
         .try_into()
+}
+
+/// Rows per INSERT statement: 29 columns stay below SQLite's limit of
+/// 32,766 bound parameters and PostgreSQL's 65,535.
+const INSERT_CHUNK: usize = 1000;
+
+/// Inserts many members with multi-row statements; a taken membership
+/// number fails the whole call with `Conflict`.
+pub async fn insert_many<C: ConnectionTrait>(
+    db: &C,
+    new: Vec<NewMember>,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let mut rows = new.into_iter().map(|n| active_model(n, now)).peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
+        Members::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Reserves `count` consecutive membership numbers and returns the first.
+pub async fn reserve_membership_numbers<C: ConnectionTrait>(
+    db: &C,
+    count: u64,
+) -> Result<i64, RepoError> {
+    let count = i64::try_from(count).map_err(|_| RepoError::Corrupt("too many numbers".into()))?;
+    let statement = Query::update()
+        .table(Counters::Table)
+        .value(Counters::Value, Expr::col(Counters::Value).add(count))
+        .and_where(Expr::col(Counters::Name).eq("membership_number"))
+        .returning(Query::returning().column(Counters::Value))
+        .to_owned();
+    let row = db
+        .query_one(&statement)
+        .await?
+        .ok_or_else(|| RepoError::Corrupt("membership number counter missing".into()))?;
+    let last: i64 = row.try_get("", "value")?;
+    Ok(last - count + 1)
+}
+
+/// Which of `numbers` are already taken.
+pub async fn taken_membership_numbers<C: ConnectionTrait>(
+    db: &C,
+    numbers: &[String],
+) -> Result<Vec<String>, RepoError> {
+    use member::Column as M;
+    let mut taken = Vec::new();
+    for chunk in numbers.chunks(INSERT_CHUNK) {
+        let found: Vec<String> = Members::find()
+            .select_only()
+            .column(M::MembershipNumber)
+            .filter(M::MembershipNumber.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        taken.extend(found);
+    }
+    Ok(taken)
 }
 
 pub async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Member, RepoError> {

@@ -26,7 +26,7 @@ use super::transfers::TransferResponse;
 use crate::auth::Staff;
 use crate::checks::{Checks, double_option};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{IfMatch, Json, Path, Query};
+use crate::extract::{Body, IfMatch, Json, Path, Query};
 use crate::local_time;
 use crate::members::{self, View};
 use crate::person_input::{self, PersonInput};
@@ -39,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(resign))
         .routes(routes!(member_history))
         .routes(routes!(export_member))
+        .routes(routes!(import_members))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -846,4 +847,47 @@ async fn export_member(
         history: history.into_iter().map(HistoryEntry::from).collect(),
         transfers,
     }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportResponse {
+    pub imported: usize,
+}
+
+/// Import a member list from CSV: every row or none. A refused file is
+/// answered with every rejected row and field (`errors[].row`, 1 being the
+/// first data row, 0 the header).
+#[utoipa::path(
+    post, path = "/members/import", tag = "members", security(("bearer" = [])),
+    request_body(content = String, content_type = "text/csv",
+        description = "A header row with the field names of direct entry; `org_unit` (a short code) may replace `org_unit_id`; optional `membership_number`, `interests`, `consents`."),
+    responses(
+        (status = 201, body = ImportResponse),
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn import_members(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: axum::http::HeaderMap,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<ImportResponse>)> {
+    authorize(&staff.actor(), Action::ImportMembers, None)?;
+    let is_csv = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("text/csv"));
+    if !is_csv {
+        return Err(ApiError::UnsupportedMediaType(
+            "Send the member list as text/csv.".into(),
+        ));
+    }
+    let imported = crate::import::import(&state, &staff, &body).await?;
+    Ok((StatusCode::CREATED, Json(ImportResponse { imported })))
 }

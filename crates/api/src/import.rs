@@ -1,0 +1,590 @@
+//! CSV import of existing member lists: parsed and checked completely before
+//! anything is written, then inserted in one transaction with multi-row
+//! statements, so that a file goes in whole or not at all and 100,000 rows
+//! take seconds.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kartei_domain::{Action, OrgUnit, OrgUnitKind, authorize};
+use kartei_persistence::audit::{self, AuditEntry};
+use kartei_persistence::members::{self as member_repo, NewMember};
+use kartei_persistence::{RepoError, TransactionTrait, org_units};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::Staff;
+use crate::checks::Checks;
+use crate::error::{ApiError, FieldError};
+use crate::local_time;
+use crate::members;
+use crate::person_input::PersonInput;
+use crate::routes::members::{EntryInput, check_entry};
+use crate::state::AppState;
+
+const REQUIRED: [&str; 8] = [
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "street",
+    "postal_code",
+    "city",
+    "received_on",
+    "joined_on",
+];
+const OPTIONAL: [&str; 7] = [
+    "email",
+    "phone",
+    "interests",
+    "consents",
+    "membership_number",
+    "org_unit_id",
+    "org_unit",
+];
+
+/// Imports `body` as `staff`; the number of members created.
+pub async fn import(state: &AppState, staff: &Staff, body: &[u8]) -> Result<usize, ApiError> {
+    let now = state.clock.now();
+    let units = org_units::all(&state.db).await?;
+    let mut rows =
+        parse(body, &units, local_time::local_date(now), now).map_err(ApiError::Validation)?;
+    check_units_in_scope(state, staff, &rows).await?;
+    check_numbers_free(state, &rows).await?;
+
+    let txn = state.db.begin().await.map_err(RepoError::from)?;
+    // Numbers handed out later must never collide with imported ones.
+    if let Some(highest) = rows
+        .iter()
+        .filter_map(|(_, m)| m.membership_number.parse::<i64>().ok())
+        .max()
+    {
+        member_repo::raise_number_counter(&txn, highest).await?;
+    }
+    let unnumbered = rows
+        .iter()
+        .filter(|(_, m)| m.membership_number.is_empty())
+        .count();
+    if unnumbered > 0 {
+        let mut next = member_repo::reserve_membership_numbers(&txn, unnumbered as u64).await?;
+        for (_, member) in rows
+            .iter_mut()
+            .filter(|(_, m)| m.membership_number.is_empty())
+        {
+            member.membership_number = next.to_string();
+            next += 1;
+        }
+    }
+    let count = rows.len();
+    let entries = rows
+        .iter()
+        .map(|(_, m)| AuditEntry {
+            actor_id: Some(staff.0.id),
+            action: "member_created",
+            subject_type: "member",
+            subject_id: Some(m.id),
+            details: json!({ "changes": [], "source": "import" }),
+        })
+        .collect();
+    member_repo::insert_many(&txn, rows.into_iter().map(|(_, m)| m).collect(), now)
+        .await
+        .map_err(|err| match err {
+            RepoError::Conflict => ApiError::Conflict(
+                "A membership number was taken meanwhile; nothing was imported.".into(),
+            ),
+            other => other.into(),
+        })?;
+    audit::record_many(&txn, entries, now).await?;
+    txn.commit().await.map_err(RepoError::from)?;
+    Ok(count)
+}
+
+/// Each distinct unit of the file must lie in the importer's scope.
+async fn check_units_in_scope(
+    state: &AppState,
+    staff: &Staff,
+    rows: &[(usize, NewMember)],
+) -> Result<(), ApiError> {
+    let mut allowed: HashMap<Uuid, bool> = HashMap::new();
+    let mut errors = Vec::new();
+    for (row, member) in rows {
+        let unit = member.local_id.unwrap_or(member.district_id);
+        let ok = match allowed.get(&unit) {
+            Some(ok) => *ok,
+            None => {
+                let path = members::path_of(state, unit).await?;
+                let ok = authorize(&staff.actor(), Action::ImportMembers, Some(&path)).is_ok();
+                allowed.insert(unit, ok);
+                ok
+            }
+        };
+        if !ok {
+            errors.push(row_error(
+                *row,
+                "org_unit",
+                "is outside your part of the organisation",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+async fn check_numbers_free(state: &AppState, rows: &[(usize, NewMember)]) -> Result<(), ApiError> {
+    let numbers: Vec<String> = rows
+        .iter()
+        .map(|(_, m)| m.membership_number.clone())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let taken: HashSet<String> = member_repo::taken_membership_numbers(&state.db, &numbers)
+        .await?
+        .into_iter()
+        .collect();
+    let errors: Vec<FieldError> = rows
+        .iter()
+        .filter(|(_, m)| taken.contains(&m.membership_number))
+        .map(|(row, _)| row_error(*row, "membership_number", "is already taken"))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+fn row_error(row: usize, field: &str, message: impl ToString) -> FieldError {
+    FieldError {
+        row: Some(row),
+        ..FieldError::new(field, message)
+    }
+}
+
+/// Reads and checks the whole file: the members with their row numbers, or
+/// every error found.
+pub fn parse(
+    body: &[u8],
+    units: &[OrgUnit],
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<(usize, NewMember)>, Vec<FieldError>> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let text = std::str::from_utf8(body).map_err(|err| {
+        let line = body[..err.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        vec![row_error(line, "row", "is not valid UTF-8")]
+    })?;
+    let first_line = text.lines().next().unwrap_or_default();
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let (columns, width) = header(&mut reader)?;
+    let resolve = UnitResolver::new(units);
+
+    let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    let mut numbers_seen: HashMap<String, usize> = HashMap::new();
+    for (index, record) in reader.records().enumerate() {
+        let row = index + 1;
+        let record = match record {
+            Ok(record) => record,
+            Err(err) => {
+                errors.push(row_error(row, "row", format!("cannot be read: {err}")));
+                continue;
+            }
+        };
+        if record.len() != width {
+            errors.push(row_error(
+                row,
+                "row",
+                format!("has {} fields, the header {width}", record.len()),
+            ));
+            continue;
+        }
+        let fields = Fields {
+            columns: &columns,
+            record: &record,
+        };
+        match parse_row(&fields, &resolve, &mut numbers_seen, row, today, now) {
+            Ok(member) => rows.push((row, member)),
+            Err(found) => errors.extend(found.into_iter().map(|e| FieldError {
+                row: Some(row),
+                ..e
+            })),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Column name → position; the header's own errors are reported as row 0.
+/// Also the number of fields a row must have.
+fn header(
+    reader: &mut csv::Reader<&[u8]>,
+) -> Result<(HashMap<String, usize>, usize), Vec<FieldError>> {
+    let names = reader
+        .headers()
+        .map_err(|err| vec![row_error(0, "header", format!("cannot be read: {err}"))])?
+        .clone();
+    let mut columns = HashMap::new();
+    let mut errors = Vec::new();
+    for (i, raw) in names.iter().enumerate() {
+        let name = raw.trim().to_ascii_lowercase();
+        // Spreadsheets like to add an empty column at the end.
+        if name.is_empty() {
+            continue;
+        }
+        if !REQUIRED.contains(&name.as_str()) && !OPTIONAL.contains(&name.as_str()) {
+            errors.push(row_error(0, raw.trim(), "is not a known column"));
+        } else if columns.insert(name.clone(), i).is_some() {
+            errors.push(row_error(0, &name, "appears twice"));
+        }
+    }
+    for name in REQUIRED {
+        if !columns.contains_key(name) {
+            errors.push(row_error(0, name, "is a required column"));
+        }
+    }
+    match (
+        columns.contains_key("org_unit_id"),
+        columns.contains_key("org_unit"),
+    ) {
+        (false, false) => errors.push(row_error(
+            0,
+            "org_unit",
+            "is a required column (or org_unit_id)",
+        )),
+        (true, true) => errors.push(row_error(
+            0,
+            "org_unit",
+            "give either org_unit or org_unit_id",
+        )),
+        _ => {}
+    }
+    if errors.is_empty() {
+        Ok((columns, names.len()))
+    } else {
+        Err(errors)
+    }
+}
+
+/// Finds the district (and branch) a row names by id or short code.
+struct UnitResolver<'a> {
+    by_id: HashMap<Uuid, &'a OrgUnit>,
+    by_code: HashMap<String, &'a OrgUnit>,
+}
+
+impl<'a> UnitResolver<'a> {
+    fn new(units: &'a [OrgUnit]) -> Self {
+        UnitResolver {
+            by_id: units.iter().map(|u| (u.id, u)).collect(),
+            by_code: units
+                .iter()
+                .map(|u| (u.short_code.to_uppercase(), u))
+                .collect(),
+        }
+    }
+
+    fn holding(
+        &self,
+        id: &str,
+        code: &str,
+    ) -> Result<(Uuid, Option<Uuid>), (&'static str, &'static str)> {
+        let (field, unit) = if id.is_empty() {
+            ("org_unit", self.by_code.get(&code.to_uppercase()))
+        } else {
+            let unit = Uuid::parse_str(id).ok().and_then(|id| self.by_id.get(&id));
+            ("org_unit_id", unit)
+        };
+        match unit.map(|u| (u.kind, u.id, u.parent_id)) {
+            Some((OrgUnitKind::District, id, _)) => Ok((id, None)),
+            Some((OrgUnitKind::Local, id, Some(district))) => Ok((district, Some(id))),
+            Some(_) => Err((field, "must be a district or a local branch")),
+            None if id.is_empty() && code.is_empty() => Err((field, "is required")),
+            None => Err((field, "is not a known unit")),
+        }
+    }
+}
+
+fn parse_date(raw: &str) -> Result<NaiveDate, &'static str> {
+    if raw.is_empty() {
+        return Err("is required");
+    }
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(raw, "%d.%m.%Y"))
+        .map_err(|_| "must be a date (YYYY-MM-DD or DD.MM.YYYY)")
+}
+
+fn list(raw: &str) -> Vec<String> {
+    raw.split([',', ';', '|'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn membership_number(raw: &str) -> Result<String, &'static str> {
+    if raw.chars().count() <= 20
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')
+    {
+        Ok(raw.to_owned())
+    } else {
+        Err("must be at most 20 letters, digits, '-' or '/'")
+    }
+}
+
+/// One data row, read by column name.
+struct Fields<'r> {
+    columns: &'r HashMap<String, usize>,
+    record: &'r csv::StringRecord,
+}
+
+impl<'r> Fields<'r> {
+    fn get(&self, name: &str) -> &'r str {
+        self.columns
+            .get(name)
+            .and_then(|i| self.record.get(*i))
+            .map(str::trim)
+            .unwrap_or_default()
+    }
+}
+
+fn parse_row(
+    fields: &Fields<'_>,
+    units: &UnitResolver<'_>,
+    numbers_seen: &mut HashMap<String, usize>,
+    row: usize,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<NewMember, Vec<FieldError>> {
+    let get = |name: &str| fields.get(name);
+    let mut checks = Checks::new();
+    let mut unparsed = Vec::new();
+    let mut date = |field: &'static str, fallback: NaiveDate| match parse_date(get(field)) {
+        Ok(date) => date,
+        Err(message) => {
+            unparsed.push(FieldError::new(field, message));
+            fallback
+        }
+    };
+    // Unparseable dates get a harmless stand-in so that the other fields are
+    // still checked; the stand-in's own findings are dropped below.
+    let date_of_birth = date("date_of_birth", NaiveDate::MIN);
+    let received_on = date("received_on", today);
+    let joined_on = date("joined_on", today);
+    let interests = list(get("interests"));
+    let consents = list(get("consents"));
+    let email = get("email");
+    let phone = get("phone");
+    let entry = check_entry(
+        &mut checks,
+        &EntryInput {
+            person: PersonInput {
+                first_name: get("first_name"),
+                last_name: get("last_name"),
+                date_of_birth: if date_of_birth == NaiveDate::MIN {
+                    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(today)
+                } else {
+                    date_of_birth
+                },
+                email: Some(email),
+                phone: Some(phone),
+                street: get("street"),
+                postal_code: get("postal_code"),
+                city: get("city"),
+                interests: &interests,
+            },
+            received_on,
+            joined_on,
+            consents: &consents,
+        },
+        today,
+        now,
+    );
+    let holding = match units.holding(get("org_unit_id"), get("org_unit")) {
+        Ok(holding) => Some(holding),
+        Err((field, message)) => {
+            checks.fail(field, message);
+            None
+        }
+    };
+    let number = match get("membership_number") {
+        "" => Some(String::new()),
+        raw => checks
+            .field("membership_number", membership_number(raw))
+            .and_then(|n| match numbers_seen.insert(n.clone(), row) {
+                Some(first) => {
+                    checks.fail("membership_number", format!("repeats row {first}"));
+                    None
+                }
+                None => Some(n),
+            }),
+    };
+    let unparsed_fields: Vec<String> = unparsed.iter().map(|e| e.field.clone()).collect();
+    let mut errors: Vec<FieldError> = checks
+        .into_errors()
+        .into_iter()
+        .filter(|e| {
+            !unparsed_fields.contains(&e.field) && (unparsed.is_empty() || e.field != "joined_on")
+        })
+        .collect();
+    errors.extend(unparsed);
+    match (entry, holding, number) {
+        (Some((person, consents)), Some((district_id, local_id)), Some(number))
+            if errors.is_empty() =>
+        {
+            Ok(NewMember {
+                id: Uuid::now_v7(),
+                membership_number: number,
+                person,
+                district_id,
+                local_id,
+                received_on,
+                joined_on,
+                application_id: None,
+                consents,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(kind: OrgUnitKind, code: &str, parent: Option<Uuid>) -> OrgUnit {
+        OrgUnit {
+            id: Uuid::now_v7(),
+            kind,
+            name: code.into(),
+            short_code: code.into(),
+            parent_id: parent,
+            email: None,
+            version: 1,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    fn units() -> Vec<OrgUnit> {
+        let state = unit(OrgUnitKind::State, "SN", None);
+        let district = unit(OrgUnitKind::District, "DD", Some(state.id));
+        let branch = unit(OrgUnitKind::Local, "DD-NEU", Some(district.id));
+        vec![state, district, branch]
+    }
+
+    fn run(csv: &str) -> Result<Vec<(usize, NewMember)>, Vec<FieldError>> {
+        let now = Utc::now();
+        parse(csv.as_bytes(), &units(), now.date_naive(), now)
+    }
+
+    fn errors(csv: &str) -> Vec<(usize, String)> {
+        run(csv)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.row.unwrap_or(usize::MAX), e.field))
+            .collect()
+    }
+
+    const HEADER: &str =
+        "first_name;last_name;date_of_birth;street;postal_code;city;org_unit;received_on;joined_on";
+
+    #[test]
+    fn semicolons_bom_and_german_dates_are_read() {
+        let csv = format!(
+            "\u{feff}{HEADER};interests\nAnna;Ölmann;01.02.1990;Weg 1;01097;Dresden;dd-neu;2024-01-02;03.01.2024;\"Umwelt, Verkehr\"\n"
+        );
+        let rows = run(&csv).unwrap_or_default();
+        assert_eq!(rows.len(), 1);
+        let (row, member) = &rows[0];
+        assert_eq!(*row, 1);
+        assert_eq!(member.person.last_name, "Ölmann");
+        assert!(member.local_id.is_some());
+        assert_eq!(member.person.interests, ["Umwelt", "Verkehr"]);
+        assert_eq!(
+            member.joined_on,
+            NaiveDate::from_ymd_opt(2024, 1, 3).unwrap_or_default()
+        );
+    }
+
+    #[test]
+    fn commas_work_as_well() {
+        let csv = format!(
+            "{}\nAnna,Berg,1990-02-01,Weg 1,01097,Dresden,DD,2024-01-02,2024-01-03\n",
+            HEADER.replace(';', ",")
+        );
+        assert_eq!(run(&csv).map(|r| r.len()), Ok(1));
+    }
+
+    #[test]
+    fn every_bad_row_and_field_is_named() {
+        let csv = format!(
+            "{HEADER};membership_number\n\
+             Anna;Berg;1990-02-01;Weg 1;01097;Dresden;DD;2024-01-02;2024-01-03;77\n\
+             ;Berg;gestern;Weg 1;1097;Dresden;XX;2024-01-02;2024-01-03;77\n\
+             Bea;Berg;1990-02-01;Weg 1;01097;Dresden;SN;2024-01-02;2023-01-03;\n"
+        );
+        assert_eq!(
+            errors(&csv),
+            [
+                (2, "first_name".to_owned()),
+                (2, "postal_code".to_owned()),
+                (2, "org_unit".to_owned()),
+                (2, "membership_number".to_owned()),
+                (2, "date_of_birth".to_owned()),
+                (3, "joined_on".to_owned()),
+                (3, "org_unit".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn header_problems_are_row_zero() {
+        assert_eq!(
+            errors("first_name;last_name;shoe_size\n"),
+            [
+                (0, "shoe_size".to_owned()),
+                (0, "date_of_birth".to_owned()),
+                (0, "street".to_owned()),
+                (0, "postal_code".to_owned()),
+                (0, "city".to_owned()),
+                (0, "received_on".to_owned()),
+                (0, "joined_on".to_owned()),
+                (0, "org_unit".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn short_rows_and_broken_encoding_are_reported() {
+        assert_eq!(
+            errors(&format!("{HEADER}\nAnna;Berg\n")),
+            [(1, "row".to_owned())]
+        );
+        let mut bytes = format!("{HEADER}\n").into_bytes();
+        bytes.extend_from_slice(
+            b"Anna;B\xFFrg;1990-02-01;Weg 1;01097;Dresden;DD;2024-01-02;2024-01-03\n",
+        );
+        let now = Utc::now();
+        let found = parse(&bytes, &units(), now.date_naive(), now)
+            .err()
+            .unwrap_or_default();
+        assert_eq!(found.first().and_then(|e| e.row), Some(1));
+    }
+}

@@ -1,0 +1,204 @@
+//! CSV import of member lists: all rows or none, with a report per row.
+
+use kartei_tests::{DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases};
+use serde_json::{Value, json};
+
+use crate::members::{enter, id};
+
+on_both_databases!(
+    a_member_list_imports_whole_with_numbers_kept_and_assigned,
+    a_refused_import_names_each_row_and_changes_nothing,
+    only_the_state_office_imports_csv,
+);
+
+const HEADER: &str = "first_name;last_name;date_of_birth;email;street;postal_code;city;org_unit;received_on;joined_on;membership_number";
+
+async fn a_member_list_imports_whole_with_numbers_kept_and_assigned(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let csv = format!(
+        "\u{feff}{HEADER}\r\n\
+         Anna;Ölmann;01.02.1990;anna@example.org;Weg 1;01097;Dresden;DD-NEU;2015-01-02;2015-02-01;500123\r\n\
+         Bernd;Berg;1971-03-04;;\"Markt 2; Hinterhaus\";04109;Leipzig;L;2016-05-06;2016-06-01;\r\n\
+         Clara;Çelik;1999-12-31;;Ring 3;09111;Chemnitz;c;2020-01-01;2020-01-15;\r\n"
+    );
+    let reply = app
+        .post_text(
+            "/api/v1/members/import",
+            &lgs,
+            "text/csv; charset=utf-8",
+            csv,
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(reply.body, json!({ "imported": 3 }));
+
+    let listed = app.get("/api/v1/members?limit=10", &lgs).await;
+    let items = listed.body["items"].as_array().expect("items").clone();
+    let by_name = |name: &str| -> Value {
+        items
+            .iter()
+            .find(|m| m["last_name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} missing"))
+    };
+    let anna = by_name("Ölmann");
+    assert_eq!(anna["membership_number"], "500123");
+    assert_eq!(anna["local_id"], app.unit_id("DD-NEU").await.as_str());
+    assert_eq!(anna["district_id"], app.unit_id("DD").await.as_str());
+    assert_eq!(anna["joined_on"], "2015-02-01");
+    assert_eq!(by_name("Berg")["street"], "Markt 2; Hinterhaus");
+    assert_eq!(
+        by_name("Çelik")["district_id"],
+        app.unit_id("C").await.as_str()
+    );
+    // Numbers handed out after an import never collide with imported ones.
+    let assigned: Vec<i64> = ["Berg", "Çelik"]
+        .iter()
+        .map(|n| {
+            by_name(n)["membership_number"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .expect("numeric")
+        })
+        .collect();
+    assert!(assigned.iter().all(|n| *n > 500123), "{assigned:?}");
+    let later = enter(&app, &lgs, &app.unit_id("DD").await, json!({})).await;
+    let later_number: i64 = later["membership_number"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("numeric");
+    assert!(later_number > assigned.iter().copied().max().unwrap_or_default());
+
+    let history = app
+        .get(&format!("/api/v1/members/{}/history", id(&anna)), &lgs)
+        .await;
+    assert_eq!(history.body[0]["action"], "member_created");
+    assert_eq!(history.body[0]["details"]["source"], "import");
+
+    // Commas and unit ids work as well.
+    let dresden = app.unit_id("DD").await;
+    let commas = format!(
+        "first_name,last_name,date_of_birth,street,postal_code,city,org_unit_id,received_on,joined_on,interests\n\
+         Dora,Dachs,1980-01-01,Weg 4,01067,Dresden,{dresden},2019-01-01,2019-02-01,\"Umwelt, Verkehr\"\n"
+    );
+    let reply = app
+        .post_text("/api/v1/members/import", &lgs, "text/csv", commas)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let dora = app.get("/api/v1/members?q=dachs", &lgs).await;
+    assert_eq!(
+        dora.body["items"][0]["interests"],
+        json!(["Umwelt", "Verkehr"])
+    );
+}
+
+async fn a_refused_import_names_each_row_and_changes_nothing(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let existing = enter(&app, &lgs, &app.unit_id("DD").await, json!({})).await;
+    let taken = existing["membership_number"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+    let members_before = app.count("members").await;
+    let audit_before = app.count("audit_events").await;
+
+    let csv = format!(
+        "{HEADER}\n\
+         Anna;Ölmann;1990-02-01;;Weg 1;01097;Dresden;DD;2015-01-02;2015-02-01;\n\
+         Bernd;Berg;1971-03-04;kein-mail;Markt 2;04109;Leipzig;NIRGENDS;2016-05-06;2016-06-01;\n\
+         Clara;Celik;1999-12-31;;Ring 3;09111;Chemnitz;C;2020-01-01;2020-01-15;{taken}\n"
+    );
+    let reply = app
+        .post_text("/api/v1/members/import", &lgs, "text/csv", csv)
+        .await;
+    reply.assert_problem(422);
+    let errors: Vec<(u64, String)> = reply.body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap_or_default(),
+                e["field"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [(2, "email".to_owned()), (2, "org_unit".to_owned())]
+    );
+    assert!(
+        !reply.text.contains("kein-mail") && !reply.text.contains("Berg"),
+        "no values echoed"
+    );
+    assert_eq!(
+        app.count("members").await,
+        members_before,
+        "nothing half-imported"
+    );
+    assert_eq!(app.count("audit_events").await, audit_before);
+
+    // With the rows fixed, the taken number is the only problem left.
+    let csv = format!(
+        "{HEADER}\n\
+         Anna;Ölmann;1990-02-01;;Weg 1;01097;Dresden;DD;2015-01-02;2015-02-01;\n\
+         Clara;Celik;1999-12-31;;Ring 3;09111;Chemnitz;C;2020-01-01;2020-01-15;{taken}\n"
+    );
+    let reply = app
+        .post_text("/api/v1/members/import", &lgs, "text/csv", csv)
+        .await;
+    reply.assert_problem(422);
+    assert_eq!(
+        reply.body["errors"],
+        json!([{ "row": 2, "field": "membership_number", "message": "is already taken" }])
+    );
+    assert_eq!(app.count("members").await, members_before);
+    // The counter did not move either: the next number follows the last one.
+    let next = enter(
+        &app,
+        &lgs,
+        &app.unit_id("DD").await,
+        json!({ "first_name": "Nina" }),
+    )
+    .await;
+    let next_number: i64 = next["membership_number"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("numeric");
+    assert_eq!(next_number, taken.parse::<i64>().expect("numeric") + 1);
+
+    let header_only = app
+        .post_text(
+            "/api/v1/members/import",
+            &lgs,
+            "text/csv",
+            "first_name;nickname\n",
+        )
+        .await;
+    header_only.assert_problem(422);
+    assert!(
+        header_only.body["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .all(|e| e["row"] == 0)
+    );
+}
+
+async fn only_the_state_office_imports_csv(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let csv = format!(
+        "{HEADER}\nAnna;Ölmann;1990-02-01;;Weg 1;01097;Dresden;DD;2015-01-02;2015-02-01;\n"
+    );
+    app.post_text("/api/v1/members/import", &dd, "text/csv", csv.clone())
+        .await
+        .assert_problem(403);
+    app.post_text("/api/v1/members/import", &lgs, "application/json", csv)
+        .await
+        .assert_problem(415);
+    assert_eq!(app.count("members").await, 0);
+}
