@@ -103,6 +103,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let poll = std::time::Duration::from_secs(state.settings.mail.poll_seconds);
     mail::worker::spawn(state.clone(), state.mailer.clone(), poll);
     mail::digest::spawn(state.clone());
+    crate::retention::spawn(state.clone());
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!(%address, environment = %state.settings.environment, "kartei listening");
     println!("kartei listening on http://{address} (API docs at http://{address}/docs)");

@@ -22,6 +22,7 @@ pub mod members;
 pub mod onboarding;
 pub mod openapi;
 pub mod person_input;
+pub mod retention;
 pub mod routes;
 pub mod seed;
 pub mod startup;

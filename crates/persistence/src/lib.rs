@@ -4,6 +4,7 @@
 //! Entities never leave this crate's repositories as answers to clients; the
 //! API sees domain types and [`RepoError`].
 
+pub mod anonymise;
 pub mod applications;
 pub mod audit;
 pub mod db;

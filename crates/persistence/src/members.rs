@@ -382,26 +382,6 @@ pub async fn list<C: ConnectionTrait>(
     Ok((members, next))
 }
 
-/// Members who left on or before `left_before` and are not anonymised yet.
-pub async fn due_for_anonymisation<C: ConnectionTrait>(
-    db: &C,
-    left_before: NaiveDate,
-    limit: u64,
-) -> Result<Vec<Member>, RepoError> {
-    use member::Column as M;
-    Members::find()
-        .filter(M::Status.ne(MemberStatus::Active.as_str()))
-        .filter(M::LeftOn.lt(left_before))
-        .filter(M::AnonymisedAt.is_null())
-        .order_by_asc(M::Id)
-        .limit(limit)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Member::try_from)
-        .collect()
-}
-
 /// Raises the membership number counter to at least `at_least`, so that
 /// numbers handed out later never collide with imported ones.
 pub async fn raise_number_counter<C: ConnectionTrait>(

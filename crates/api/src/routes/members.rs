@@ -103,6 +103,8 @@ pub struct MemberResponse {
     pub version: Option<i64>,
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
+    /// When the retention job removed the person's data.
+    pub anonymised_at: Option<DateTime<Utc>>,
 }
 
 impl MemberResponse {
@@ -136,6 +138,7 @@ impl MemberResponse {
             version: full.then_some(member.version),
             created_at: full.then_some(member.created_at),
             updated_at: full.then_some(member.updated_at),
+            anonymised_at: member.anonymised_at.filter(|_| full),
         }
     }
 }

@@ -1,0 +1,129 @@
+//! The retention job: members whose membership ended more than
+//! `retention.years_after_leaving` years ago, and applications rejected or
+//! withdrawn more than `retention.days_after_closing` days ago, are
+//! anonymised. Each record goes in its own transaction with its audit entry,
+//! so an interrupted run simply continues next time.
+
+use chrono::{DateTime, Duration, Months, Utc};
+use kartei_domain::member::retention_over;
+use kartei_persistence::audit::{self, AuditEntry};
+use kartei_persistence::{RepoError, TransactionTrait, anonymise, member_keys, transfers};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::local_time;
+use crate::state::AppState;
+
+const BATCH: u64 = 200;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionReport {
+    pub members: usize,
+    pub applications: usize,
+}
+
+pub async fn run(state: &AppState, now: DateTime<Utc>) -> Result<RetentionReport, ApiError> {
+    let settings = &state.settings.retention;
+    let today = local_time::local_date(now);
+    let mut report = RetentionReport::default();
+
+    let years = settings.years_after_leaving;
+    if let Some(left_before) = today.checked_sub_months(Months::new(years.saturating_mul(12))) {
+        loop {
+            let due = anonymise::members_due(&state.db, left_before, BATCH).await?;
+            let batch_len = due.len();
+            for (id, left_on, application) in due {
+                // The SQL cut-off is a day coarse around 29 February.
+                if retention_over(left_on, years, today) {
+                    member(state, id, application, now).await?;
+                    report.members += 1;
+                }
+            }
+            if (batch_len as u64) < BATCH {
+                break;
+            }
+        }
+    }
+
+    let closed_before = now - Duration::days(i64::from(settings.days_after_closing));
+    loop {
+        let due = anonymise::applications_due(&state.db, closed_before, BATCH).await?;
+        for id in &due {
+            application(state, *id, now).await?;
+        }
+        report.applications += due.len();
+        if (due.len() as u64) < BATCH {
+            break;
+        }
+    }
+    if report != RetentionReport::default() {
+        tracing::info!(
+            members = report.members,
+            applications = report.applications,
+            "records anonymised"
+        );
+    }
+    Ok(report)
+}
+
+async fn member(
+    state: &AppState,
+    id: Uuid,
+    application: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let txn = state.db.begin().await.map_err(RepoError::from)?;
+    anonymise::member(&txn, id, now).await?;
+    // Without the key, the old values in the append-only trail are unreadable.
+    member_keys::destroy(&txn, id).await?;
+    transfers::clear_reasons(&txn, id).await?;
+    if let Some(application) = application {
+        anonymise::application(&txn, application, now).await?;
+    }
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id: None,
+            action: "member_anonymised",
+            subject_type: "member",
+            subject_id: Some(id),
+            details: serde_json::json!({ "changes": [], "application_id": application }),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await.map_err(RepoError::from)?;
+    Ok(())
+}
+
+async fn application(state: &AppState, id: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let txn = state.db.begin().await.map_err(RepoError::from)?;
+    anonymise::application(&txn, id, now).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id: None,
+            action: "application_anonymised",
+            subject_type: "application",
+            subject_id: Some(id),
+            details: serde_json::json!({}),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await.map_err(RepoError::from)?;
+    Ok(())
+}
+
+/// Runs the job once an hour (and at start-up).
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(err) = run(&state, state.clock.now()).await {
+                tracing::warn!(error = %err, "retention run failed");
+            }
+        }
+    })
+}

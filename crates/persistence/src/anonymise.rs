@@ -1,0 +1,180 @@
+//! Anonymisation after the retention period: the person's fields are
+//! overwritten in place, while everything the reports count (units, status,
+//! dates of receipt, entry, joining and leaving, stage timestamps) stays.
+//!
+//! Blank names and a sentinel birth date keep the NOT NULL columns valid;
+//! `anonymised_at` marks the row. The membership number is replaced by the
+//! row id, so it no longer points into paper files; the counter guarantees
+//! that it is never handed out again.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kartei_domain::application::Status;
+use kartei_domain::member::MemberStatus;
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::RepoError;
+use crate::entities::application::{self, Entity as Applications};
+use crate::entities::application_event::{self, Entity as Events};
+use crate::entities::member::{self, Entity as Members};
+
+/// Stands in for a birth date that is gone.
+pub const NO_BIRTH_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(date) => date,
+    None => NaiveDate::MIN,
+};
+/// Stands in for a postal code that is gone.
+pub const NO_POSTAL_CODE: &str = "00000";
+
+/// Keys of an application event's data that may hold free text about the
+/// person.
+const FREE_TEXT_KEYS: [&str; 2] = ["reason", "note"];
+
+/// Ids of members whose membership ended before `left_before` and who are
+/// not anonymised yet.
+pub async fn members_due<C: ConnectionTrait>(
+    db: &C,
+    left_before: NaiveDate,
+    limit: u64,
+) -> Result<Vec<(Uuid, NaiveDate, Option<Uuid>)>, RepoError> {
+    use member::Column as M;
+    let rows: Vec<(Uuid, Option<NaiveDate>, Option<Uuid>)> = Members::find()
+        .select_only()
+        .columns([M::Id, M::LeftOn, M::ApplicationId])
+        .filter(M::Status.ne(MemberStatus::Active.as_str()))
+        .filter(M::LeftOn.lt(left_before))
+        .filter(M::AnonymisedAt.is_null())
+        .order_by_asc(M::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, left_on, application)| left_on.map(|on| (id, on, application)))
+        .collect())
+}
+
+/// Ids of rejected or withdrawn applications closed before `closed_before`
+/// and not anonymised yet.
+pub async fn applications_due<C: ConnectionTrait>(
+    db: &C,
+    closed_before: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Uuid>, RepoError> {
+    use application::Column as A;
+    Ok(Applications::find()
+        .select_only()
+        .column(A::Id)
+        .filter(A::Status.is_in([Status::Rejected.as_str(), Status::Withdrawn.as_str()]))
+        .filter(A::ClosedAt.lt(closed_before))
+        .filter(A::AnonymisedAt.is_null())
+        .order_by_asc(A::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Overwrites a member's personal fields.
+pub async fn member<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    use member::Column as M;
+    let columns: Vec<(M, SimpleExpr)> = vec![
+        (M::MembershipNumber, Expr::value(id.simple().to_string())),
+        (M::FirstName, Expr::value("")),
+        (M::LastName, Expr::value("")),
+        (M::FirstNameKey, Expr::value("")),
+        (M::LastNameKey, Expr::value("")),
+        (M::DateOfBirth, Expr::value(NO_BIRTH_DATE)),
+        (M::Email, Expr::value(Option::<String>::None)),
+        (M::EmailKey, Expr::value(Option::<String>::None)),
+        (M::Phone, Expr::value(Option::<String>::None)),
+        (M::Street, Expr::value("")),
+        (M::PostalCode, Expr::value(NO_POSTAL_CODE)),
+        (M::City, Expr::value("")),
+        (M::Interests, Expr::value(serde_json::json!([]))),
+        (M::StatusReason, Expr::value(Option::<String>::None)),
+        (M::Consents, Expr::value(serde_json::json!({}))),
+        (M::HomeDistrictId, Expr::value(Option::<Uuid>::None)),
+        (M::AnonymisedAt, Expr::value(now)),
+        (M::Version, Expr::col(M::Version).add(1)),
+        (M::UpdatedAt, Expr::value(now)),
+    ];
+    let update = columns.into_iter().fold(
+        Members::update_many().filter(M::Id.eq(id)),
+        |update, (column, value)| update.col_expr(column, value),
+    );
+    update.exec(db).await?;
+    Ok(())
+}
+
+/// Overwrites an application's personal fields and the free text of its
+/// timeline.
+pub async fn application<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    use application::Column as A;
+    let none = || Expr::value(Option::<String>::None);
+    let columns: Vec<(A, SimpleExpr)> = vec![
+        (A::FirstName, Expr::value("")),
+        (A::LastName, Expr::value("")),
+        (A::FirstNameKey, Expr::value("")),
+        (A::LastNameKey, Expr::value("")),
+        (A::DateOfBirth, Expr::value(NO_BIRTH_DATE)),
+        (A::Email, none()),
+        (A::EmailKey, none()),
+        (A::Phone, none()),
+        (A::Street, Expr::value("")),
+        (A::PostalCode, Expr::value(NO_POSTAL_CODE)),
+        (A::City, Expr::value("")),
+        (A::Interests, Expr::value(serde_json::json!([]))),
+        (A::Notes, none()),
+        (A::ContactNote, none()),
+        (A::DecisionReason, none()),
+        (A::WithdrawalReason, none()),
+        (A::AnonymisedAt, Expr::value(now)),
+        (A::Version, Expr::col(A::Version).add(1)),
+        (A::UpdatedAt, Expr::value(now)),
+    ];
+    let update = columns.into_iter().fold(
+        Applications::update_many().filter(A::Id.eq(id)),
+        |update, (column, value)| update.col_expr(column, value),
+    );
+    update.exec(db).await?;
+
+    let events = Events::find()
+        .filter(application_event::Column::ApplicationId.eq(id))
+        .all(db)
+        .await?;
+    for event in events {
+        let mut data = event.data.clone();
+        let Some(fields) = data.as_object_mut() else {
+            continue;
+        };
+        let mut changed = false;
+        for key in FREE_TEXT_KEYS {
+            if let Some(value) = fields.get_mut(key)
+                && !serde_json::Value::is_null(value)
+            {
+                *value = serde_json::Value::Null;
+                changed = true;
+            }
+        }
+        if changed {
+            let mut row = event.into_active_model();
+            row.data = Set(data);
+            Events::update(row).exec(db).await?;
+        }
+    }
+    Ok(())
+}
