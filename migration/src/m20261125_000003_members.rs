@@ -14,17 +14,24 @@ enum Members {
     Id,
     LeftOn,
     StatusReason,
+    Status,
+    DistrictId,
     Consents,
     HomeDistrictId,
     AnonymisedAt,
     LastNameKey,
     LocalId,
+    EnteredOn,
+    Source,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
 enum Applications {
     Table,
     AnonymisedAt,
+    RegisteredOn,
+    RoutedOn,
+    HandedOverOn,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -91,6 +98,8 @@ impl MigrationTrait for Migration {
             json_null(Members::Consents),
             uuid_null(Members::HomeDistrictId),
             timestamp_with_time_zone_null(Members::AnonymisedAt),
+            date_null(Members::EnteredOn),
+            string_len_null(Members::Source, 16),
         ] {
             manager
                 .alter_table(
@@ -111,6 +120,15 @@ impl MigrationTrait for Migration {
                 vec![Members::LocalId, Members::LastNameKey, Members::Id],
             ),
             (
+                "idx_members_district_status",
+                vec![
+                    Members::DistrictId,
+                    Members::Status,
+                    Members::LastNameKey,
+                    Members::Id,
+                ],
+            ),
+            (
                 "idx_members_home",
                 vec![Members::HomeDistrictId, Members::LastNameKey, Members::Id],
             ),
@@ -123,13 +141,46 @@ impl MigrationTrait for Migration {
             manager.create_index(index.to_owned()).await?;
         }
 
+        // SQLite alters one column per statement.
+        for column in [
+            timestamp_with_time_zone_null(Applications::AnonymisedAt),
+            date_null(Applications::RegisteredOn),
+            date_null(Applications::RoutedOn),
+            date_null(Applications::HandedOverOn),
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Applications::Table)
+                        .add_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        // The reports count calendar days in Europe/Berlin; rows written
+        // before these columns existed get them from their timestamps.
+        let backfill = match manager.get_database_backend() {
+            DbBackend::Postgres => {
+                "UPDATE members SET entered_on = (entered_at AT TIME ZONE 'Europe/Berlin')::date,
+                   source = CASE WHEN application_id IS NULL THEN 'direct_entry' ELSE 'application' END;
+                 UPDATE applications SET registered_on = (registered_at AT TIME ZONE 'Europe/Berlin')::date,
+                   routed_on = (routed_at AT TIME ZONE 'Europe/Berlin')::date,
+                   handed_over_on = (handed_over_at AT TIME ZONE 'Europe/Berlin')::date;"
+            }
+            // SQLite knows no time zones; Berlin is UTC+1 or +2, so the
+            // local date of a timestamp is the UTC date of it plus an hour
+            // or two; one hour is right for all but the summer's late night.
+            _ => {
+                "UPDATE members SET entered_on = date(entered_at, '+1 hour'),
+                   source = CASE WHEN application_id IS NULL THEN 'direct_entry' ELSE 'application' END;
+                 UPDATE applications SET registered_on = date(registered_at, '+1 hour'),
+                   routed_on = date(routed_at, '+1 hour'),
+                   handed_over_on = date(handed_over_at, '+1 hour');"
+            }
+        };
         manager
-            .alter_table(
-                Table::alter()
-                    .table(Applications::Table)
-                    .add_column(timestamp_with_time_zone_null(Applications::AnonymisedAt))
-                    .to_owned(),
-            )
+            .get_connection()
+            .execute_unprepared(backfill)
             .await?;
 
         manager
@@ -189,6 +240,20 @@ impl MigrationTrait for Migration {
                  CREATE INDEX idx_transfers_from ON transfers (from_district_id, status);",
             )
             .await?;
+
+        // Name keys compare byte by byte, as in Rust and SQLite, whatever the
+        // database's locale: prefix ranges and keyset cursors rely on it.
+        if manager.get_database_backend() == DbBackend::Postgres {
+            manager
+                .get_connection()
+                .execute_unprepared(
+                    r#"ALTER TABLE members ALTER COLUMN last_name_key TYPE varchar(200) COLLATE "C",
+                         ALTER COLUMN first_name_key TYPE varchar(200) COLLATE "C";
+                       ALTER TABLE applications ALTER COLUMN last_name_key TYPE varchar(200) COLLATE "C",
+                         ALTER COLUMN first_name_key TYPE varchar(200) COLLATE "C";"#,
+                )
+                .await?;
+        }
 
         let guards = match manager.get_database_backend() {
             DbBackend::Postgres => POSTGRES_GUARDS,

@@ -154,6 +154,32 @@ async fn a_confirmed_transfer_moves_the_member_and_keeps_home_ties(db: Db) {
     assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(listed.body["items"][0]["view"], "home_ties");
     assert!(listed.body["items"][0]["date_of_birth"].is_null());
+    // Own members and home-ties members come in one alphabetical order,
+    // page by page.
+    let dresden = app.unit_id("DD").await;
+    for name in ["Zander", "Aaron"] {
+        enter(&app, &dd, &dresden, json!({ "last_name": name })).await;
+    }
+    let mut walked = Vec::new();
+    let mut path = "/api/v1/members?limit=1".to_owned();
+    loop {
+        let page = app.get(&path, &dd).await;
+        for item in page.body["items"].as_array().expect("items") {
+            walked.push(format!(
+                "{} ({})",
+                item["last_name"].as_str().unwrap_or_default(),
+                item["view"].as_str().unwrap_or_default()
+            ));
+        }
+        match page.body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/members?limit=1&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        walked,
+        ["Aaron (full)", "Wanderer (home_ties)", "Zander (full)"]
+    );
 
     let history = app.get(&format!("{member_path}/history"), &leipzig).await;
     let actions: Vec<&str> = history

@@ -95,6 +95,10 @@ pub async fn import(state: &AppState, staff: &Staff, body: &[u8]) -> Result<usiz
         })?;
     audit::record_many(&txn, entries, now).await?;
     txn.commit().await.map_err(RepoError::from)?;
+    // The import is done; stale statistics only cost speed.
+    if let Err(err) = member_repo::refresh_statistics(&state.db).await {
+        tracing::warn!(error = %err, "statistics not refreshed after import");
+    }
     Ok(count)
 }
 
@@ -457,6 +461,7 @@ fn parse_row(
                 joined_on,
                 application_id: None,
                 consents,
+                source: kartei_domain::member::EntrySource::Import,
             })
         }
         _ => Err(errors),

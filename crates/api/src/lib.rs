@@ -16,7 +16,6 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod import;
-pub mod local_time;
 pub mod mail;
 pub mod members;
 pub mod onboarding;
@@ -29,3 +28,6 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod transfers;
+
+/// The party office's calendar (Europe/Berlin), under the name the API uses.
+pub use kartei_domain::calendar as local_time;

@@ -314,6 +314,7 @@ async fn save_transition(
                     joined_on: decision.decided_on,
                     application_id: Some(application.id),
                     consents: Default::default(),
+                    source: kartei_domain::member::EntrySource::Application,
                 },
                 now,
             )

@@ -8,6 +8,7 @@
 
 pub mod application;
 pub mod authz;
+pub mod calendar;
 pub mod email;
 pub mod lag;
 pub mod member;

@@ -97,6 +97,25 @@ pub fn retention_over(left_on: NaiveDate, years: u32, today: NaiveDate) -> bool 
         .is_some_and(|until| today > until)
 }
 
+/// How a member record came into kartei. Imported records predate kartei,
+/// so their entry lag means nothing and the reports leave them out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntrySource {
+    Application,
+    DirectEntry,
+    Import,
+}
+
+impl EntrySource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntrySource::Application => "application",
+            EntrySource::DirectEntry => "direct_entry",
+            EntrySource::Import => "import",
+        }
+    }
+}
+
 /// A transfer between districts, asked by the sending side and answered by
 /// the receiving one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

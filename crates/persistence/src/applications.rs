@@ -178,6 +178,9 @@ pub async fn insert<Db: ConnectionTrait>(
         closed_at: Set(None),
         member_id: Set(None),
         anonymised_at: Set(None),
+        registered_on: Set(Some(kartei_domain::calendar::local_date(now))),
+        routed_on: Set(None),
+        handed_over_on: Set(None),
         version: Set(1),
         updated_at: Set(now),
     };
@@ -288,6 +291,10 @@ pub async fn save_state<Db: ConnectionTrait>(
         match next.status {
             Status::Routed => {
                 set(C::RoutedAt, Expr::value(now));
+                set(
+                    C::RoutedOn,
+                    Expr::value(kartei_domain::calendar::local_date(now)),
+                );
                 set(C::StageStartedAt, Expr::value(now));
             }
             // Back in the state office's queue, the hand-over clock runs from
@@ -297,6 +304,10 @@ pub async fn save_state<Db: ConnectionTrait>(
             }
             Status::HandedOver => {
                 set(C::HandedOverAt, Expr::value(now));
+                set(
+                    C::HandedOverOn,
+                    Expr::value(kartei_domain::calendar::local_date(now)),
+                );
                 set(C::StageStartedAt, Expr::value(now));
             }
             Status::Contacted => {

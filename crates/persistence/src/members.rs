@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_domain::application::Applicant;
-use kartei_domain::member::{Member, MemberStatus};
+use kartei_domain::member::{EntrySource, Member, MemberStatus};
 use kartei_domain::{EmailAddress, PostalCode};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -88,6 +88,7 @@ pub struct NewMember {
     pub joined_on: NaiveDate,
     pub application_id: Option<Uuid>,
     pub consents: std::collections::BTreeMap<String, DateTime<Utc>>,
+    pub source: EntrySource,
 }
 
 fn active_model(new: NewMember, now: DateTime<Utc>) -> member::ActiveModel {
@@ -120,6 +121,8 @@ fn active_model(new: NewMember, now: DateTime<Utc>) -> member::ActiveModel {
         consents: Set(Some(serde_json::json!(new.consents))),
         home_district_id: Set(None),
         anonymised_at: Set(None),
+        entered_on: Set(Some(kartei_domain::calendar::local_date(now))),
+        source: Set(Some(new.source.as_str().to_owned())),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -326,13 +329,6 @@ pub async fn list<C: ConnectionTrait>(
     let mut query = Members::find()
         .order_by_asc(M::LastNameKey)
         .order_by_asc(M::Id);
-    if let Some(scope) = filter.scope {
-        let mut visible = Condition::any().add(unit_condition(scope));
-        if let Some(home) = filter.include_home_ties_of {
-            visible = visible.add(M::HomeDistrictId.eq(home));
-        }
-        query = query.filter(visible);
-    }
     if let Some(unit) = filter.unit {
         query = query.filter(unit_condition(unit));
     }
@@ -365,7 +361,21 @@ pub async fn list<C: ConnectionTrait>(
             ),
         );
     }
-    let rows = query.limit(limit + 1).all(db).await?;
+    let query = query.limit(limit + 1);
+    // Own members and home-ties members are read separately and merged: each
+    // half walks its own index in order, where one OR would sort the district.
+    let rows = match (filter.scope, filter.include_home_ties_of) {
+        (None, _) => query.all(db).await?,
+        (Some(scope), None) => query.filter(unit_condition(scope)).all(db).await?,
+        (Some(scope), Some(home)) => {
+            let mut rows = query.clone().filter(unit_condition(scope)).all(db).await?;
+            rows.extend(query.filter(M::HomeDistrictId.eq(home)).all(db).await?);
+            rows.sort_by(|a, b| (&a.last_name_key, a.id).cmp(&(&b.last_name_key, b.id)));
+            rows.dedup_by_key(|row| row.id);
+            rows.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
+            rows
+        }
+    };
     let mut members = rows
         .into_iter()
         .map(Member::try_from)
@@ -395,5 +405,15 @@ pub async fn raise_number_counter<C: ConnectionTrait>(
         .and_where(Expr::col(Counters::Value).lt(at_least))
         .to_owned();
     db.execute(&statement).await?;
+    Ok(())
+}
+
+/// Refreshes PostgreSQL's statistics on members after a bulk load, so that
+/// plans made while the table was small (and cached per connection) are
+/// replaced; SQLite plans from its indexes without them.
+pub async fn refresh_statistics<C: ConnectionTrait>(db: &C) -> Result<(), RepoError> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE members").await?;
+    }
     Ok(())
 }

@@ -286,6 +286,7 @@ async fn create_member(
             joined_on: request.joined_on,
             application_id: None,
             consents,
+            source: kartei_domain::member::EntrySource::DirectEntry,
         },
     )
     .await?;

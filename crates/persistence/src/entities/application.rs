@@ -42,6 +42,9 @@ pub struct Model {
     pub closed_at: Option<DateTimeUtc>,
     pub member_id: Option<Uuid>,
     pub anonymised_at: Option<DateTimeUtc>,
+    pub registered_on: Option<Date>,
+    pub routed_on: Option<Date>,
+    pub handed_over_on: Option<Date>,
     pub version: i64,
     pub updated_at: DateTimeUtc,
 }

@@ -32,6 +32,8 @@ pub struct Model {
     pub consents: Option<Json>,
     pub home_district_id: Option<Uuid>,
     pub anonymised_at: Option<DateTimeUtc>,
+    pub entered_on: Option<Date>,
+    pub source: Option<String>,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
