@@ -417,3 +417,14 @@ pub async fn refresh_statistics<C: ConnectionTrait>(db: &C) -> Result<(), RepoEr
     }
     Ok(())
 }
+
+/// The members with these ids, in no particular order.
+pub async fn get_many<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<Member>, RepoError> {
+    Members::find()
+        .filter(member::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Member::try_from)
+        .collect()
+}

@@ -1,9 +1,11 @@
+use std::collections::HashMap;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kartei_domain::Action;
 use kartei_domain::authorize;
-use kartei_domain::member::TransferStatus;
+use kartei_domain::member::{Member, TransferStatus};
 use kartei_persistence::members as member_repo;
 use kartei_persistence::transfers::{self as transfer_repo, Transfer};
 use serde::{Deserialize, Serialize};
@@ -112,15 +114,18 @@ impl TransferResponse {
 
     async fn with_member(state: &AppState, t: Transfer) -> ApiResult<Self> {
         let member = member_repo::get(&state.db, t.member_id).await?;
-        let p = member.person;
-        let summary = TransferMember {
-            first_name: p.first_name,
-            last_name: p.last_name,
-            membership_number: member.membership_number,
-            postal_code: p.postal_code.to_string(),
-            city: p.city,
-        };
-        Ok(TransferResponse::new(t, Some(summary)))
+        Ok(TransferResponse::new(t, Some(summary(member))))
+    }
+}
+
+fn summary(member: Member) -> TransferMember {
+    let p = member.person;
+    TransferMember {
+        first_name: p.first_name,
+        last_name: p.last_name,
+        membership_number: member.membership_number,
+        postal_code: p.postal_code.to_string(),
+        city: p.city,
     }
 }
 
@@ -229,11 +234,22 @@ async fn list_transfers(
     };
     let found =
         transfer_repo::list(&state.db, &scope, params.status.map(Into::into), limit).await?;
-    let mut out = Vec::with_capacity(found.len());
-    for transfer in found {
-        out.push(TransferResponse::with_member(&state, transfer).await?);
-    }
-    Ok(Json(out))
+    // One query for the people of the whole page.
+    let ids: Vec<Uuid> = found.iter().map(|t| t.member_id).collect();
+    let mut people: HashMap<Uuid, Member> = member_repo::get_many(&state.db, &ids)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|t| {
+                let member = people.remove(&t.member_id).map(summary);
+                TransferResponse::new(t, member)
+            })
+            .collect(),
+    ))
 }
 
 /// One transfer, for either side of it.
