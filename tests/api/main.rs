@@ -11,6 +11,7 @@ mod logs;
 mod mail;
 mod members;
 mod org_units;
+mod reports;
 mod retention;
 mod routing;
 mod scope;

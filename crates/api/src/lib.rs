@@ -12,6 +12,7 @@ pub mod checks;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod csv_out;
 pub mod dto;
 pub mod error;
 pub mod extract;

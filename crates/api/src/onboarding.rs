@@ -35,10 +35,19 @@ pub fn service_levels(state: &AppState) -> ServiceLevels {
 
 /// The instants before which each clock has passed its level today.
 pub fn overdue_cutoffs(state: &AppState, today: NaiveDate) -> OverdueCutoffs {
+    cutoffs_at(state, today, 1)
+}
+
+/// The instants before which each clock has passed twice its level today.
+pub fn escalation_cutoffs(state: &AppState, today: NaiveDate) -> OverdueCutoffs {
+    cutoffs_at(state, today, 2)
+}
+
+fn cutoffs_at(state: &AppState, today: NaiveDate, factor: u32) -> OverdueCutoffs {
     let levels = service_levels(state);
     let days_before = |days: u32| {
         today
-            .checked_sub_days(chrono::Days::new(u64::from(days)))
+            .checked_sub_days(chrono::Days::new(u64::from(days) * u64::from(factor)))
             .unwrap_or(NaiveDate::MIN)
     };
     OverdueCutoffs {

@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
         (name = "applications", description = "Membership declarations from receipt to admission"),
         (name = "outbox", description = "E-mail delivery (admin)"),
         (name = "members", description = "Member master data, history, export"),
+        (name = "reports", description = "Entry lag: what is not entered yet, where, and for how long"),
     )
 )]
 pub struct ApiDoc;

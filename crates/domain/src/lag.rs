@@ -63,6 +63,87 @@ impl Stage {
     }
 }
 
+/// The stages the lag report measures, in the order an application passes
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LagStage {
+    /// From `received_on` to the day it was registered in kartei.
+    Registration,
+    /// From routing to the district's confirmation.
+    Handover,
+    /// From the hand-over to the first contact.
+    Contact,
+    /// From the first contact to the decision.
+    Decision,
+}
+
+impl LagStage {
+    pub const ALL: [LagStage; 4] = [
+        LagStage::Registration,
+        LagStage::Handover,
+        LagStage::Contact,
+        LagStage::Decision,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LagStage::Registration => "registration",
+            LagStage::Handover => "handover",
+            LagStage::Contact => "contact",
+            LagStage::Decision => "decision",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<LagStage> {
+        LagStage::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The report stage an open item in `stage` waits in.
+    pub fn waiting_in(stage: Stage) -> LagStage {
+        match stage {
+            Stage::Handover => LagStage::Handover,
+            Stage::FirstContact => LagStage::Contact,
+            Stage::Decision => LagStage::Decision,
+        }
+    }
+}
+
+/// The median and the 90th percentile of a set of lags in days; `None` for
+/// an empty set.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Percentiles {
+    pub median: Option<f64>,
+    pub p90: Option<f64>,
+}
+
+/// Where the `percent`th percentile of `n` sorted values lies: between the
+/// values of rank `lower` and `lower + 1` (1-based), `fraction` of the way.
+/// This is linear interpolation between closest ranks, the definition of
+/// PostgreSQL's `percentile_cont` and of spreadsheets' `PERCENTILE.INC`:
+/// position `(n - 1) * percent / 100`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PercentileRanks {
+    pub lower: u64,
+    pub fraction: f64,
+}
+
+/// The ranks the `percent`th percentile of `n` values needs; `None` when
+/// there are no values.
+pub fn percentile_ranks(n: u64, percent: u64) -> Option<PercentileRanks> {
+    let scaled = n.checked_sub(1)?.checked_mul(percent.min(100))?;
+    Some(PercentileRanks {
+        lower: scaled / 100 + 1,
+        fraction: (scaled % 100) as f64 / 100.0,
+    })
+}
+
+impl PercentileRanks {
+    /// The percentile from the values at rank `lower` and `lower + 1`.
+    pub fn interpolate(self, lower: i64, upper: i64) -> f64 {
+        lower as f64 + self.fraction * (upper - lower) as f64
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Clocks {
     pub stage: Stage,
@@ -173,5 +254,30 @@ mod tests {
             ),
             NaiveDate::from_ymd_opt(2027, 1, 5).unwrap_or_default()
         );
+    }
+    #[test]
+    fn percentiles_follow_percentile_cont() {
+        // 10, 20, 30, 40: median halfway between 20 and 30, p90 at 2.7.
+        let median = percentile_ranks(4, 50);
+        assert_eq!(median.map(|r| r.lower), Some(2));
+        assert_eq!(median.map(|r| r.interpolate(20, 30)), Some(25.0));
+        let p90 = percentile_ranks(4, 90);
+        assert_eq!(p90.map(|r| r.lower), Some(3));
+        assert!(p90.is_some_and(|r| (r.interpolate(30, 40) - 37.0).abs() < 1e-9));
+        assert_eq!(percentile_ranks(1, 90).map(|r| r.lower), Some(1));
+        assert_eq!(percentile_ranks(0, 50), None);
+        // Odd count: the middle value itself.
+        assert_eq!(
+            percentile_ranks(5, 50).map(|r| (r.lower, r.fraction)),
+            Some((3, 0.0))
+        );
+    }
+
+    #[test]
+    fn report_stages_name_themselves() {
+        for stage in LagStage::ALL {
+            assert_eq!(LagStage::parse(stage.as_str()), Some(stage));
+        }
+        assert_eq!(LagStage::waiting_in(Stage::FirstContact), LagStage::Contact);
     }
 }

@@ -559,3 +559,47 @@ pub async fn find_duplicates<Db: ConnectionTrait>(
     }));
     Ok(candidates)
 }
+
+/// Where a list of open applications by age continues: after this
+/// `received_on` and id.
+pub type AgeCursor = (NaiveDate, Uuid);
+
+/// Open applications within `scope` (and `unit`, if given), oldest
+/// declaration first, so that those past their objection deadline lead.
+pub async fn list_open_by_age<Db: ConnectionTrait>(
+    db: &Db,
+    scope: UnitFilter,
+    unit: Option<UnitFilter>,
+    after: Option<AgeCursor>,
+    limit: u64,
+) -> Result<(Vec<Application>, Option<AgeCursor>), RepoError> {
+    let mut query = Applications::find()
+        .filter(C::Status.is_in(open_statuses()))
+        .order_by_asc(C::ReceivedOn)
+        .order_by_asc(C::Id);
+    for filter in std::iter::once(scope).chain(unit) {
+        query = query.filter(unit_condition(filter));
+    }
+    if let Some((received_on, id)) = after {
+        query = query.filter(
+            Condition::any().add(C::ReceivedOn.gt(received_on)).add(
+                Condition::all()
+                    .add(C::ReceivedOn.eq(received_on))
+                    .add(C::Id.gt(id)),
+            ),
+        );
+    }
+    let mut items = query
+        .limit(limit + 1)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Application::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = items.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next = more
+        .then(|| items.last().map(|a| (a.received_on, a.id)))
+        .flatten();
+    Ok((items, next))
+}

@@ -16,6 +16,7 @@ pub mod members;
 pub mod org_units;
 pub mod outbox;
 mod page;
+pub mod reports;
 pub mod routing;
 pub mod sessions;
 pub mod throttle;

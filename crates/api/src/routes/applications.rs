@@ -126,6 +126,12 @@ pub struct TimelineEntry {
     pub data: serde_json::Value,
 }
 
+impl From<Status> for ApplicationStatusDto {
+    fn from(status: Status) -> Self {
+        status_dto(status)
+    }
+}
+
 fn status_dto(status: Status) -> ApplicationStatusDto {
     match status {
         Status::Received => ApplicationStatusDto::Received,

@@ -34,11 +34,17 @@ async fn ready(State(state): State<AppState>) -> ApiResult<Json<HealthStatus>> {
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let mut text = state.metrics.render();
+    // The request metrics stay available while the database is away.
+    match super::reports::waiting_gauges(&state).await {
+        Ok(gauges) => text.push_str(&gauges),
+        Err(err) => tracing::warn!(error = %err, "the waiting gauges could not be read"),
+    }
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(),
+        text,
     )
 }

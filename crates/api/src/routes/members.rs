@@ -25,6 +25,7 @@ use super::applications::{
 use super::transfers::TransferResponse;
 use crate::auth::Staff;
 use crate::checks::{Checks, double_option};
+use crate::csv_out::{excel_csv, optional};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IfMatch, Json, Path, Query};
 use crate::local_time;
@@ -433,11 +434,8 @@ async fn list_members(
     .into_response())
 }
 
-/// An Excel-ready CSV: UTF-8 with BOM, `;` between fields.
+/// The member list as an Excel-ready CSV.
 fn csv_response(rows: &[MemberResponse]) -> ApiResult<Response> {
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
     let header = [
         "membership_number",
         "last_name",
@@ -453,40 +451,24 @@ fn csv_response(rows: &[MemberResponse]) -> ApiResult<Response> {
         "district_id",
         "local_id",
     ];
-    writer.write_record(header).map_err(ApiError::internal)?;
-    for m in rows {
-        let text = |v: Option<String>| v.unwrap_or_default();
-        writer
-            .write_record([
-                text(m.membership_number.clone()),
-                m.last_name.clone(),
-                m.first_name.clone(),
-                text(m.date_of_birth.map(|d| d.to_string())),
-                text(m.email.clone()),
-                text(m.phone.clone()),
-                m.street.clone(),
-                m.postal_code.clone(),
-                m.city.clone(),
-                text(m.status.map(|s| MemberStatus::from(s).as_str().to_owned())),
-                text(m.joined_on.map(|d| d.to_string())),
-                text(m.district_id.map(|d| d.to_string())),
-                text(m.local_id.map(|d| d.to_string())),
-            ])
-            .map_err(ApiError::internal)?;
-    }
-    let mut body = "\u{feff}".as_bytes().to_vec();
-    body.extend(writer.into_inner().map_err(ApiError::internal)?);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"mitglieder.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    let lines = rows.iter().map(|m| {
+        vec![
+            optional(m.membership_number.clone()),
+            m.last_name.clone(),
+            m.first_name.clone(),
+            optional(m.date_of_birth),
+            optional(m.email.clone()),
+            optional(m.phone.clone()),
+            m.street.clone(),
+            m.postal_code.clone(),
+            m.city.clone(),
+            optional(m.status.map(|s| MemberStatus::from(s).as_str())),
+            optional(m.joined_on),
+            optional(m.district_id),
+            optional(m.local_id),
+        ]
+    });
+    excel_csv("mitglieder.csv", &header, lines)
 }
 
 /// One member.

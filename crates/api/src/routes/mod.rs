@@ -8,6 +8,7 @@ pub mod me;
 pub mod members;
 pub mod org_units;
 pub mod outbox;
+pub mod reports;
 pub mod routing;
 pub mod transfers;
 pub mod users;
@@ -31,6 +32,7 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(outbox::router())
         .merge(members::router())
         .merge(transfers::router())
+        .merge(reports::router())
 }
 
 /// One page of a list.

@@ -1,0 +1,710 @@
+//! The entry-lag reports: where declarations wait before they are entered,
+//! per district or per local branch, as JSON, CSV and a chart. The figures
+//! come from `kartei_persistence::reports`; this module decides who sees
+//! which units and shapes the answer.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{Datelike, Months, NaiveDate};
+use kartei_domain::authz::{Scope, visible_scope};
+use kartei_domain::lag::LagStage;
+use kartei_domain::staff::OrgUnit;
+use kartei_domain::{Action, OrgUnitKind, authorize};
+use kartei_persistence::applications::{self, AgeCursor};
+use kartei_persistence::org_units;
+use kartei_persistence::reports::{
+    self, Grouping, LagQuery, MonthlyMedian, StageFigures, UnitFigures, Waiting,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::applications::{ApplicationStatusDto, scope_filter, unit_filter};
+use super::members::ListFormat;
+use crate::auth::Staff;
+use crate::csv_out::{decimal, excel_csv, optional};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Query};
+use crate::local_time;
+use crate::onboarding::{self, clocks_of, objection_deadline};
+use crate::state::AppState;
+
+mod chart;
+mod gauges;
+
+pub use gauges::waiting_gauges;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(entry_lag))
+        .routes(routes!(entry_lag_trend))
+        .routes(routes!(unentered))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LagParams {
+    /// First day of `received_on` (Europe/Berlin); default: the first day
+    /// of the month eleven months before `to`, so twelve months in all.
+    pub from: Option<NaiveDate>,
+    /// Last day of `received_on`, included; default: today.
+    pub to: Option<NaiveDate>,
+    /// A district: one row per local branch of it (plus one for what the
+    /// district holds without a branch). The state, or none: one row per
+    /// district.
+    pub org_unit_id: Option<Uuid>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatParam {
+    /// `csv` for an Excel-ready table (`;`, UTF-8 with BOM, decimal comma).
+    pub format: Option<ListFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TrendFormat {
+    Json,
+    Svg,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TrendFormatParam {
+    /// `svg` for a line chart, one line per unit.
+    pub format: Option<TrendFormat>,
+}
+
+/// One stage of one unit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StageLagDto {
+    /// `registration`, `handover`, `contact` or `decision`.
+    pub stage: String,
+    /// Declarations that went through this stage in the period.
+    pub completed: i64,
+    pub median_lag_days: Option<f64>,
+    pub p90_lag_days: Option<f64>,
+    /// Open declarations waiting in this stage now.
+    pub open: i64,
+    pub overdue: i64,
+    pub escalated: i64,
+    /// Days the longest-waiting of them has been in this stage.
+    pub oldest_open_days: Option<i64>,
+}
+
+/// The figures of one unit. Lags are whole calendar days from
+/// `received_on`; percentiles interpolate between ranks like
+/// `percentile_cont`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitLagDto {
+    /// The district or branch; for the row of declarations that no district
+    /// holds yet, the state unit (its manual queue).
+    pub org_unit_id: Uuid,
+    pub short_code: String,
+    pub name: String,
+    /// `state` (manual queue), `district` or `local`.
+    pub kind: String,
+    /// Declarations received in the period.
+    pub received: i64,
+    /// Of those, entered as members.
+    pub entered: i64,
+    /// Of those, still open now.
+    pub open: i64,
+    /// Open and past a service level (escalated ones included).
+    pub overdue: i64,
+    /// Open and past twice a service level.
+    pub escalated: i64,
+    pub median_lag_days: Option<f64>,
+    pub p90_lag_days: Option<f64>,
+    /// Days since the oldest open declaration was received.
+    pub oldest_open_days: Option<i64>,
+    pub stages: Vec<StageLagDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryLagReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The day open items were measured against their service levels.
+    pub as_of: NaiveDate,
+    /// `district` or `local`.
+    pub group_by: String,
+    pub items: Vec<UnitLagDto>,
+}
+
+/// The period and the rows a caller asked for, checked against its scope.
+struct Plan {
+    query: LagQuery,
+    today: NaiveDate,
+    /// The unit of each row key, in the order rows are listed.
+    rows: Vec<(Option<Uuid>, OrgUnit)>,
+}
+
+fn default_from(to: NaiveDate) -> NaiveDate {
+    to.with_day(1)
+        .and_then(|first| first.checked_sub_months(Months::new(11)))
+        .unwrap_or(to)
+}
+
+async fn plan(state: &AppState, staff: &Staff, params: &LagParams) -> ApiResult<Plan> {
+    let actor = staff.actor();
+    authorize(&actor, Action::ReadLagReports, None)?;
+    let today = local_time::local_date(state.clock.now());
+    let to = params.to.unwrap_or(today);
+    let from = params.from.unwrap_or_else(|| default_from(to));
+    if from > to {
+        return Err(ApiError::validation("from", "must not be after to"));
+    }
+    let units = org_units::all(&state.db).await?;
+    let state_unit = units.iter().find(|u| u.kind == OrgUnitKind::State).cloned();
+    let scope = visible_scope(&actor);
+    let requested = match params.org_unit_id {
+        Some(id) => Some(
+            units
+                .iter()
+                .find(|u| u.id == id)
+                .cloned()
+                .ok_or_else(|| ApiError::validation("org_unit_id", "no such org unit"))?,
+        ),
+        None => None,
+    };
+    let grouping = match (requested, scope) {
+        (_, Scope::Nothing) => return Err(ApiError::NotFound),
+        (Some(unit), _) if unit.kind == OrgUnitKind::Local => {
+            return Err(ApiError::validation(
+                "org_unit_id",
+                "must be the state or a district",
+            ));
+        }
+        (Some(unit), _) if unit.kind == OrgUnitKind::District => {
+            let path = org_units::path_of(&state.db, unit.id).await?;
+            authorize(&actor, Action::ReadLagReports, Some(&path))?;
+            Grouping::Branches { district: unit.id }
+        }
+        // The state unit, or nothing asked for.
+        (_, Scope::Everything) => Grouping::Districts { only: None },
+        (Some(_), Scope::Subtree(_)) => return Err(ApiError::NotFound),
+        (None, Scope::Subtree(own)) => Grouping::Districts { only: Some(own) },
+    };
+    let rows = match grouping {
+        Grouping::Districts { only } => {
+            let mut rows: Vec<(Option<Uuid>, OrgUnit)> = units
+                .iter()
+                .filter(|u| u.kind == OrgUnitKind::District && only.is_none_or(|d| d == u.id))
+                .map(|u| (Some(u.id), u.clone()))
+                .collect();
+            if only.is_none()
+                && let Some(state_unit) = state_unit
+            {
+                rows.push((None, state_unit));
+            }
+            rows
+        }
+        Grouping::Branches { district } => {
+            let mut rows: Vec<(Option<Uuid>, OrgUnit)> = units
+                .iter()
+                .filter(|u| u.kind == OrgUnitKind::Local && u.parent_id == Some(district))
+                .map(|u| (Some(u.id), u.clone()))
+                .collect();
+            if let Some(own) = units.iter().find(|u| u.id == district) {
+                rows.push((None, own.clone()));
+            }
+            rows
+        }
+    };
+    Ok(Plan {
+        query: LagQuery {
+            from,
+            to,
+            grouping,
+            overdue: onboarding::overdue_cutoffs(state, today),
+            escalated: onboarding::escalation_cutoffs(state, today),
+        },
+        today,
+        rows,
+    })
+}
+
+fn group_by(grouping: Grouping) -> &'static str {
+    match grouping {
+        Grouping::Districts { .. } => "district",
+        Grouping::Branches { .. } => "local",
+    }
+}
+
+fn days_since(today: NaiveDate, day: Option<NaiveDate>) -> Option<i64> {
+    day.map(|d| (today - d).num_days())
+}
+
+fn stage_dto(today: NaiveDate, stage: LagStage, figures: &StageFigures) -> StageLagDto {
+    let waiting: &Waiting = &figures.waiting;
+    StageLagDto {
+        stage: stage.as_str().to_owned(),
+        completed: figures.completed,
+        median_lag_days: figures.lag.median,
+        p90_lag_days: figures.lag.p90,
+        open: waiting.open,
+        overdue: waiting.overdue,
+        escalated: waiting.escalated,
+        oldest_open_days: days_since(
+            today,
+            waiting.oldest_stage_started_at.map(local_time::local_date),
+        ),
+    }
+}
+
+fn unit_dto(today: NaiveDate, unit: &OrgUnit, figures: &UnitFigures) -> UnitLagDto {
+    UnitLagDto {
+        org_unit_id: unit.id,
+        short_code: unit.short_code.clone(),
+        name: unit.name.clone(),
+        kind: unit.kind.as_str().to_owned(),
+        received: figures.received,
+        entered: figures.entered,
+        open: figures.waiting.open,
+        overdue: figures.waiting.overdue,
+        escalated: figures.waiting.escalated,
+        median_lag_days: figures.lag.median,
+        p90_lag_days: figures.lag.p90,
+        oldest_open_days: days_since(today, figures.waiting.oldest_received_on),
+        stages: figures
+            .stages
+            .iter()
+            .map(|(stage, s)| stage_dto(today, *stage, s))
+            .collect(),
+    }
+}
+
+/// Per district (or per branch of one district): how many declarations of
+/// the period were received, entered and are still open, how long entry
+/// took, and the same per stage. No person's data.
+#[utoipa::path(
+    get, path = "/reports/entry-lag", tag = "reports", security(("bearer" = [])),
+    params(LagParams, FormatParam),
+    responses(
+        (status = 200, body = EntryLagReport, description = "JSON, or text/csv with ?format=csv"),
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn entry_lag(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(params): Query<LagParams>,
+    Query(format): Query<FormatParam>,
+) -> ApiResult<Response> {
+    let plan = plan(&state, &staff, &params).await?;
+    let mut figures = reports::entry_lag(&state.db, &plan.query).await?;
+    let items: Vec<UnitLagDto> = plan
+        .rows
+        .iter()
+        .map(|(key, unit)| {
+            let f = figures.remove(key).unwrap_or_default();
+            unit_dto(plan.today, unit, &f)
+        })
+        .collect();
+    if format.format == Some(ListFormat::Csv) {
+        return entry_lag_csv(&items);
+    }
+    Ok(Json(EntryLagReport {
+        from: plan.query.from,
+        to: plan.query.to,
+        as_of: plan.today,
+        group_by: group_by(plan.query.grouping).to_owned(),
+        items,
+    })
+    .into_response())
+}
+
+fn entry_lag_csv(items: &[UnitLagDto]) -> ApiResult<Response> {
+    const UNIT: [&str; 11] = [
+        "org_unit_id",
+        "short_code",
+        "name",
+        "received",
+        "entered",
+        "open",
+        "overdue",
+        "escalated",
+        "median_lag_days",
+        "p90_lag_days",
+        "oldest_open_days",
+    ];
+    const STAGE: [&str; 7] = [
+        "completed",
+        "median_lag_days",
+        "p90_lag_days",
+        "open",
+        "overdue",
+        "escalated",
+        "oldest_open_days",
+    ];
+    let stage_columns: Vec<String> = LagStage::ALL
+        .iter()
+        .flat_map(|stage| STAGE.iter().map(move |c| format!("{}_{c}", stage.as_str())))
+        .collect();
+    let header: Vec<&str> = UNIT
+        .iter()
+        .copied()
+        .chain(stage_columns.iter().map(String::as_str))
+        .collect();
+    let rows = items.iter().map(|u| {
+        let mut row = vec![
+            u.org_unit_id.to_string(),
+            u.short_code.clone(),
+            u.name.clone(),
+            u.received.to_string(),
+            u.entered.to_string(),
+            u.open.to_string(),
+            u.overdue.to_string(),
+            u.escalated.to_string(),
+            decimal(u.median_lag_days),
+            decimal(u.p90_lag_days),
+            optional(u.oldest_open_days),
+        ];
+        for s in &u.stages {
+            row.extend([
+                s.completed.to_string(),
+                decimal(s.median_lag_days),
+                decimal(s.p90_lag_days),
+                s.open.to_string(),
+                s.overdue.to_string(),
+                s.escalated.to_string(),
+                optional(s.oldest_open_days),
+            ]);
+        }
+        row
+    });
+    excel_csv("eingabeverzug.csv", &header, rows)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonthDto {
+    /// `YYYY-MM` of `received_on`.
+    pub month: String,
+    /// Declarations of that month entered so far.
+    pub entered: i64,
+    pub median_lag_days: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitTrendDto {
+    pub org_unit_id: Uuid,
+    pub short_code: String,
+    pub name: String,
+    /// Every month of the period, oldest first.
+    pub months: Vec<MonthDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrendReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub group_by: String,
+    pub items: Vec<UnitTrendDto>,
+}
+
+/// The months from `from` to `to`, as `YYYY-MM`.
+fn months_between(from: NaiveDate, to: NaiveDate) -> Vec<String> {
+    let mut months = Vec::new();
+    let mut month = from.with_day(1).unwrap_or(from);
+    while month <= to {
+        months.push(month.format("%Y-%m").to_string());
+        match month.checked_add_months(Months::new(1)) {
+            Some(next) => month = next,
+            None => break,
+        }
+    }
+    months
+}
+
+/// The median entry lag per unit and month of `received_on`, for the
+/// declarations entered so far.
+#[utoipa::path(
+    get, path = "/reports/entry-lag/trend", tag = "reports", security(("bearer" = [])),
+    params(LagParams, TrendFormatParam),
+    responses(
+        (status = 200, body = TrendReport, description = "JSON, or image/svg+xml with ?format=svg"),
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn entry_lag_trend(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(params): Query<LagParams>,
+    Query(format): Query<TrendFormatParam>,
+) -> ApiResult<Response> {
+    let plan = plan(&state, &staff, &params).await?;
+    let medians = reports::monthly_medians(&state.db, &plan.query).await?;
+    let mut by_unit: BTreeMap<(Option<Uuid>, String), MonthlyMedian> = medians
+        .into_iter()
+        .map(|m| ((m.unit, m.month.clone()), m))
+        .collect();
+    let months = months_between(plan.query.from, plan.query.to);
+    let items: Vec<UnitTrendDto> = plan
+        .rows
+        .iter()
+        .map(|(key, unit)| UnitTrendDto {
+            org_unit_id: unit.id,
+            short_code: unit.short_code.clone(),
+            name: unit.name.clone(),
+            months: months
+                .iter()
+                .map(|month| {
+                    let found = by_unit.remove(&(*key, month.clone()));
+                    MonthDto {
+                        month: month.clone(),
+                        entered: found.as_ref().map_or(0, |m| m.entered),
+                        median_lag_days: found.and_then(|m| m.median_lag_days),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    if format.format == Some(TrendFormat::Svg) {
+        let svg = chart::trend_svg(&months, &items)?;
+        return Ok((
+            [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+            svg,
+        )
+            .into_response());
+    }
+    Ok(Json(TrendReport {
+        from: plan.query.from,
+        to: plan.query.to,
+        group_by: group_by(plan.query.grouping).to_owned(),
+        items,
+    })
+    .into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnenteredParams {
+    /// A district or local branch within the caller's scope.
+    pub org_unit_id: Option<Uuid>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    /// `csv` for an Excel-ready table of every open declaration.
+    pub format: Option<ListFormat>,
+}
+
+/// An open declaration and how long it has waited.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnenteredItem {
+    pub id: Uuid,
+    pub received_on: NaiveDate,
+    pub status: ApplicationStatusDto,
+    /// `handover`, `contact` or `decision`: who owes the next step.
+    pub stage: String,
+    pub district_id: Option<Uuid>,
+    pub local_id: Option<Uuid>,
+    pub first_name: String,
+    pub last_name: String,
+    pub postal_code: String,
+    pub city: String,
+    /// Days since the declaration was received.
+    pub days_waiting: i64,
+    /// Days in the current stage.
+    pub stage_days: i64,
+    pub overdue: bool,
+    pub escalated: bool,
+    pub objection_deadline: NaiveDate,
+    /// Past the objection deadline: a member by statute without a record.
+    pub member_by_statute: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnenteredList {
+    pub items: Vec<UnenteredItem>,
+    pub next_cursor: Option<String>,
+}
+
+fn encode_age_cursor(cursor: AgeCursor) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::json!([cursor.0, cursor.1]).to_string())
+}
+
+fn decode_age_cursor(raw: &str) -> ApiResult<AgeCursor> {
+    URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<AgeCursor>(&bytes).ok())
+        .ok_or_else(|| ApiError::validation("cursor", "is not a cursor this API handed out"))
+}
+
+/// Every open declaration in the caller's scope, oldest first: those past
+/// their objection deadline (members by statute without a record) lead.
+#[utoipa::path(
+    get, path = "/reports/unentered", tag = "reports", security(("bearer" = [])),
+    params(UnenteredParams),
+    responses(
+        (status = 200, body = UnenteredList, description = "JSON, or text/csv with ?format=csv"),
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn unentered(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(params): Query<UnenteredParams>,
+) -> ApiResult<Response> {
+    authorize(&staff.actor(), Action::ReadUnentered, None)?;
+    let limit = params.limit.unwrap_or(crate::extract::DEFAULT_PAGE_SIZE);
+    if !(1..=crate::extract::MAX_PAGE_SIZE).contains(&limit) {
+        return Err(ApiError::validation("limit", "must be between 1 and 200"));
+    }
+    let after = params
+        .cursor
+        .as_deref()
+        .map(decode_age_cursor)
+        .transpose()?;
+    let csv = params.format == Some(ListFormat::Csv);
+    let Some(scope) = scope_filter(&state, &staff).await? else {
+        return if csv {
+            unentered_csv(&[])
+        } else {
+            Ok(Json(UnenteredList {
+                items: Vec::new(),
+                next_cursor: None,
+            })
+            .into_response())
+        };
+    };
+    let unit = match params.org_unit_id {
+        Some(unit) => match unit_filter(&state, unit).await {
+            Ok(filter) => Some(filter),
+            Err(ApiError::NotFound) => {
+                return Err(ApiError::validation("org_unit_id", "no such org unit"));
+            }
+            Err(err) => return Err(err),
+        },
+        None => None,
+    };
+    let today = local_time::local_date(state.clock.now());
+    let item = |a: kartei_domain::application::Application| {
+        let clocks = clocks_of(&state, &a, today)?;
+        let deadline = objection_deadline(&state, &a);
+        let person = a.applicant;
+        Some(UnenteredItem {
+            id: a.id,
+            received_on: a.received_on,
+            status: a.state.status.into(),
+            stage: LagStage::waiting_in(clocks.stage).as_str().to_owned(),
+            district_id: a.state.route.map(|r| r.district_id),
+            local_id: a.state.route.and_then(|r| r.local_id),
+            first_name: person.first_name,
+            last_name: person.last_name,
+            postal_code: person.postal_code.to_string(),
+            city: person.city,
+            days_waiting: clocks.entry_days,
+            stage_days: clocks.stage_days,
+            overdue: clocks.overdue,
+            escalated: clocks.escalated,
+            objection_deadline: deadline,
+            member_by_statute: today > deadline,
+        })
+    };
+    if csv {
+        const BATCH: u64 = 1000;
+        let mut all = Vec::new();
+        let mut cursor = after;
+        loop {
+            let (page, next) =
+                applications::list_open_by_age(&state.db, scope, unit, cursor, BATCH).await?;
+            all.extend(page.into_iter().filter_map(item));
+            match next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        return unentered_csv(&all);
+    }
+    let (page, next) =
+        applications::list_open_by_age(&state.db, scope, unit, after, u64::from(limit)).await?;
+    Ok(Json(UnenteredList {
+        items: page.into_iter().filter_map(item).collect(),
+        next_cursor: next.map(encode_age_cursor),
+    })
+    .into_response())
+}
+
+fn unentered_csv(items: &[UnenteredItem]) -> ApiResult<Response> {
+    let header = [
+        "id",
+        "received_on",
+        "status",
+        "stage",
+        "district_id",
+        "local_id",
+        "last_name",
+        "first_name",
+        "postal_code",
+        "city",
+        "days_waiting",
+        "stage_days",
+        "overdue",
+        "escalated",
+        "objection_deadline",
+        "member_by_statute",
+    ];
+    let yes_no = |flag: bool| if flag { "ja" } else { "nein" }.to_owned();
+    let rows = items.iter().map(|i| {
+        vec![
+            i.id.to_string(),
+            i.received_on.to_string(),
+            kartei_domain::application::Status::from(i.status)
+                .as_str()
+                .to_owned(),
+            i.stage.clone(),
+            optional(i.district_id),
+            optional(i.local_id),
+            i.last_name.clone(),
+            i.first_name.clone(),
+            i.postal_code.clone(),
+            i.city.clone(),
+            i.days_waiting.to_string(),
+            i.stage_days.to_string(),
+            yes_no(i.overdue),
+            yes_no(i.escalated),
+            i.objection_deadline.to_string(),
+            yes_no(i.member_by_statute),
+        ]
+    });
+    excel_csv("nicht-eingepflegt.csv", &header, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_default_period_is_twelve_months() {
+        assert_eq!(default_from(day(2026, 11, 25)), day(2025, 12, 1));
+        assert_eq!(
+            months_between(day(2025, 12, 1), day(2026, 11, 25)).len(),
+            12
+        );
+        assert_eq!(
+            months_between(day(2026, 1, 31), day(2026, 3, 1)),
+            ["2026-01", "2026-02", "2026-03"]
+        );
+    }
+}

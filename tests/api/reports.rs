@@ -1,0 +1,594 @@
+//! The entry-lag reports with figures worked out by hand: known received and
+//! entered dates give known medians, percentiles, overdue counts and stage
+//! lags; who sees which units; CSV and SVG that tools can read.
+
+use chrono::{Datelike, Duration, Months, NaiveDate};
+use kartei_tests::{
+    ADMIN, BOARD, BRANCH_NEUSTADT, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases,
+};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::members::enter;
+
+on_both_databases!(
+    entry_lag_figures_match_the_hand_computed_ones,
+    branch_rows_split_a_district,
+    reports_are_scoped_by_role,
+    the_report_reads_as_german_excel_csv,
+    unentered_lists_members_by_statute_first_in_pages,
+    the_trend_gives_monthly_medians_and_a_chart,
+    metrics_gauge_open_overdue_and_escalated_per_district,
+    bad_report_parameters_are_refused,
+);
+
+fn today(app: &TestApp) -> NaiveDate {
+    kartei_api::local_time::local_date(app.state.clock.now())
+}
+
+fn days_ago(app: &TestApp, days: i64) -> String {
+    (today(app) - Duration::days(days)).to_string()
+}
+
+fn id(body: &Value) -> String {
+    body["id"].as_str().expect("id").to_owned()
+}
+
+/// Moves the clock on by `days` and logs in again (tokens expire).
+async fn next_days(app: &TestApp, days: i64, who: &str) -> String {
+    app.state.clock.advance(Duration::days(days));
+    app.token_of(who).await
+}
+
+fn row<'a>(report: &'a Value, short_code: &str) -> &'a Value {
+    report["items"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["short_code"] == short_code))
+        .unwrap_or_else(|| panic!("no row {short_code} in {report}"))
+}
+
+fn stage<'a>(unit: &'a Value, name: &str) -> &'a Value {
+    unit["stages"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["stage"] == name))
+        .unwrap_or_else(|| panic!("no stage {name} in {unit}"))
+}
+
+/// Direct entries in the Neustadt branch received 10, 20, 30 and 40 days
+/// ago (entered today): lags 10, 20, 30, 40.
+async fn four_direct_entries(app: &TestApp) {
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let branch = app.unit_id("DD-NEU").await;
+    for (n, days) in [10, 20, 30, 40].into_iter().enumerate() {
+        enter(
+            app,
+            &dd,
+            &branch,
+            json!({
+                "first_name": format!("Person{n}"),
+                "email": format!("p{n}@example.org"),
+                "received_on": days_ago(app, days),
+                "joined_on": days_ago(app, 0),
+            }),
+        )
+        .await;
+    }
+}
+
+/// The scenario of the hand-computed figures. Day D is the day it starts;
+/// the report is read on D+7.
+///
+/// - four direct entries (lags 10, 20, 30, 40), in the Neustadt branch;
+/// - A1 received D-2, registered D, handed over D+1, contacted D+3,
+///   admitted D+7: stage lags 2, 1, 2, 4, entry lag 9;
+/// - A2 received and registered D, never handed over: 7 days in hand-over
+///   (level 3, twice 6): escalated;
+/// - A6 received and registered D, withdrawn D+1;
+/// - A3 received D-13, registered D+7: open, on time (20 days, level 28);
+/// - A4 received D-23, registered D+7: entry clock 30 > 28: overdue;
+/// - A5 from Berlin, received D+7: no district, in the manual queue.
+async fn scenario(app: &TestApp) {
+    four_direct_entries(app).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let person = |name: &str, received: String| json!({ "first_name": name, "email": null, "received_on": received, "postal_code": "01067" });
+    let a1 = id(&app.register(&lgs, person("Eins", days_ago(app, 2))).await);
+    app.register(&lgs, person("Zwei", days_ago(app, 0))).await;
+    let a6 = id(&app.register(&lgs, person("Sechs", days_ago(app, 0))).await);
+
+    let dd = next_days(app, 1, DISTRICT_DRESDEN).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let reply = app.transition(&dd, &a1, "handover", json!({})).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let reply = app
+        .transition(
+            &lgs,
+            &a6,
+            "withdrawal",
+            json!({ "withdrawn_on": days_ago(app, 0) }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+
+    let dd = next_days(app, 2, DISTRICT_DRESDEN).await;
+    let reply = app
+        .transition(
+            &dd,
+            &a1,
+            "contact",
+            json!({ "contacted_on": days_ago(app, 0), "channel": "phone" }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+
+    let dd = next_days(app, 4, DISTRICT_DRESDEN).await;
+    let reply = app
+        .transition(
+            &dd,
+            &a1,
+            "decision",
+            json!({ "decision": "admitted", "decided_on": days_ago(app, 0) }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+
+    let lgs = app.token_of(STATE_OFFICE).await;
+    app.register(&lgs, person("Drei", days_ago(app, 20))).await;
+    app.register(&lgs, person("Vier", days_ago(app, 30))).await;
+    app.register(
+        &lgs,
+        json!({ "first_name": "Fünf", "email": null, "postal_code": "10115", "city": "Berlin", "received_on": days_ago(app, 0) }),
+    )
+    .await;
+}
+
+fn period(app: &TestApp) -> String {
+    format!("from={}&to={}", days_ago(app, 90), days_ago(app, 0))
+}
+
+async fn entry_lag_figures_match_the_hand_computed_ones(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    scenario(&app).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let reply = app
+        .get(&format!("/api/v1/reports/entry-lag?{}", period(&app)), &lgs)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let report = &reply.body;
+    assert_eq!(report["group_by"], "district");
+    assert_eq!(report["as_of"], days_ago(&app, 0));
+
+    let dd = row(report, "DD");
+    // Entered: lags 9, 10, 20, 30, 40. Median the third; p90 at rank
+    // 1 + 4 * 0.9 = 4.6: 30 + 0.6 * (40 - 30) = 36.
+    for (field, expected) in [
+        ("received", json!(9)),
+        ("entered", json!(5)),
+        ("open", json!(3)),
+        ("overdue", json!(2)),
+        ("escalated", json!(1)),
+        ("median_lag_days", json!(20.0)),
+        ("p90_lag_days", json!(36.0)),
+        ("oldest_open_days", json!(30)),
+    ] {
+        assert_eq!(dd[field], expected, "DD {field}: {dd}");
+    }
+    // Registration lags 0, 0, 2, 20, 30: median 2, p90 20 + 0.6 * 10 = 26.
+    let registration = stage(dd, "registration");
+    assert_eq!(registration["completed"], 5);
+    assert_eq!(registration["median_lag_days"], 2.0);
+    assert_eq!(registration["p90_lag_days"], 26.0);
+    assert_eq!(registration["open"], 0);
+    let handover = stage(dd, "handover");
+    assert_eq!(handover["completed"], 1);
+    assert_eq!(handover["median_lag_days"], 1.0);
+    assert_eq!(handover["open"], 3);
+    assert_eq!(handover["overdue"], 2);
+    assert_eq!(handover["escalated"], 1);
+    assert_eq!(handover["oldest_open_days"], 7);
+    assert_eq!(stage(dd, "contact")["median_lag_days"], 2.0);
+    assert_eq!(stage(dd, "decision")["median_lag_days"], 4.0);
+    assert_eq!(stage(dd, "decision")["open"], 0);
+
+    // A district with nothing: a row of zeros, no lag.
+    let leipzig = row(report, "L");
+    assert_eq!(leipzig["received"], 0);
+    assert_eq!(leipzig["median_lag_days"], Value::Null);
+    assert_eq!(leipzig["oldest_open_days"], Value::Null);
+    // The manual queue of the state office.
+    let queue = row(report, "SN");
+    assert_eq!(queue["kind"], "state");
+    assert_eq!(
+        (queue["received"].clone(), queue["open"].clone()),
+        (json!(1), json!(1))
+    );
+    assert_eq!(queue["oldest_open_days"], 0);
+
+    // The period is on received_on: the last 25 days hold only A2, A6, A3
+    // and the lags 9 (A1, received D-2 = 9 days ago) and 10.
+    let recent = app
+        .get(
+            &format!(
+                "/api/v1/reports/entry-lag?from={}&to={}",
+                days_ago(&app, 20),
+                days_ago(&app, 0)
+            ),
+            &lgs,
+        )
+        .await;
+    let dd = row(&recent.body, "DD");
+    assert_eq!(dd["received"], 5, "{dd}");
+    assert_eq!(dd["entered"], 2);
+    assert_eq!(dd["median_lag_days"], 9.5);
+    assert_eq!(dd["open"], 2);
+}
+
+async fn branch_rows_split_a_district(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    scenario(&app).await;
+    let dd_id = app.unit_id("DD").await;
+    for who in [STATE_OFFICE, DISTRICT_DRESDEN, BOARD] {
+        let token = app.token_of(who).await;
+        let reply = app
+            .get(
+                &format!(
+                    "/api/v1/reports/entry-lag?{}&org_unit_id={dd_id}",
+                    period(&app)
+                ),
+                &token,
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{who}: {}", reply.text);
+        assert_eq!(reply.body["group_by"], "local");
+        // The branch: lags 10, 20, 30, 40: median 25, p90 30 + 0.7 * 10 = 37.
+        let branch = row(&reply.body, "DD-NEU");
+        assert_eq!(branch["received"], 4);
+        assert_eq!(branch["entered"], 4);
+        assert_eq!(branch["median_lag_days"], 25.0);
+        assert_eq!(branch["p90_lag_days"], 37.0);
+        assert_eq!(branch["open"], 0);
+        // What the district holds without a branch.
+        let own = row(&reply.body, "DD");
+        assert_eq!(own["kind"], "district");
+        assert_eq!(own["received"], 5);
+        assert_eq!(own["entered"], 1);
+        assert_eq!(own["median_lag_days"], 9.0);
+        assert!(
+            reply.body["items"]
+                .as_array()
+                .is_some_and(|rows| rows.iter().all(|r| r["short_code"] != "L"))
+        );
+    }
+}
+
+async fn reports_are_scoped_by_role(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    scenario(&app).await;
+    let path = format!("/api/v1/reports/entry-lag?{}", period(&app));
+
+    // The board: every district, figures only.
+    let board = app.token_of(BOARD).await;
+    let reply = app.get(&path, &board).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["items"].as_array().map(Vec::len), Some(14));
+    for name in ["Eins", "Zwei", "Person0", "Berlin", "01067"] {
+        assert!(!reply.text.contains(name), "board report shows {name}");
+    }
+    let trend = app
+        .get(
+            &format!("/api/v1/reports/entry-lag/trend?{}", period(&app)),
+            &board,
+        )
+        .await;
+    assert_eq!(trend.status, 200, "{}", trend.text);
+    app.get("/api/v1/reports/unentered", &board)
+        .await
+        .assert_problem(403);
+
+    // A district office: its own district only.
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let reply = app.get(&path, &dd).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let rows = reply.body["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 1, "{}", reply.text);
+    assert_eq!(rows[0]["short_code"], "DD");
+    assert_eq!(rows[0]["received"], 9);
+    let leipzig = app.unit_id("L").await;
+    let sn = app.unit_id("SN").await;
+    for unit in [leipzig, sn] {
+        app.get(&format!("{path}&org_unit_id={unit}"), &dd)
+            .await
+            .assert_problem(404);
+    }
+    let other = app
+        .account("kv-leipzig@kartei.example", "district_office", "L")
+        .await;
+    let reply = app.get(&path, &other).await;
+    assert_eq!(row(&reply.body, "L")["received"], 0);
+    let unentered = app.get("/api/v1/reports/unentered", &other).await;
+    assert_eq!(unentered.body["items"], json!([]));
+
+    // A branch reads its own open declarations but no lag report.
+    let branch = app.token_of(BRANCH_NEUSTADT).await;
+    app.get(&path, &branch).await.assert_problem(403);
+    let own = app.get("/api/v1/reports/unentered", &branch).await;
+    assert_eq!(own.status, 200, "{}", own.text);
+    assert_eq!(own.body["items"], json!([]));
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let open_dd = app
+        .register(&lgs, json!({ "postal_code": "01097", "email": null }))
+        .await;
+    let branch = app.token_of(BRANCH_NEUSTADT).await;
+    let own = app.get("/api/v1/reports/unentered", &branch).await;
+    assert_eq!(own.body["items"][0]["id"], open_dd["id"]);
+    assert_eq!(own.body["items"].as_array().map(Vec::len), Some(1));
+
+    // The state office and admin see everything; nobody without a token.
+    for who in [STATE_OFFICE, ADMIN] {
+        let token = app.token_of(who).await;
+        assert_eq!(app.get(&path, &token).await.status, 200);
+        let all = app.get("/api/v1/reports/unentered", &token).await;
+        assert_eq!(all.body["items"].as_array().map(Vec::len), Some(5));
+    }
+    for path in [
+        path.as_str(),
+        "/api/v1/reports/entry-lag/trend",
+        "/api/v1/reports/unentered",
+    ] {
+        app.send(app.request(Method::GET, path, None))
+            .await
+            .assert_problem(401);
+    }
+}
+
+/// Parses an Excel-ready CSV: BOM, `;`, a header row.
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let body = text.strip_prefix('\u{feff}').expect("UTF-8 BOM");
+    csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .from_reader(body.as_bytes())
+        .records()
+        .map(|r| {
+            r.expect("well-formed CSV")
+                .iter()
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect()
+}
+
+async fn the_report_reads_as_german_excel_csv(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    scenario(&app).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let reply = app
+        .get(
+            &format!("/api/v1/reports/entry-lag?{}&format=csv", period(&app)),
+            &lgs,
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert!(reply.content_type().starts_with("text/csv"));
+    let rows = csv_rows(&reply.text);
+    let header = &rows[0];
+    assert_eq!(
+        header[..4],
+        ["org_unit_id", "short_code", "name", "received"]
+    );
+    assert!(header.contains(&"handover_overdue".to_owned()));
+    assert_eq!(rows.len(), 1 + 14);
+    assert!(rows.iter().all(|r| r.len() == header.len()));
+    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let dd = rows.iter().find(|r| r[1] == "DD").expect("DD row");
+    assert_eq!(dd[column("received")], "9");
+    assert_eq!(dd[column("median_lag_days")], "20");
+    assert_eq!(dd[column("registration_p90_lag_days")], "26");
+    assert_eq!(dd[column("handover_escalated")], "1");
+
+    // A fraction is written with a decimal comma.
+    let recent = app
+        .get(
+            &format!(
+                "/api/v1/reports/entry-lag?from={}&to={}&format=csv",
+                days_ago(&app, 20),
+                days_ago(&app, 0)
+            ),
+            &lgs,
+        )
+        .await;
+    let rows = csv_rows(&recent.text);
+    let dd = rows.iter().find(|r| r[1] == "DD").expect("DD row");
+    assert_eq!(dd[column("median_lag_days")], "9,5");
+
+    let unentered = app.get("/api/v1/reports/unentered?format=csv", &lgs).await;
+    assert_eq!(unentered.status, 200);
+    assert!(unentered.content_type().starts_with("text/csv"));
+    let rows = csv_rows(&unentered.text);
+    assert_eq!(rows[0][..4], ["id", "received_on", "status", "stage"]);
+    assert_eq!(rows.len(), 1 + 4);
+}
+
+async fn unentered_lists_members_by_statute_first_in_pages(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let mut ids = Vec::new();
+    for (name, days) in [("Neu", 5), ("Alt", 50), ("Mittel", 20)] {
+        let body =
+            json!({ "first_name": name, "email": null, "received_on": days_ago(&app, days) });
+        ids.push(id(&app.register(&lgs, body).await));
+    }
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let first = app.get("/api/v1/reports/unentered?limit=2", &dd).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    let items = first.body["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 2);
+    let old = &items[0];
+    assert_eq!(old["id"], ids[1].as_str());
+    assert_eq!(old["member_by_statute"], true);
+    assert_eq!(old["objection_deadline"], days_ago(&app, 8));
+    assert_eq!(old["days_waiting"], 50);
+    assert_eq!(old["stage"], "handover");
+    assert_eq!(old["stage_days"], 0);
+    // Entry clock 50: past 28, not past 56.
+    assert_eq!(
+        (old["overdue"].clone(), old["escalated"].clone()),
+        (json!(true), json!(false))
+    );
+    assert_eq!(old["first_name"], "Alt");
+    assert_eq!(items[1]["id"], ids[2].as_str());
+    assert_eq!(items[1]["member_by_statute"], false);
+    assert_eq!(items[1]["overdue"], false);
+
+    let cursor = first.body["next_cursor"].as_str().expect("a next page");
+    let second = app
+        .get(
+            &format!("/api/v1/reports/unentered?limit=2&cursor={cursor}"),
+            &dd,
+        )
+        .await;
+    let items = second.body["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], ids[0].as_str());
+    assert_eq!(second.body["next_cursor"], Value::Null);
+
+    // Entered or closed declarations leave the list.
+    let reply = app
+        .transition(
+            &lgs,
+            &ids[1],
+            "withdrawal",
+            json!({ "withdrawn_on": days_ago(&app, 0) }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let after = app.get("/api/v1/reports/unentered", &dd).await;
+    assert_eq!(after.body["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(after.body["items"][0]["id"], ids[2].as_str());
+}
+
+async fn the_trend_gives_monthly_medians_and_a_chart(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let branch = app.unit_id("DD-NEU").await;
+    let today = today(&app);
+    let this_month = today.with_day(1).expect("first of the month");
+    let last_month = this_month - Months::new(1);
+    // Last month: received on its 1st, 3rd and 5th, entered today.
+    let lag = |received: NaiveDate| (today - received).num_days() as f64;
+    let mut received = vec![
+        last_month,
+        last_month + Duration::days(2),
+        last_month + Duration::days(4),
+    ];
+    received.push(this_month);
+    for (n, day) in received.iter().enumerate() {
+        enter(
+            &app,
+            &dd,
+            &branch,
+            json!({
+                "first_name": format!("T{n}"),
+                "email": format!("t{n}@example.org"),
+                "received_on": day.to_string(),
+                "joined_on": today.to_string(),
+            }),
+        )
+        .await;
+    }
+    let from = this_month - Months::new(3);
+    let path = format!("/api/v1/reports/entry-lag/trend?from={from}&to={today}");
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let reply = app.get(&path, &lgs).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let dd_trend = row(&reply.body, "DD");
+    let months = dd_trend["months"].as_array().cloned().unwrap_or_default();
+    assert_eq!(months.len(), 4);
+    assert_eq!(months[0]["month"], from.format("%Y-%m").to_string());
+    assert_eq!(months[0]["median_lag_days"], Value::Null);
+    assert_eq!(months[0]["entered"], 0);
+    assert_eq!(months[2]["entered"], 3);
+    assert_eq!(months[2]["median_lag_days"], json!(lag(received[1])));
+    assert_eq!(months[3]["median_lag_days"], json!(lag(this_month)));
+    assert_eq!(
+        row(&reply.body, "L")["months"][3]["median_lag_days"],
+        Value::Null
+    );
+
+    let svg = app.get(&format!("{path}&format=svg"), &lgs).await;
+    assert_eq!(svg.status, 200, "{}", svg.text);
+    assert!(svg.content_type().starts_with("image/svg+xml"));
+    let document = roxmltree::Document::parse(&svg.text).expect("well-formed SVG");
+    assert_eq!(document.root_element().tag_name().name(), "svg");
+    let texts: Vec<&str> = document
+        .descendants()
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    for label in ["DD", "L", "month received", "median days until entered"] {
+        assert!(texts.contains(&label), "no {label} in the chart");
+    }
+    assert!(texts.contains(&last_month.format("%Y-%m").to_string().as_str()));
+    // A legend entry per unit: 13 districts and the manual queue.
+    for code in [
+        "BZ", "GR", "MEI", "PIR", "C", "ERZ", "FG", "V", "Z", "LL", "TDO", "SN",
+    ] {
+        assert!(texts.contains(&code), "no {code} in the legend");
+    }
+    assert!(
+        document
+            .descendants()
+            .any(|n| n.tag_name().name() == "polyline")
+    );
+}
+
+async fn metrics_gauge_open_overdue_and_escalated_per_district(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    scenario(&app).await;
+    let reply = app.send(app.request(Method::GET, "/metrics", None)).await;
+    assert_eq!(reply.status, 200);
+    let text = &reply.text;
+    for line in [
+        r#"kartei_applications_open{district="DD",stage="handover"} 3"#,
+        r#"kartei_applications_overdue{district="DD",stage="handover"} 2"#,
+        r#"kartei_applications_escalated{district="DD",stage="handover"} 1"#,
+        r#"kartei_applications_open{district="DD",stage="contact"} 0"#,
+        r#"kartei_applications_open{district="L",stage="handover"} 0"#,
+        r#"kartei_applications_open{district="unassigned",stage="handover"} 1"#,
+        "# TYPE kartei_applications_escalated gauge",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line}");
+    }
+    for name in ["Eins", "Zwei", "Fünf", "Berlin", "01067"] {
+        assert!(!text.contains(name), "metrics show {name}");
+    }
+}
+
+async fn bad_report_parameters_are_refused(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let branch = app.unit_id("DD-NEU").await;
+    for (query, field) in [
+        ("from=2026-05-01&to=2026-04-01", "from"),
+        ("from=01.05.2026", "from"),
+        ("format=pdf", "format"),
+        (&format!("org_unit_id={branch}") as &str, "org_unit_id"),
+        (
+            "org_unit_id=00000000-0000-0000-0000-000000000000",
+            "org_unit_id",
+        ),
+    ] {
+        let reply = app
+            .get(&format!("/api/v1/reports/entry-lag?{query}"), &lgs)
+            .await;
+        reply.assert_problem(422);
+        assert_eq!(reply.error_fields(), [field], "{query}");
+    }
+    for query in ["limit=0", "limit=500", "cursor=nonsense"] {
+        app.get(&format!("/api/v1/reports/unentered?{query}"), &lgs)
+            .await
+            .assert_problem(422);
+    }
+    app.get("/api/v1/reports/entry-lag/trend?format=png", &lgs)
+        .await
+        .assert_problem(422);
+}
