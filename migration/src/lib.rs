@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_foundation;
 mod m20261125_000002_onboarding;
 mod m20261125_000003_members;
+mod m20261125_000004_reports;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_foundation::Migration),
             Box::new(m20261125_000002_onboarding::Migration),
             Box::new(m20261125_000003_members::Migration),
+            Box::new(m20261125_000004_reports::Migration),
         ]
     }
 }

@@ -20,6 +20,7 @@ on_both_databases!(
     the_trend_gives_monthly_medians_and_a_chart,
     metrics_gauge_open_overdue_and_escalated_per_district,
     bad_report_parameters_are_refused,
+    generated_history_is_consistent_and_reported_whole,
 );
 
 fn today(app: &TestApp) -> NaiveDate {
@@ -591,4 +592,84 @@ async fn bad_report_parameters_are_refused(db: Db) {
     app.get("/api/v1/reports/entry-lag/trend?format=png", &lgs)
         .await
         .assert_problem(422);
+}
+
+async fn generated_history_is_consistent_and_reported_whole(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let plan = kartei_api::synthetic::Plan {
+        members: 3000,
+        applications: 2000,
+        years: 2,
+        seed: 3,
+    };
+    let done = kartei_api::synthetic::generate(&app.state, &plan)
+        .await
+        .expect("generated");
+    assert_eq!(app.count("applications").await, 2000);
+    assert_eq!(app.count("members").await, 3000);
+    assert_eq!(done.members, 3000);
+    // Every admitted application has its member, and only those.
+    let admitted = app
+        .scalar("SELECT COUNT(*) AS n FROM applications WHERE status = 'admitted'")
+        .await;
+    assert!(admitted > 1000, "{admitted} admitted");
+    let linked = app
+        .scalar(
+            "SELECT COUNT(*) AS n FROM applications a JOIN members m \
+             ON m.id = a.member_id AND m.application_id = a.id AND m.source = 'application'",
+        )
+        .await;
+    assert_eq!(linked, admitted);
+    // Steps in their order, nothing in the future.
+    let today = days_ago(&app, 0);
+    let out_of_order = app
+        .scalar(&format!(
+            "SELECT COUNT(*) AS n FROM applications WHERE registered_on < received_on \
+             OR handed_over_on < routed_on OR contacted_on < handed_over_on \
+             OR decided_on < contacted_on OR received_on > '{today}' OR decided_on > '{today}'"
+        ))
+        .await;
+    assert_eq!(out_of_order, 0);
+    // Open ones in several stages, spread over every district.
+    let stages = app
+        .scalar(
+            "SELECT COUNT(DISTINCT status) AS n FROM applications \
+             WHERE status IN ('routed', 'handed_over', 'contacted')",
+        )
+        .await;
+    assert_eq!(stages, 3);
+    let districts = app
+        .scalar("SELECT COUNT(DISTINCT district_id) AS n FROM applications")
+        .await;
+    assert_eq!(districts, 13);
+
+    // The report over the whole period counts every declaration once.
+    let from = days_ago(&app, 2 * 365);
+    let expected = app
+        .scalar(&format!(
+            "SELECT (SELECT COUNT(*) FROM applications WHERE received_on >= '{from}') + \
+                    (SELECT COUNT(*) FROM members WHERE source = 'direct_entry' \
+                     AND received_on >= '{from}') AS n"
+        ))
+        .await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let report = app
+        .get(
+            &format!("/api/v1/reports/entry-lag?from={from}&to={today}"),
+            &lgs,
+        )
+        .await;
+    assert_eq!(report.status, 200, "{}", report.text);
+    let rows = report.body["items"].as_array().cloned().unwrap_or_default();
+    let sum = |field: &str| rows.iter().filter_map(|r| r[field].as_i64()).sum::<i64>();
+    assert_eq!(sum("received"), expected);
+    assert_eq!(
+        sum("open"),
+        i64::try_from(done.open_applications).unwrap_or(0)
+    );
+    assert!(
+        rows.iter()
+            .filter(|r| r["kind"] == "district")
+            .all(|r| r["median_lag_days"].is_number())
+    );
 }

@@ -9,73 +9,14 @@
 //! tests (`KARTEI_TEST_POSTGRES_URL`). Results go to standard output as a
 //! Markdown table; `docs/benchmarks.md` keeps the numbers.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use kartei_api::synthetic::{FIRST_NAMES, LAST_NAMES, NAME_SUFFIXES};
+use kartei_tests::bench::{SAMPLES, peak_rss_mib, time_query};
 use kartei_tests::{DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp};
 
 const FILE_ROWS: usize = 100_000;
-const SAMPLES: usize = 30;
 
-const LAST_NAMES: [&str; 40] = [
-    "Müller",
-    "Schmidt",
-    "Schneider",
-    "Fischer",
-    "Weber",
-    "Meyer",
-    "Wagner",
-    "Becker",
-    "Schulz",
-    "Hoffmann",
-    "Schäfer",
-    "Koch",
-    "Bauer",
-    "Richter",
-    "Klein",
-    "Wolf",
-    "Schröder",
-    "Neumann",
-    "Schwarz",
-    "Zimmermann",
-    "Braun",
-    "Krüger",
-    "Hofmann",
-    "Hartmann",
-    "Lange",
-    "Schmitt",
-    "Werner",
-    "Schmitz",
-    "Krause",
-    "Meier",
-    "Lehmann",
-    "Schmid",
-    "Schulze",
-    "Maier",
-    "Köhler",
-    "Herrmann",
-    "König",
-    "Walter",
-    "Mayer",
-    "Huber",
-];
-const SUFFIXES: [&str; 12] = [
-    "",
-    "",
-    "",
-    "",
-    "-Lüdenscheidt",
-    "-Berg",
-    "-Özdemir",
-    "ow",
-    "er",
-    "-Nowak",
-    "-Kowalski",
-    "t",
-];
-const FIRST_NAMES: [&str; 16] = [
-    "Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hannes", "Ida", "Jonas", "Karla",
-    "Lukas", "Mia", "Noah", "Olga", "Paul",
-];
 const DISTRICTS: [&str; 13] = [
     "DD", "BZ", "GR", "MEI", "PIR", "C", "ERZ", "FG", "V", "Z", "L", "LL", "TDO",
 ];
@@ -100,7 +41,11 @@ fn csv_file(sequence: &mut Sequence, offset: usize, rows: usize, districts: &[St
     let mut csv = String::with_capacity(rows * 160);
     csv.push_str("first_name;last_name;date_of_birth;email;street;postal_code;city;org_unit;received_on;joined_on;membership_number\n");
     for i in offset..offset + rows {
-        let last = format!("{}{}", sequence.pick(&LAST_NAMES), sequence.pick(&SUFFIXES));
+        let last = format!(
+            "{}{}",
+            sequence.pick(&LAST_NAMES),
+            sequence.pick(&NAME_SUFFIXES)
+        );
         let year = 1930 + sequence.next() % 60;
         let month = 1 + sequence.next() % 12;
         let day = 1 + sequence.next() % 28;
@@ -115,42 +60,6 @@ fn csv_file(sequence: &mut Sequence, offset: usize, rows: usize, districts: &[St
         ));
     }
     csv
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> f64 {
-    samples.sort();
-    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[index].as_secs_f64() * 1000.0
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
-
-async fn time_query(app: &TestApp, token: &str, path: &str) -> (f64, f64, usize) {
-    let mut samples = Vec::with_capacity(SAMPLES);
-    let mut found = 0;
-    for _ in 0..SAMPLES {
-        let started = Instant::now();
-        let reply = app.get(path, token).await;
-        samples.push(started.elapsed());
-        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
-        found = reply.body["items"].as_array().map_or(0, Vec::len);
-    }
-    (
-        percentile(&mut samples, 0.5),
-        percentile(&mut samples, 0.95),
-        found,
-    )
 }
 
 async fn run(db: Db, members: usize) {

@@ -7,6 +7,8 @@
 //! against `KARTEI_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432`), creating one database per test.
 
+pub mod bench;
+
 use std::path::Path;
 
 use figment::providers::Serialized;
@@ -476,17 +478,20 @@ impl TestApp {
 
     /// Counts the rows of `table`.
     pub async fn count(&self, table: &str) -> i64 {
+        self.scalar(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .await
+    }
+
+    /// The integer column `n` of the first row of `sql`.
+    pub async fn scalar(&self, sql: &str) -> i64 {
         use sea_orm::Statement;
         let backend = self.state.db.get_database_backend();
         let row = self
             .state
             .db
-            .query_one_raw(Statement::from_string(
-                backend,
-                format!("SELECT COUNT(*) AS n FROM {table}"),
-            ))
+            .query_one_raw(Statement::from_string(backend, sql.to_owned()))
             .await
-            .expect("count")
+            .expect("query")
             .expect("row");
         row.try_get("", "n").expect("n")
     }

@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::startup::{self, build_state, open_database};
-use crate::{mail, seed, telemetry};
+use crate::{mail, seed, synthetic, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,6 +40,21 @@ pub enum Command {
     /// Load the demo organisation (Saxony: state, districts, branches,
     /// routing rules and one account per role).
     SeedDemo,
+    /// Fill the database with synthetic members and applications for
+    /// benchmarks and load tests (loads the demo organisation first).
+    Generate {
+        /// Members in all (those admitted from the applications included).
+        #[arg(long, default_value_t = 100_000)]
+        members: u64,
+        #[arg(long, default_value_t = 25_000)]
+        applications: u64,
+        /// Applications are received over this many years up to today.
+        #[arg(long, default_value_t = 5)]
+        years: u32,
+        /// The same seed gives the same people and dates.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +109,27 @@ pub async fn run_with(cli: Cli, settings: Settings, stdin: &mut dyn BufRead) -> 
             Ok(())
         }
         Command::User { command } => user(settings, command, stdin).await,
+        Command::Generate {
+            members,
+            applications,
+            years,
+            seed,
+        } => {
+            let db = open_database(&settings).await?;
+            let state = build_state(settings, db, Clock::system())?;
+            let plan = synthetic::Plan {
+                members,
+                applications,
+                years: years.max(1),
+                seed,
+            };
+            let done = synthetic::generate(&state, &plan).await?;
+            println!(
+                "generated {} members and {} applications ({} open) in {:.1} s",
+                done.members, done.applications, done.open_applications, done.seconds
+            );
+            Ok(())
+        }
     }
 }
 

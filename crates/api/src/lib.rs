@@ -27,6 +27,7 @@ pub mod routes;
 pub mod seed;
 pub mod startup;
 pub mod state;
+pub mod synthetic;
 pub mod telemetry;
 pub mod transfers;
 

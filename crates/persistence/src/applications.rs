@@ -564,15 +564,12 @@ pub async fn find_duplicates<Db: ConnectionTrait>(
 /// `received_on` and id.
 pub type AgeCursor = (NaiveDate, Uuid);
 
-/// Open applications within `scope` (and `unit`, if given), oldest
-/// declaration first, so that those past their objection deadline lead.
-pub async fn list_open_by_age<Db: ConnectionTrait>(
-    db: &Db,
+fn open_by_age(
     scope: UnitFilter,
     unit: Option<UnitFilter>,
     after: Option<AgeCursor>,
     limit: u64,
-) -> Result<(Vec<Application>, Option<AgeCursor>), RepoError> {
+) -> sea_orm::Select<Applications> {
     let mut query = Applications::find()
         .filter(C::Status.is_in(open_statuses()))
         .order_by_asc(C::ReceivedOn)
@@ -589,8 +586,30 @@ pub async fn list_open_by_age<Db: ConnectionTrait>(
             ),
         );
     }
-    let mut items = query
-        .limit(limit + 1)
+    query.limit(limit + 1)
+}
+
+/// The statement [`list_open_by_age`] runs, for timing it bare.
+pub fn open_by_age_statement(
+    backend: sea_orm::DbBackend,
+    scope: UnitFilter,
+    unit: Option<UnitFilter>,
+    limit: u64,
+) -> sea_orm::Statement {
+    use sea_orm::QueryTrait;
+    open_by_age(scope, unit, None, limit).build(backend)
+}
+
+/// Open applications within `scope` (and `unit`, if given), oldest
+/// declaration first, so that those past their objection deadline lead.
+pub async fn list_open_by_age<Db: ConnectionTrait>(
+    db: &Db,
+    scope: UnitFilter,
+    unit: Option<UnitFilter>,
+    after: Option<AgeCursor>,
+    limit: u64,
+) -> Result<(Vec<Application>, Option<AgeCursor>), RepoError> {
+    let mut items = open_by_age(scope, unit, after, limit)
         .all(db)
         .await?
         .into_iter()

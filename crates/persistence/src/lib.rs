@@ -19,6 +19,7 @@ mod page;
 pub mod reports;
 pub mod routing;
 pub mod sessions;
+pub mod synthetic;
 pub mod throttle;
 pub mod transfers;
 pub mod users;

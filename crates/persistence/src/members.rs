@@ -91,7 +91,7 @@ pub struct NewMember {
     pub source: EntrySource,
 }
 
-fn active_model(new: NewMember, now: DateTime<Utc>) -> member::ActiveModel {
+pub(crate) fn active_model(new: NewMember, now: DateTime<Utc>) -> member::ActiveModel {
     let keys = PersonKeys::of(&new.person);
     let person = new.person;
     member::ActiveModel {

@@ -239,15 +239,9 @@ fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, Rep
     Ok(row.try_get::<T>("", column)?)
 }
 
-/// The entry-lag figures per unit (see [`Grouping`] for what a unit is).
-/// Units with nothing in the period are absent; the caller lists them.
-pub async fn entry_lag<C: ConnectionTrait>(
-    db: &C,
-    query: &LagQuery,
-) -> Result<BTreeMap<Option<Uuid>, UnitFigures>, RepoError> {
-    let mut units: BTreeMap<Option<Uuid>, UnitFigures> = BTreeMap::new();
-
-    let mut sql = Sql::new(db.get_database_backend());
+/// The counts and the open items' clocks per unit and waiting stage.
+fn counts_statement(backend: DbBackend, query: &LagQuery) -> Statement {
+    let mut sql = Sql::new(backend);
     let items = items_cte(&mut sql, query);
     let overdue = past_levels(&mut sql, &query.overdue);
     let escalated = past_levels(&mut sql, &query.escalated);
@@ -265,7 +259,29 @@ pub async fn entry_lag<C: ConnectionTrait>(
          FROM clocks GROUP BY unit, stage",
         stage = waiting_stage(),
     );
-    for row in db.query_all_raw(sql.statement(text)).await? {
+    sql.statement(text)
+}
+
+/// The statements [`entry_lag`] runs, for timing them bare.
+pub fn entry_lag_statements(backend: DbBackend, query: &LagQuery) -> [Statement; 2] {
+    [
+        counts_statement(backend, query),
+        order_statistics_statement(backend, query),
+    ]
+}
+
+/// The entry-lag figures per unit (see [`Grouping`] for what a unit is).
+/// Units with nothing in the period are absent; the caller lists them.
+pub async fn entry_lag<C: ConnectionTrait>(
+    db: &C,
+    query: &LagQuery,
+) -> Result<BTreeMap<Option<Uuid>, UnitFigures>, RepoError> {
+    let mut units: BTreeMap<Option<Uuid>, UnitFigures> = BTreeMap::new();
+
+    for row in db
+        .query_all_raw(counts_statement(db.get_database_backend(), query))
+        .await?
+    {
         let unit: Option<Uuid> = get(&row, "unit")?;
         let stage: Option<String> = get(&row, "stage")?;
         let figures = units.entry(unit).or_default();
@@ -388,11 +404,9 @@ fn percentiles_from_rows<K: Ord + Clone>(
         .collect()
 }
 
-async fn order_statistics<C: ConnectionTrait>(
-    db: &C,
-    query: &LagQuery,
-) -> Result<Vec<(Option<Uuid>, Metric, i64, Percentiles)>, RepoError> {
-    let mut sql = Sql::new(db.get_database_backend());
+/// The order statistics the percentiles need, per unit and metric.
+fn order_statistics_statement(backend: DbBackend, query: &LagQuery) -> Statement {
+    let mut sql = Sql::new(backend);
     let items = items_cte(&mut sql, query);
     let lags = lags_cte(&sql);
     let text = format!(
@@ -405,8 +419,18 @@ async fn order_statistics<C: ConnectionTrait>(
          SELECT unit, metric, n, rn, days FROM ranked WHERE {keep}",
         keep = percentile_rows(),
     );
+    sql.statement(text)
+}
+
+async fn order_statistics<C: ConnectionTrait>(
+    db: &C,
+    query: &LagQuery,
+) -> Result<Vec<(Option<Uuid>, Metric, i64, Percentiles)>, RepoError> {
     let mut rows = Vec::new();
-    for row in db.query_all_raw(sql.statement(text)).await? {
+    for row in db
+        .query_all_raw(order_statistics_statement(db.get_database_backend(), query))
+        .await?
+    {
         let metric: String = get(&row, "metric")?;
         let Some(metric) = Metric::parse(&metric) else {
             continue;
@@ -423,6 +447,27 @@ async fn order_statistics<C: ConnectionTrait>(
         .into_iter()
         .map(|((unit, metric), (n, p))| (unit, metric, n, p))
         .collect())
+}
+
+/// The order statistics of the monthly medians, per unit and month.
+pub fn trend_statement(backend: DbBackend, query: &LagQuery) -> Statement {
+    let mut sql = Sql::new(backend);
+    let items = items_cte(&mut sql, query);
+    let days = sql.days("entered_on", "received_on");
+    let month = sql.month("received_on");
+    let text = format!(
+        "WITH {items}, \
+         lags AS (SELECT unit, {month} AS month, {days} AS days FROM items \
+                  WHERE entered_on IS NOT NULL), \
+         ranked AS ( \
+           SELECT unit, month, days, \
+                  ROW_NUMBER() OVER (PARTITION BY unit, month ORDER BY days) AS rn, \
+                  COUNT(*) OVER (PARTITION BY unit, month) AS n \
+           FROM lags) \
+         SELECT unit, month, n, rn, days FROM ranked WHERE {keep}",
+        keep = percentile_rows(),
+    );
+    sql.statement(text)
 }
 
 /// The median entry lag of one unit in one month of `received_on`.
@@ -442,24 +487,11 @@ pub async fn monthly_medians<C: ConnectionTrait>(
     db: &C,
     query: &LagQuery,
 ) -> Result<Vec<MonthlyMedian>, RepoError> {
-    let mut sql = Sql::new(db.get_database_backend());
-    let items = items_cte(&mut sql, query);
-    let days = sql.days("entered_on", "received_on");
-    let month = sql.month("received_on");
-    let text = format!(
-        "WITH {items}, \
-         lags AS (SELECT unit, {month} AS month, {days} AS days FROM items \
-                  WHERE entered_on IS NOT NULL), \
-         ranked AS ( \
-           SELECT unit, month, days, \
-                  ROW_NUMBER() OVER (PARTITION BY unit, month ORDER BY days) AS rn, \
-                  COUNT(*) OVER (PARTITION BY unit, month) AS n \
-           FROM lags) \
-         SELECT unit, month, n, rn, days FROM ranked WHERE {keep}",
-        keep = percentile_rows(),
-    );
     let mut rows = Vec::new();
-    for row in db.query_all_raw(sql.statement(text)).await? {
+    for row in db
+        .query_all_raw(trend_statement(db.get_database_backend(), query))
+        .await?
+    {
         let unit: Option<Uuid> = get(&row, "unit")?;
         let month: String = get(&row, "month")?;
         rows.push((

@@ -1,0 +1,155 @@
+//! Bulk inserts of generated history for benchmarks and load tests
+//! (`kartei generate`): applications with every date of their lifecycle
+//! already in the past, and members entered on a day of their own. The API
+//! never writes through here. Generated applications carry no timeline
+//! events and no audit rows; the reports, lists and searches do not read
+//! them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kartei_domain::application::{Applicant, Status};
+use kartei_domain::member::MemberStatus;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use uuid::Uuid;
+
+use crate::RepoError;
+use crate::applications::PersonKeys;
+use crate::entities::application::{self, Entity as Applications};
+use crate::entities::member::Entity as Members;
+use crate::members::{NewMember, active_model};
+
+/// Rows per multi-row INSERT: applications have 44 columns, which keeps a
+/// statement under SQLite's 32,766 bound parameters.
+const CHUNK: usize = 500;
+
+/// A member whose record was entered at `entered_at`.
+pub struct HistoricMember {
+    pub new: NewMember,
+    pub entered_at: DateTime<Utc>,
+    pub entered_on: NaiveDate,
+    pub status: MemberStatus,
+    pub left_on: Option<NaiveDate>,
+}
+
+/// An application as it stands today, with the instants and days of the
+/// steps it has taken.
+pub struct HistoricApplication {
+    pub id: Uuid,
+    pub received_on: NaiveDate,
+    pub channel: String,
+    pub applicant: Applicant,
+    pub status: Status,
+    pub district_id: Option<Uuid>,
+    pub local_id: Option<Uuid>,
+    pub registered_by: Uuid,
+    pub registered_at: DateTime<Utc>,
+    pub registered_on: NaiveDate,
+    pub routed: Option<(DateTime<Utc>, NaiveDate)>,
+    pub handed_over: Option<(DateTime<Utc>, NaiveDate)>,
+    pub contacted: Option<(DateTime<Utc>, NaiveDate)>,
+    pub decided: Option<(DateTime<Utc>, NaiveDate)>,
+    pub withdrawn_on: Option<NaiveDate>,
+    pub stage_started_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub member_id: Option<Uuid>,
+}
+
+pub async fn insert_members<C: ConnectionTrait>(
+    db: &C,
+    members: Vec<HistoricMember>,
+) -> Result<(), RepoError> {
+    let mut rows = members
+        .into_iter()
+        .map(|m| {
+            let mut row = active_model(m.new, m.entered_at);
+            row.entered_on = Set(Some(m.entered_on));
+            row.status = Set(m.status.as_str().to_owned());
+            row.left_on = Set(m.left_on);
+            row
+        })
+        .peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
+        Members::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+fn application_row(a: HistoricApplication) -> application::ActiveModel {
+    let keys = PersonKeys::of(&a.applicant);
+    let person = a.applicant;
+    let at = |step: Option<(DateTime<Utc>, NaiveDate)>| step.map(|(at, _)| at);
+    let on = |step: Option<(DateTime<Utc>, NaiveDate)>| step.map(|(_, on)| on);
+    let updated_at = a.closed_at.unwrap_or(a.stage_started_at);
+    application::ActiveModel {
+        id: Set(a.id),
+        received_on: Set(a.received_on),
+        channel: Set(a.channel),
+        first_name: Set(person.first_name),
+        last_name: Set(person.last_name),
+        first_name_key: Set(keys.first_name_key),
+        last_name_key: Set(keys.last_name_key),
+        date_of_birth: Set(person.date_of_birth),
+        email: Set(person.email.map(|e| e.as_str().to_owned())),
+        email_key: Set(keys.email_key),
+        phone: Set(person.phone),
+        street: Set(person.street),
+        postal_code: Set(person.postal_code.as_str().to_owned()),
+        city: Set(person.city),
+        interests: Set(serde_json::json!(person.interests)),
+        preferred_org_unit_id: Set(None),
+        notes: Set(None),
+        status: Set(a.status.as_str().to_owned()),
+        district_id: Set(a.district_id),
+        local_id: Set(a.local_id),
+        registered_at: Set(a.registered_at),
+        registered_by: Set(a.registered_by),
+        routed_at: Set(at(a.routed)),
+        handed_over_at: Set(at(a.handed_over)),
+        contacted_at: Set(at(a.contacted)),
+        contacted_on: Set(on(a.contacted)),
+        contact_channel: Set(a.contacted.map(|_| "phone".to_owned())),
+        contact_note: Set(None),
+        decided_at: Set(at(a.decided)),
+        decided_on: Set(on(a.decided)),
+        decision_reason: Set((a.status == Status::Rejected).then(|| "generated".to_owned())),
+        withdrawn_on: Set(a.withdrawn_on),
+        withdrawal_reason: Set(None),
+        stage_started_at: Set(a.stage_started_at),
+        closed_at: Set(a.closed_at),
+        member_id: Set(a.member_id),
+        anonymised_at: Set(None),
+        registered_on: Set(Some(a.registered_on)),
+        routed_on: Set(on(a.routed)),
+        handed_over_on: Set(on(a.handed_over)),
+        version: Set(1),
+        updated_at: Set(updated_at),
+    }
+}
+
+pub async fn insert_applications<C: ConnectionTrait>(
+    db: &C,
+    applications: Vec<HistoricApplication>,
+) -> Result<(), RepoError> {
+    let mut rows = applications.into_iter().map(application_row).peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
+        Applications::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// After a bulk load: fresh planner statistics and a visibility map on
+/// PostgreSQL (autovacuum may be off or late), so that the first queries
+/// run with the plans they will have in production. Nothing on SQLite,
+/// whose planner needs no statistics for these indexes.
+pub async fn settle<C: ConnectionTrait>(db: &C) -> Result<(), RepoError> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("VACUUM (ANALYZE) applications, members")
+            .await?;
+    }
+    Ok(())
+}
