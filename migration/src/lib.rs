@@ -9,6 +9,14 @@ mod m20261125_000002_onboarding;
 mod m20261125_000003_members;
 mod m20261125_000004_reports;
 
+/// The condition "the application is still open", written the same way in
+/// the partial index `idx_applications_open_by_age` and in the queries that
+/// should use it: SQLite and PostgreSQL use a partial index only for a query
+/// whose WHERE clause contains its condition. Must name the open statuses of
+/// `kartei_domain::application::Status::OPEN` (a persistence test checks).
+pub const OPEN_APPLICATIONS: &str =
+    "status IN ('received', 'unroutable', 'routed', 'handed_over', 'contacted')";
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

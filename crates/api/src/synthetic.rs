@@ -240,7 +240,11 @@ fn application(
     let place = &world.places[rng.random_range(0..world.places.len())];
     let district = &world.districts[place.district];
     let pace = district.pace;
-    let received_on = earlier(today, rng.random_range(0..u64::from(plan.years) * 365));
+    // Oldest first, a few days of jitter: a real table fills in the order
+    // declarations arrive, and where rows lie on disk follows from it.
+    let span = u64::from(plan.years) * 365;
+    let back = span - span * n.min(plan.applications) / plan.applications.max(1);
+    let received_on = earlier(today, (back + rng.random_range(0..3)).min(span));
     let registered_on = later(received_on, wait(rng, 1.5 * pace)).min(today);
     // One in a hundred lands in the manual queue first.
     let manual = rng.random_bool(0.01);

@@ -144,6 +144,31 @@ impl PercentileRanks {
     }
 }
 
+/// The median and 90th percentile of lags given as a histogram: how many
+/// items took each number of days, sorted by days. Exact, with the
+/// definition of [`percentile_ranks`].
+pub fn percentiles_of(histogram: &[(i64, u64)]) -> Percentiles {
+    let n: u64 = histogram.iter().map(|(_, count)| count).sum();
+    // The value at a 1-based rank, walking the cumulative counts.
+    let at_rank = |rank: u64| {
+        let mut seen = 0;
+        histogram.iter().find_map(|(days, count)| {
+            seen += count;
+            (seen >= rank).then_some(*days)
+        })
+    };
+    let percentile = |percent| {
+        let ranks = percentile_ranks(n, percent)?;
+        let lower = at_rank(ranks.lower)?;
+        let upper = at_rank(ranks.lower + 1).unwrap_or(lower);
+        Some(ranks.interpolate(lower, upper))
+    };
+    Percentiles {
+        median: percentile(50),
+        p90: percentile(90),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Clocks {
     pub stage: Stage,
@@ -279,5 +304,19 @@ mod tests {
             assert_eq!(LagStage::parse(stage.as_str()), Some(stage));
         }
         assert_eq!(LagStage::waiting_in(Stage::FirstContact), LagStage::Contact);
+    }
+    #[test]
+    fn percentiles_of_a_histogram_are_those_of_its_values() {
+        // 10, 20, 20, 30, 40, 40, 40: median 30; p90 at position 6 * 0.9 = 5.4
+        // (0-based), between 40 and 40.
+        let p = percentiles_of(&[(10, 1), (20, 2), (30, 1), (40, 3)]);
+        assert_eq!(p.median, Some(30.0));
+        assert_eq!(p.p90, Some(40.0));
+        // 10, 20, 30, 40 as four single counts.
+        let p = percentiles_of(&[(10, 1), (20, 1), (30, 1), (40, 1)]);
+        assert_eq!(p.median, Some(25.0));
+        assert!(p.p90.is_some_and(|v| (v - 37.0).abs() < 1e-9));
+        assert_eq!(percentiles_of(&[]), Percentiles::default());
+        assert_eq!(percentiles_of(&[(7, 1)]).p90, Some(7.0));
     }
 }

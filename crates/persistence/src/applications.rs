@@ -181,6 +181,7 @@ pub async fn insert<Db: ConnectionTrait>(
         registered_on: Set(Some(kartei_domain::calendar::local_date(now))),
         routed_on: Set(None),
         handed_over_on: Set(None),
+        entered_on: Set(None),
         version: Set(1),
         updated_at: Set(now),
     };
@@ -350,7 +351,12 @@ pub async fn save_state<Db: ConnectionTrait>(
         set(C::WithdrawalReason, Expr::value(withdrawal_reason));
     }
     if let Some(member_id) = member_id {
+        // The member record is created in this transaction: entered today.
         set(C::MemberId, Expr::value(member_id));
+        set(
+            C::EnteredOn,
+            Expr::value(kartei_domain::calendar::local_date(now)),
+        );
     }
     let update = columns.into_iter().fold(
         Applications::update_many()
@@ -571,7 +577,7 @@ fn open_by_age(
     limit: u64,
 ) -> sea_orm::Select<Applications> {
     let mut query = Applications::find()
-        .filter(C::Status.is_in(open_statuses()))
+        .filter(Expr::cust(migration::OPEN_APPLICATIONS))
         .order_by_asc(C::ReceivedOn)
         .order_by_asc(C::Id);
     for filter in std::iter::once(scope).chain(unit) {

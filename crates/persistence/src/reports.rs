@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_domain::application::Status;
-use kartei_domain::lag::{LagStage, Percentiles, percentile_ranks};
+use kartei_domain::lag::{LagStage, Percentiles, percentiles_of};
 use kartei_domain::member::EntrySource;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 use uuid::Uuid;
@@ -203,11 +203,11 @@ fn items_cte(sql: &mut Sql, query: &LagQuery) -> String {
     format!(
         "items AS ( \
            SELECT {unit_a} AS unit, a.received_on AS received_on, a.status AS status, \
-                  a.stage_started_at AS stage_started_at, m.entered_on AS entered_on, \
+                  a.stage_started_at AS stage_started_at, a.entered_on AS entered_on, \
                   a.registered_on AS registered_on, a.routed_on AS routed_on, \
                   a.handed_over_on AS handed_over_on, a.contacted_on AS contacted_on, \
                   a.decided_on AS decided_on \
-           FROM applications a LEFT JOIN members m ON m.id = a.member_id \
+           FROM applications a \
            WHERE a.received_on >= {from} AND a.received_on <= {to}{scope_a} \
            UNION ALL \
            SELECT {unit_m}, m.received_on, '{admitted}', NULL, m.entered_on, \
@@ -266,7 +266,7 @@ fn counts_statement(backend: DbBackend, query: &LagQuery) -> Statement {
 pub fn entry_lag_statements(backend: DbBackend, query: &LagQuery) -> [Statement; 2] {
     [
         counts_statement(backend, query),
-        order_statistics_statement(backend, query),
+        histogram_statement(backend, query),
     ]
 }
 
@@ -304,7 +304,7 @@ pub async fn entry_lag<C: ConnectionTrait>(
         }
     }
 
-    for (unit, metric, n, lag) in order_statistics(db, query).await? {
+    for (unit, metric, n, lag) in lag_histograms(db, query).await? {
         let figures = units.entry(unit).or_default();
         match metric {
             Metric::Entry => figures.lag = lag,
@@ -358,77 +358,48 @@ fn lags_cte(sql: &Sql) -> String {
     )
 }
 
-/// The SQL condition keeping only the rows of a sorted partition that the
-/// median and the 90th percentile interpolate between (ranks `rn`, `n`).
-fn percentile_rows() -> String {
-    [50, 90]
-        .map(|percent| {
-            let lower = format!("((n - 1) * {percent}) / 100 + 1");
-            format!("rn = {lower} OR rn = {lower} + 1")
-        })
-        .join(" OR ")
-}
-
-/// Reads the rows of [`percentile_rows`] back into percentiles, per key.
-fn percentiles_from_rows<K: Ord + Clone>(
-    rows: impl IntoIterator<Item = (K, i64, i64, i64)>,
+/// Reads histogram rows (key, days, count) into percentiles per key, with
+/// the number of values behind them.
+fn percentiles_from_histograms<K: Ord>(
+    rows: impl IntoIterator<Item = (K, i64, i64)>,
 ) -> BTreeMap<K, (i64, Percentiles)> {
-    let mut values: BTreeMap<K, (i64, BTreeMap<i64, i64>)> = BTreeMap::new();
-    for (key, n, rn, days) in rows {
-        let entry = values.entry(key).or_insert_with(|| (n, BTreeMap::new()));
-        entry.1.insert(rn, days);
+    let mut histograms: BTreeMap<K, BTreeMap<i64, u64>> = BTreeMap::new();
+    for (key, days, count) in rows {
+        *histograms.entry(key).or_default().entry(days).or_default() +=
+            u64::try_from(count).unwrap_or(0);
     }
-    values
+    histograms
         .into_iter()
-        .map(|(key, (n, ranks))| {
-            let at = |percent| {
-                let r = percentile_ranks(u64::try_from(n).unwrap_or(0), percent)?;
-                let lower = *ranks.get(&i64::try_from(r.lower).ok()?)?;
-                let upper = ranks
-                    .get(&i64::try_from(r.lower + 1).ok()?)
-                    .copied()
-                    .unwrap_or(lower);
-                Some(r.interpolate(lower, upper))
-            };
+        .map(|(key, histogram)| {
+            let bins: Vec<(i64, u64)> = histogram.into_iter().collect();
+            let n = bins.iter().map(|(_, c)| c).sum::<u64>();
             (
                 key,
-                (
-                    n,
-                    Percentiles {
-                        median: at(50),
-                        p90: at(90),
-                    },
-                ),
+                (i64::try_from(n).unwrap_or(i64::MAX), percentiles_of(&bins)),
             )
         })
         .collect()
 }
 
-/// The order statistics the percentiles need, per unit and metric.
-fn order_statistics_statement(backend: DbBackend, query: &LagQuery) -> Statement {
+/// How many items took how many days, per unit and metric.
+fn histogram_statement(backend: DbBackend, query: &LagQuery) -> Statement {
     let mut sql = Sql::new(backend);
     let items = items_cte(&mut sql, query);
     let lags = lags_cte(&sql);
     let text = format!(
-        "WITH {items}, {lags}, \
-         ranked AS ( \
-           SELECT unit, metric, days, \
-                  ROW_NUMBER() OVER (PARTITION BY unit, metric ORDER BY days) AS rn, \
-                  COUNT(*) OVER (PARTITION BY unit, metric) AS n \
-           FROM lags) \
-         SELECT unit, metric, n, rn, days FROM ranked WHERE {keep}",
-        keep = percentile_rows(),
+        "WITH {items}, {lags} \
+         SELECT unit, metric, days, COUNT(*) AS n FROM lags GROUP BY unit, metric, days"
     );
     sql.statement(text)
 }
 
-async fn order_statistics<C: ConnectionTrait>(
+async fn lag_histograms<C: ConnectionTrait>(
     db: &C,
     query: &LagQuery,
 ) -> Result<Vec<(Option<Uuid>, Metric, i64, Percentiles)>, RepoError> {
     let mut rows = Vec::new();
     for row in db
-        .query_all_raw(order_statistics_statement(db.get_database_backend(), query))
+        .query_all_raw(histogram_statement(db.get_database_backend(), query))
         .await?
     {
         let metric: String = get(&row, "metric")?;
@@ -436,20 +407,15 @@ async fn order_statistics<C: ConnectionTrait>(
             continue;
         };
         let unit: Option<Uuid> = get(&row, "unit")?;
-        rows.push((
-            (unit, metric),
-            get(&row, "n")?,
-            get(&row, "rn")?,
-            get(&row, "days")?,
-        ));
+        rows.push(((unit, metric), get(&row, "days")?, get(&row, "n")?));
     }
-    Ok(percentiles_from_rows(rows)
+    Ok(percentiles_from_histograms(rows)
         .into_iter()
         .map(|((unit, metric), (n, p))| (unit, metric, n, p))
         .collect())
 }
 
-/// The order statistics of the monthly medians, per unit and month.
+/// How many items took how many days, per unit and month of receipt.
 pub fn trend_statement(backend: DbBackend, query: &LagQuery) -> Statement {
     let mut sql = Sql::new(backend);
     let items = items_cte(&mut sql, query);
@@ -458,14 +424,8 @@ pub fn trend_statement(backend: DbBackend, query: &LagQuery) -> Statement {
     let text = format!(
         "WITH {items}, \
          lags AS (SELECT unit, {month} AS month, {days} AS days FROM items \
-                  WHERE entered_on IS NOT NULL), \
-         ranked AS ( \
-           SELECT unit, month, days, \
-                  ROW_NUMBER() OVER (PARTITION BY unit, month ORDER BY days) AS rn, \
-                  COUNT(*) OVER (PARTITION BY unit, month) AS n \
-           FROM lags) \
-         SELECT unit, month, n, rn, days FROM ranked WHERE {keep}",
-        keep = percentile_rows(),
+                  WHERE entered_on IS NOT NULL) \
+         SELECT unit, month, days, COUNT(*) AS n FROM lags GROUP BY unit, month, days"
     );
     sql.statement(text)
 }
@@ -494,14 +454,9 @@ pub async fn monthly_medians<C: ConnectionTrait>(
     {
         let unit: Option<Uuid> = get(&row, "unit")?;
         let month: String = get(&row, "month")?;
-        rows.push((
-            (unit, month),
-            get(&row, "n")?,
-            get(&row, "rn")?,
-            get(&row, "days")?,
-        ));
+        rows.push(((unit, month), get(&row, "days")?, get(&row, "n")?));
     }
-    Ok(percentiles_from_rows(rows)
+    Ok(percentiles_from_histograms(rows)
         .into_iter()
         .map(|((unit, month), (n, p))| MonthlyMedian {
             unit,
@@ -527,10 +482,10 @@ pub async fn open_by_district_and_stage<C: ConnectionTrait>(
                 SUM(escalated) AS escalated \
          FROM (SELECT district_id, {stage} AS stage, {overdue} AS overdue, \
                       {escalated} AS escalated \
-               FROM applications WHERE status IN ({open})) AS waiting \
+               FROM applications WHERE {open}) AS waiting \
          GROUP BY district_id, stage",
         stage = waiting_stage(),
-        open = quoted(&Status::OPEN),
+        open = migration::OPEN_APPLICATIONS,
     );
     let mut out = BTreeMap::new();
     for row in db.query_all_raw(sql.statement(text)).await? {
@@ -557,20 +512,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn percentiles_interpolate_between_the_kept_ranks() {
-        // Lags 10, 20, 30, 40: the SQL keeps ranks 2, 3 (median) and 3, 4 (p90).
-        let rows = [(2, 20), (3, 30), (4, 40)].map(|(rn, days)| ("u", 4, rn, days));
-        let figures = percentiles_from_rows(rows);
-        let (n, p) = figures["u"];
-        assert_eq!(n, 4);
-        assert_eq!(p.median, Some(25.0));
-        assert_eq!(p.p90, Some(37.0));
+    fn the_open_condition_of_the_partial_index_names_the_open_statuses() {
+        assert_eq!(
+            migration::OPEN_APPLICATIONS,
+            format!("status IN ({})", quoted(&Status::OPEN))
+        );
     }
 
     #[test]
-    fn a_single_value_is_its_own_median_and_percentile() {
-        let figures = percentiles_from_rows([("u", 1, 1, 7)]);
-        assert_eq!(figures["u"].1.median, Some(7.0));
-        assert_eq!(figures["u"].1.p90, Some(7.0));
+    fn histogram_rows_give_percentiles_per_key() {
+        // Unit a: 10, 20, 30, 40; unit b: 7 three times.
+        let rows = [
+            ("a", 40, 1),
+            ("a", 10, 1),
+            ("b", 7, 3),
+            ("a", 30, 1),
+            ("a", 20, 1),
+        ];
+        let figures = percentiles_from_histograms(rows);
+        let (n, p) = figures["a"];
+        assert_eq!(n, 4);
+        assert_eq!(p.median, Some(25.0));
+        assert!(p.p90.is_some_and(|v| (v - 37.0).abs() < 1e-9));
+        assert_eq!(
+            figures["b"],
+            (
+                3,
+                Percentiles {
+                    median: Some(7.0),
+                    p90: Some(7.0)
+                }
+            )
+        );
     }
 }

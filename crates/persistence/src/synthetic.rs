@@ -123,6 +123,7 @@ fn application_row(a: HistoricApplication) -> application::ActiveModel {
         registered_on: Set(Some(a.registered_on)),
         routed_on: Set(on(a.routed)),
         handed_over_on: Set(on(a.handed_over)),
+        entered_on: Set(a.member_id.and(on(a.decided))),
         version: Set(1),
         updated_at: Set(updated_at),
     }

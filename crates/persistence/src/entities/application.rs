@@ -45,6 +45,7 @@ pub struct Model {
     pub registered_on: Option<Date>,
     pub routed_on: Option<Date>,
     pub handed_over_on: Option<Date>,
+    pub entered_on: Option<Date>,
     pub version: i64,
     pub updated_at: DateTimeUtc,
 }
