@@ -14,6 +14,7 @@ on_both_databases!(
     migrate_seed_demo_and_user_add,
     user_add_refuses_bad_input,
     serve_loads_the_demo_into_an_empty_database_only_when_asked,
+    generate_fills_the_database_with_synthetic_history,
 );
 
 async fn migrate_seed_demo_and_user_add(db: Db) {
@@ -151,4 +152,56 @@ async fn serve_loads_the_demo_into_an_empty_database_only_when_asked(db: Db) {
             .expect("count"),
         0
     );
+}
+
+async fn generate_fills_the_database_with_synthetic_history(db: Db) {
+    let database = TestDatabase::create(db).await;
+    kartei(&database.url, &["migrate"], "")
+        .await
+        .expect("migrate");
+    kartei(
+        &database.url,
+        &[
+            "generate",
+            "--members",
+            "120",
+            "--applications",
+            "80",
+            "--years",
+            "1",
+        ],
+        "",
+    )
+    .await
+    .expect("generate");
+    let conn = kartei_persistence::connect(&database.url, 2)
+        .await
+        .expect("connect");
+    assert_eq!(
+        kartei_persistence::org_units::count(&conn)
+            .await
+            .expect("units"),
+        17
+    );
+    let count = |table: &'static str| {
+        let conn = conn.clone();
+        async move {
+            use sea_orm::ConnectionTrait;
+            let row = conn
+                .query_one_raw(sea_orm::Statement::from_string(
+                    conn.get_database_backend(),
+                    format!("SELECT COUNT(*) AS n FROM {table}"),
+                ))
+                .await
+                .expect("count")
+                .expect("row");
+            row.try_get::<i64>("", "n").expect("n")
+        }
+    };
+    assert_eq!(count("applications").await, 80);
+    assert_eq!(count("members").await, 120);
+    kartei(&database.url, &["generate", "--members", "x"], "")
+        .await
+        .expect_err("a number is needed");
+    conn.close().await.expect("closed");
 }

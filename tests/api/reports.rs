@@ -515,6 +515,31 @@ async fn the_trend_gives_monthly_medians_and_a_chart(db: Db) {
         Value::Null
     );
 
+    let csv = app.get(&format!("{path}&format=csv"), &lgs).await;
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    assert!(csv.content_type().starts_with("text/csv"));
+    let rows = csv_rows(&csv.text);
+    assert_eq!(
+        rows[0],
+        [
+            "org_unit_id",
+            "short_code",
+            "name",
+            "month",
+            "entered",
+            "median_lag_days"
+        ]
+    );
+    // Fourteen units, four months each.
+    assert_eq!(rows.len(), 1 + 14 * 4);
+    let last_month_label = last_month.format("%Y-%m").to_string();
+    let dd_last = rows
+        .iter()
+        .find(|r| r[1] == "DD" && r[3] == last_month_label)
+        .expect("DD, last month");
+    assert_eq!(dd_last[4], "3");
+    assert_eq!(dd_last[5], lag(received[1]).to_string());
+
     let svg = app.get(&format!("{path}&format=svg"), &lgs).await;
     assert_eq!(svg.status, 200, "{}", svg.text);
     assert!(svg.content_type().starts_with("image/svg+xml"));

@@ -72,13 +72,15 @@ pub struct FormatParam {
 #[serde(rename_all = "snake_case")]
 pub enum TrendFormat {
     Json,
+    Csv,
     Svg,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TrendFormatParam {
-    /// `svg` for a line chart, one line per unit.
+    /// `svg` for a line chart, one line per unit; `csv` for a table of one
+    /// row per unit and month.
     pub format: Option<TrendFormat>,
 }
 
@@ -433,7 +435,7 @@ fn months_between(from: NaiveDate, to: NaiveDate) -> Vec<String> {
     get, path = "/reports/entry-lag/trend", tag = "reports", security(("bearer" = [])),
     params(LagParams, TrendFormatParam),
     responses(
-        (status = 200, body = TrendReport, description = "JSON, or image/svg+xml with ?format=svg"),
+        (status = 200, body = TrendReport, description = "JSON, text/csv with ?format=csv, or image/svg+xml with ?format=svg"),
         (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -473,6 +475,9 @@ async fn entry_lag_trend(
                 .collect(),
         })
         .collect();
+    if format.format == Some(TrendFormat::Csv) {
+        return trend_csv(&items);
+    }
     if format.format == Some(TrendFormat::Svg) {
         let svg = chart::trend_svg(&months, &items)?;
         return Ok((
@@ -488,6 +493,30 @@ async fn entry_lag_trend(
         items,
     })
     .into_response())
+}
+
+fn trend_csv(items: &[UnitTrendDto]) -> ApiResult<Response> {
+    let header = [
+        "org_unit_id",
+        "short_code",
+        "name",
+        "month",
+        "entered",
+        "median_lag_days",
+    ];
+    let rows = items.iter().flat_map(|unit| {
+        unit.months.iter().map(|m| {
+            vec![
+                unit.org_unit_id.to_string(),
+                unit.short_code.clone(),
+                unit.name.clone(),
+                m.month.clone(),
+                m.entered.to_string(),
+                decimal(m.median_lag_days),
+            ]
+        })
+    });
+    excel_csv("eingabeverzug-verlauf.csv", &header, rows)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
