@@ -8,6 +8,7 @@ mod m20261124_000001_foundation;
 mod m20261125_000002_onboarding;
 mod m20261125_000003_members;
 mod m20261125_000004_reports;
+mod m20261125_000005_lag_rollup;
 
 /// The condition "the application is still open", written the same way in
 /// the partial index `idx_applications_open_by_age` and in the queries that
@@ -16,6 +17,10 @@ mod m20261125_000004_reports;
 /// `kartei_domain::application::Status::OPEN` (a persistence test checks).
 pub const OPEN_APPLICATIONS: &str =
     "status IN ('received', 'unroutable', 'routed', 'handed_over', 'contacted')";
+
+/// The `counters` row that says `lag_rollup` must be filled from the
+/// applications and members before it is read.
+pub const LAG_ROLLUP_STALE: &str = "lag_rollup_stale";
 
 pub struct Migrator;
 
@@ -27,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_onboarding::Migration),
             Box::new(m20261125_000003_members::Migration),
             Box::new(m20261125_000004_reports::Migration),
+            Box::new(m20261125_000005_lag_rollup::Migration),
         ]
     }
 }

@@ -21,6 +21,7 @@ on_both_databases!(
     metrics_gauge_open_overdue_and_escalated_per_district,
     bad_report_parameters_are_refused,
     generated_history_is_consistent_and_reported_whole,
+    the_rollup_agrees_with_the_straightforward_query,
 );
 
 fn today(app: &TestApp) -> NaiveDate {
@@ -697,4 +698,259 @@ async fn generated_history_is_consistent_and_reported_whole(db: Db) {
             .filter(|r| r["kind"] == "district")
             .all(|r| r["median_lag_days"].is_number())
     );
+}
+
+/// Posts a transition and insists it succeeded.
+async fn step(app: &TestApp, token: &str, id: &str, name: &str, body: Value) {
+    let reply = app.transition(token, id, name, body).await;
+    assert_eq!(reply.status, 200, "{name}: {}", reply.text);
+}
+
+/// Every figure and every trend point, from the rollup and straight from
+/// the tables, for several periods and groupings.
+async fn assert_sources_agree(app: &TestApp) {
+    use kartei_persistence::reports::{self, Grouping, LagQuery, Source};
+    let today = today(app);
+    let dd: uuid::Uuid = app.unit_id("DD").await.parse().expect("uuid");
+    let first_of_month = today.with_day(1).expect("first");
+    let periods = [
+        (today - Duration::days(400), today),
+        (
+            first_of_month - Months::new(2),
+            first_of_month - Duration::days(1),
+        ),
+        (today - Duration::days(45), today - Duration::days(3)),
+        (today, today),
+        (first_of_month - Months::new(1) + Duration::days(9), today),
+    ];
+    for (from, to) in periods {
+        for grouping in [
+            Grouping::Districts { only: None },
+            Grouping::Districts { only: Some(dd) },
+            Grouping::Branches { district: dd },
+        ] {
+            let query = LagQuery {
+                from,
+                to,
+                grouping,
+                overdue: kartei_api::onboarding::overdue_cutoffs(&app.state, today),
+                escalated: kartei_api::onboarding::escalation_cutoffs(&app.state, today),
+            };
+            let raw = reports::entry_lag(&app.state.db, &query, Source::Raw)
+                .await
+                .expect("raw");
+            let rolled = reports::entry_lag(&app.state.db, &query, Source::Rollup)
+                .await
+                .expect("rollup");
+            assert_eq!(rolled, raw, "{from}..{to} {grouping:?}");
+            let raw = reports::monthly_medians(&app.state.db, &query, Source::Raw)
+                .await
+                .expect("raw trend");
+            let rolled = reports::monthly_medians(&app.state.db, &query, Source::Rollup)
+                .await
+                .expect("rollup trend");
+            assert_eq!(rolled, raw, "trend {from}..{to} {grouping:?}");
+        }
+    }
+}
+
+async fn rollup_rows(app: &TestApp) -> Vec<(String, String, String, String, i64, i64)> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &app.state.db;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT district_key, local_key, month, metric, days, items FROM lag_rollup \
+             WHERE items <> 0 ORDER BY 1, 2, 3, 4, 5",
+        ))
+        .await
+        .expect("rollup rows");
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get::<uuid::Uuid>("", "district_key")
+                    .expect("d")
+                    .to_string(),
+                r.try_get::<uuid::Uuid>("", "local_key")
+                    .expect("l")
+                    .to_string(),
+                r.try_get::<NaiveDate>("", "month").expect("m").to_string(),
+                r.try_get::<String>("", "metric").expect("metric"),
+                r.try_get::<i64>("", "days").expect("days"),
+                r.try_get::<i64>("", "items").expect("items"),
+            )
+        })
+        .collect()
+}
+
+/// A history with every kind of change that moves a figure, over two
+/// months: registration, manual routing, reroute, hand-over, contact,
+/// admission with and without a separate contact, rejection, withdrawal,
+/// direct entries, an import and a transfer of a directly entered member.
+async fn the_rollup_agrees_with_the_straightforward_query(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let leipzig_office = app
+        .account("kv-leipzig@kartei.example", "district_office", "L")
+        .await;
+    let _ = leipzig_office;
+    let l = app.unit_id("L").await;
+    let branch = app.unit_id("DD-NEU").await;
+    let mut open: Vec<String> = Vec::new();
+    for round in 0..4_i64 {
+        let lgs = app.token_of(STATE_OFFICE).await;
+        let dd = app.token_of(DISTRICT_DRESDEN).await;
+        let lz = app
+            .login("kv-leipzig@kartei.example", "ein langes Passwort")
+            .await;
+        for (n, (postal_code, received)) in [
+            ("01067", 3 + round),
+            ("01097", 12),
+            ("04109", 40 + round * 5),
+            ("10115", 1),
+            ("01067", 33),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let body = json!({
+                "first_name": format!("R{round}N{n}"),
+                "email": null,
+                "postal_code": postal_code,
+                "city": "Ort",
+                "received_on": days_ago(&app, received),
+            });
+            open.push(id(&app.register(&lgs, body).await));
+        }
+        let [dd_plain, dd_branch, leipzig, queue, dd_late] =
+            <[String; 5]>::try_from(open.split_off(open.len() - 5)).expect("five");
+        step(&app, &lgs, &queue, "route", json!({ "org_unit_id": l })).await;
+        step(&app, &dd, &dd_plain, "handover", json!({})).await;
+        step(&app, &dd, &dd_branch, "handover", json!({})).await;
+        step(&app, &lz, &leipzig, "handover", json!({})).await;
+        step(
+            &app,
+            &dd,
+            &dd_late,
+            "reroute",
+            json!({ "reason": "falsch" }),
+        )
+        .await;
+        step(&app, &lgs, &dd_late, "route", json!({ "org_unit_id": l })).await;
+        open.extend([dd_late.clone(), queue.clone()]);
+
+        let dd = next_days(&app, 4, DISTRICT_DRESDEN).await;
+        let lz = app
+            .login("kv-leipzig@kartei.example", "ein langes Passwort")
+            .await;
+        let lgs = app.token_of(STATE_OFFICE).await;
+        let today = days_ago(&app, 0);
+        step(
+            &app,
+            &dd,
+            &dd_plain,
+            "contact",
+            json!({ "contacted_on": today, "channel": "phone" }),
+        )
+        .await;
+        step(
+            &app,
+            &dd,
+            &dd_branch,
+            "decision",
+            json!({ "decision": "admitted", "decided_on": today, "contact": { "contacted_on": today, "channel": "email" } }),
+        )
+        .await;
+        if round % 2 == 0 {
+            step(
+                &app,
+                &lgs,
+                &leipzig,
+                "withdrawal",
+                json!({ "withdrawn_on": today }),
+            )
+            .await;
+        } else {
+            step(
+                &app,
+                &lz,
+                &leipzig,
+                "decision",
+                json!({ "decision": "rejected", "decided_on": today, "reason": "nein", "contact": { "contacted_on": today, "channel": "phone" } }),
+            )
+            .await;
+        }
+        enter(
+            &app,
+            &dd,
+            &branch,
+            json!({
+                "first_name": format!("D{round}"),
+                "email": format!("d{round}@example.org"),
+                "received_on": days_ago(&app, 6 + round * 3),
+                "joined_on": today,
+            }),
+        )
+        .await;
+
+        let dd = next_days(&app, 11, DISTRICT_DRESDEN).await;
+        let today = days_ago(&app, 0);
+        step(
+            &app,
+            &dd,
+            &dd_plain,
+            "decision",
+            json!({ "decision": "admitted", "decided_on": today }),
+        )
+        .await;
+        assert_sources_agree(&app).await;
+    }
+
+    // A directly entered member moves to Leipzig: its figures move along.
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let member = enter(
+        &app,
+        &dd,
+        &branch,
+        json!({ "first_name": "Wandernd", "email": "w@example.org" }),
+    )
+    .await;
+    let started = app
+        .post(
+            &format!("/api/v1/members/{}/transfers", id(&member)),
+            Some(&dd),
+            &json!({ "to_org_unit_id": l, "effective_on": days_ago(&app, 0), "keep_home_ties": false }),
+        )
+        .await;
+    assert_eq!(started.status, 201, "{}", started.text);
+    let lz = app
+        .login("kv-leipzig@kartei.example", "ein langes Passwort")
+        .await;
+    let confirmed = app
+        .post(
+            &format!("/api/v1/transfers/{}/confirm", id(&started.body)),
+            Some(&lz),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    // An import counts nowhere.
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let csv = format!(
+        "first_name;last_name;date_of_birth;street;postal_code;city;org_unit;received_on;joined_on\n\
+         Ina;Alt;1970-01-01;Weg 1;01067;Dresden;DD;{d};{d}\n",
+        d = days_ago(&app, 20)
+    );
+    let imported = app
+        .post_text("/api/v1/members/import", &lgs, "text/csv", csv)
+        .await;
+    assert_eq!(imported.status, 201, "{}", imported.text);
+    assert_sources_agree(&app).await;
+
+    // The maintained table is exactly what a rebuild computes.
+    let maintained = rollup_rows(&app).await;
+    assert!(maintained.len() > 20, "{} rows", maintained.len());
+    kartei_persistence::rollup::rebuild(&app.state.db)
+        .await
+        .expect("rebuilt");
+    assert_eq!(rollup_rows(&app).await, maintained);
 }

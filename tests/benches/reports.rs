@@ -17,7 +17,9 @@ use chrono::Duration;
 use kartei_api::synthetic::{Plan, generate};
 use kartei_api::{local_time, onboarding};
 use kartei_persistence::applications::{UnitFilter, open_by_age_statement};
-use kartei_persistence::reports::{Grouping, LagQuery, entry_lag_statements, trend_statement};
+use kartei_persistence::reports::{
+    Grouping, LagQuery, Source, entry_lag_statements, trend_statements,
+};
 use kartei_tests::bench::{SAMPLES, peak_rss_mib, time, time_query};
 use kartei_tests::{DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp};
 use sea_orm::{ConnectionTrait, Statement};
@@ -104,31 +106,31 @@ async fn run(db: Db, members: u64, applications: u64) {
             "entry-lag, one year, all districts",
             STATE_OFFICE,
             format!("/api/v1/reports/entry-lag?{period}"),
-            entry_lag_statements(backend, &all).to_vec(),
+            entry_lag_statements(backend, &all, Source::Rollup),
         ),
         (
             "entry-lag, one year, as CSV",
             STATE_OFFICE,
             format!("/api/v1/reports/entry-lag?{period}&format=csv"),
-            entry_lag_statements(backend, &all).to_vec(),
+            entry_lag_statements(backend, &all, Source::Rollup),
         ),
         (
             "entry-lag, one year, branches of Dresden",
             STATE_OFFICE,
             format!("/api/v1/reports/entry-lag?{period}&org_unit_id={dresden}"),
-            entry_lag_statements(backend, &branches).to_vec(),
+            entry_lag_statements(backend, &branches, Source::Rollup),
         ),
         (
             "trend, one year, all districts",
             STATE_OFFICE,
             format!("/api/v1/reports/entry-lag/trend?{period}"),
-            vec![trend_statement(backend, &all)],
+            trend_statements(backend, &all, Source::Rollup),
         ),
         (
             "trend, one year, as SVG",
             STATE_OFFICE,
             format!("/api/v1/reports/entry-lag/trend?{period}&format=svg"),
-            vec![trend_statement(backend, &all)],
+            trend_statements(backend, &all, Source::Rollup),
         ),
         (
             "unentered, first page, state office",
@@ -163,6 +165,30 @@ async fn run(db: Db, members: u64, applications: u64) {
             "| {label} | {median:.1} ms | {p95:.1} ms | {bare_median:.1} ms | {:.2} | {server} |",
             median / bare_median
         );
+    }
+    println!(
+        "\n| the same figures straight from the applications and members (the reference the rollup is tested against) | bare SQL median | server execution |"
+    );
+    println!("|---|---|---|");
+    for (label, statements) in [
+        (
+            "entry-lag, one year, all districts",
+            entry_lag_statements(backend, &all, Source::Raw),
+        ),
+        (
+            "entry-lag, one year, branches of Dresden",
+            entry_lag_statements(backend, &branches, Source::Raw),
+        ),
+        (
+            "trend, one year, all districts",
+            trend_statements(backend, &all, Source::Raw),
+        ),
+    ] {
+        let (bare_median, _) = bare(&app, &statements).await;
+        let server = explain_ms(&app, &statements)
+            .await
+            .map_or_else(|| "–".to_owned(), |ms| format!("{ms:.1} ms"));
+        println!("| {label} | {bare_median:.1} ms | {server} |");
     }
     println!(
         "\npeak memory of the process (server and client): {:.0} MiB",

@@ -200,6 +200,8 @@ pub async fn insert<Db: ConnectionTrait>(
         serde_json::json!({ "received_on": application.received_on }),
     )
     .await?;
+    let facts = crate::rollup::application_facts(db, application.id).await?;
+    crate::rollup::apply(db, None, facts.as_ref()).await?;
     Ok(application)
 }
 
@@ -275,6 +277,8 @@ pub async fn save_state<Db: ConnectionTrait>(
     member_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
+    crate::rollup::lock_row(db, crate::rollup::Table::Applications, current.id).await?;
+    let facts_before = crate::rollup::application_facts(db, current.id).await?;
     let before = &current.state;
     let mut columns: Vec<(C, SimpleExpr)> = vec![
         (C::Status, Expr::value(next.status.as_str())),
@@ -368,7 +372,8 @@ pub async fn save_state<Db: ConnectionTrait>(
     if result.rows_affected == 0 {
         return Err(RepoError::StaleVersion);
     }
-    Ok(())
+    let facts_after = crate::rollup::application_facts(db, current.id).await?;
+    crate::rollup::apply(db, facts_before.as_ref(), facts_after.as_ref()).await
 }
 
 /// Which applications a list may show.

@@ -50,9 +50,13 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     Database::connect(options).await
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration, then fills what a migration left for
+/// the repositories to fill (the lag rollup, whose definitions live here).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    Migrator::up(db, None).await?;
+    crate::rollup::rebuild_if_stale(db)
+        .await
+        .map_err(|e| DbErr::Custom(format!("filling the lag rollup failed: {e}")))
 }
 
 /// A cheap round trip, for the readiness check.

@@ -134,10 +134,13 @@ pub async fn insert<C: ConnectionTrait>(
     new: NewMember,
     now: DateTime<Utc>,
 ) -> Result<Member, RepoError> {
-    Members::insert(active_model(new, now))
+    let member: Member = Members::insert(active_model(new, now))
         .exec_with_returning(db)
         .await?
-        .try_into()
+        .try_into()?;
+    let facts = crate::rollup::member_facts(db, member.id).await?;
+    crate::rollup::apply(db, None, facts.as_ref()).await?;
+    Ok(member)
 }
 
 /// Rows per INSERT statement: 29 columns stay below SQLite's limit of
@@ -151,12 +154,23 @@ pub async fn insert_many<C: ConnectionTrait>(
     new: Vec<NewMember>,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
+    // Directly entered members count in the lag rollup; imported ones and
+    // those of applications (counted through the application) do not.
+    let direct: Vec<Uuid> = new
+        .iter()
+        .filter(|n| n.source == EntrySource::DirectEntry)
+        .map(|n| n.id)
+        .collect();
     let mut rows = new.into_iter().map(|n| active_model(n, now)).peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
         Members::insert_many(chunk)
             .exec_without_returning(db)
             .await?;
+    }
+    for id in direct {
+        let facts = crate::rollup::member_facts(db, id).await?;
+        crate::rollup::apply(db, None, facts.as_ref()).await?;
     }
     Ok(())
 }
@@ -263,10 +277,14 @@ pub async fn save<C: ConnectionTrait>(
             .filter(M::Version.eq(current.version)),
         |update, (column, value)| update.col_expr(column, value),
     );
+    crate::rollup::lock_row(db, crate::rollup::Table::Members, current.id).await?;
+    let facts_before = crate::rollup::member_facts(db, current.id).await?;
     if update.exec(db).await?.rows_affected == 0 {
         get(db, current.id).await?;
         return Err(RepoError::StaleVersion);
     }
+    let facts_after = crate::rollup::member_facts(db, current.id).await?;
+    crate::rollup::apply(db, facts_before.as_ref(), facts_after.as_ref()).await?;
     get(db, current.id).await
 }
 

@@ -1,7 +1,9 @@
-//! The entry-lag figures, computed in the database: counts, order
-//! statistics for the percentiles and the open items' clocks, grouped by
-//! district or by local branch, with one SQL text for SQLite and PostgreSQL
-//! apart from the day arithmetic.
+//! The entry-lag figures, computed in the database: histograms of the lags
+//! (from which totals, medians and percentiles are exact) and the open
+//! items' clocks, grouped by district or by local branch, with one SQL text
+//! for SQLite and PostgreSQL apart from the day arithmetic. Whole months
+//! come from `lag_rollup` (see `crate::rollup`), the days of a partial month
+//! from the applications and members themselves.
 //!
 //! The population of a report is every declaration received in the period:
 //! the applications, plus the members entered directly with their own
@@ -10,15 +12,17 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use kartei_domain::application::Status;
 use kartei_domain::lag::{LagStage, Percentiles, percentiles_of};
 use kartei_domain::member::EntrySource;
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 use uuid::Uuid;
 
 use crate::RepoError;
 use crate::applications::OverdueCutoffs;
+use crate::rollup::{ENTRY, RECEIVED};
+use crate::sql::Sql;
 
 /// How the rows of a report are cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,47 +112,6 @@ impl Default for UnitFigures {
     }
 }
 
-/// A SQL text and its parameters, numbered `$n` (sqlx reads `$n` on SQLite
-/// too), so that one value can be used in several places.
-struct Sql {
-    backend: DbBackend,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    fn new(backend: DbBackend) -> Self {
-        Sql {
-            backend,
-            values: Vec::new(),
-        }
-    }
-
-    fn bind(&mut self, value: impl Into<Value>) -> String {
-        self.values.push(value.into());
-        format!("${}", self.values.len())
-    }
-
-    /// Whole days from `earlier` to `later`, two date columns, as BIGINT.
-    fn days(&self, later: &str, earlier: &str) -> String {
-        match self.backend {
-            DbBackend::Postgres => format!("CAST({later} - {earlier} AS BIGINT)"),
-            _ => format!("CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"),
-        }
-    }
-
-    /// `YYYY-MM` of a date column.
-    fn month(&self, column: &str) -> String {
-        match self.backend {
-            DbBackend::Postgres => format!("to_char({column}, 'YYYY-MM')"),
-            _ => format!("strftime('%Y-%m', {column})"),
-        }
-    }
-
-    fn statement(self, text: String) -> Statement {
-        Statement::from_sql_and_values(self.backend, text, self.values)
-    }
-}
-
 fn quoted(statuses: &[Status]) -> String {
     statuses
         .iter()
@@ -174,52 +137,6 @@ fn past_levels(sql: &mut Sql, cutoffs: &OverdueCutoffs) -> String {
     )
 }
 
-/// The common table `items`: one row per declaration received in the
-/// period, with the unit it counts for and every date the lags need.
-fn items_cte(sql: &mut Sql, query: &LagQuery) -> String {
-    let from = sql.bind(query.from);
-    let to = sql.bind(query.to);
-    let (unit_a, unit_m, scope_a, scope_m) = match query.grouping {
-        Grouping::Districts { only: None } => (
-            "a.district_id",
-            "m.district_id",
-            String::new(),
-            String::new(),
-        ),
-        Grouping::Districts {
-            only: Some(district),
-        }
-        | Grouping::Branches { district } => {
-            let d = sql.bind(district);
-            let unit = matches!(query.grouping, Grouping::Branches { .. });
-            (
-                if unit { "a.local_id" } else { "a.district_id" },
-                if unit { "m.local_id" } else { "m.district_id" },
-                format!(" AND a.district_id = {d}"),
-                format!(" AND m.district_id = {d}"),
-            )
-        }
-    };
-    format!(
-        "items AS ( \
-           SELECT {unit_a} AS unit, a.received_on AS received_on, a.status AS status, \
-                  a.stage_started_at AS stage_started_at, a.entered_on AS entered_on, \
-                  a.registered_on AS registered_on, a.routed_on AS routed_on, \
-                  a.handed_over_on AS handed_over_on, a.contacted_on AS contacted_on, \
-                  a.decided_on AS decided_on \
-           FROM applications a \
-           WHERE a.received_on >= {from} AND a.received_on <= {to}{scope_a} \
-           UNION ALL \
-           SELECT {unit_m}, m.received_on, '{admitted}', NULL, m.entered_on, \
-                  NULL, NULL, NULL, NULL, NULL \
-           FROM members m \
-           WHERE m.source = '{direct}' AND m.received_on >= {from} AND m.received_on <= {to}{scope_m} \
-         )",
-        admitted = Status::Admitted.as_str(),
-        direct = EntrySource::DirectEntry.as_str(),
-    )
-}
-
 /// The SQL naming the stage an open item waits in, NULL once closed.
 fn waiting_stage() -> String {
     format!(
@@ -239,114 +156,64 @@ fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, Rep
     Ok(row.try_get::<T>("", column)?)
 }
 
-/// The counts and the open items' clocks per unit and waiting stage.
-fn counts_statement(backend: DbBackend, query: &LagQuery) -> Statement {
-    let mut sql = Sql::new(backend);
-    let items = items_cte(&mut sql, query);
-    let overdue = past_levels(&mut sql, &query.overdue);
-    let escalated = past_levels(&mut sql, &query.escalated);
-    let text = format!(
-        "WITH {items}, \
-         clocks AS ( \
-           SELECT unit, received_on, stage_started_at, \
-                  CASE WHEN entered_on IS NULL THEN 0 ELSE 1 END AS entered, \
-                  {stage} AS stage, {overdue} AS overdue, {escalated} AS escalated \
-           FROM items) \
-         SELECT unit, stage, COUNT(*) AS items, SUM(entered) AS entered, \
-                SUM(overdue) AS overdue, SUM(escalated) AS escalated, \
-                MIN(received_on) AS oldest_received_on, \
-                MIN(stage_started_at) AS oldest_stage_started_at \
-         FROM clocks GROUP BY unit, stage",
-        stage = waiting_stage(),
-    );
-    sql.statement(text)
+/// Where the figures of received, entered and the lags come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The applications and members themselves: the reference.
+    Raw,
+    /// `lag_rollup` for the whole months of the period, the applications
+    /// and members for the days of a partial month at either end.
+    Rollup,
 }
 
-/// The statements [`entry_lag`] runs, for timing them bare.
-pub fn entry_lag_statements(backend: DbBackend, query: &LagQuery) -> [Statement; 2] {
-    [
-        counts_statement(backend, query),
-        histogram_statement(backend, query),
-    ]
-}
-
-/// The entry-lag figures per unit (see [`Grouping`] for what a unit is).
-/// Units with nothing in the period are absent; the caller lists them.
-pub async fn entry_lag<C: ConnectionTrait>(
-    db: &C,
-    query: &LagQuery,
-) -> Result<BTreeMap<Option<Uuid>, UnitFigures>, RepoError> {
-    let mut units: BTreeMap<Option<Uuid>, UnitFigures> = BTreeMap::new();
-
-    for row in db
-        .query_all_raw(counts_statement(db.get_database_backend(), query))
-        .await?
-    {
-        let unit: Option<Uuid> = get(&row, "unit")?;
-        let stage: Option<String> = get(&row, "stage")?;
-        let figures = units.entry(unit).or_default();
-        let items: i64 = get(&row, "items")?;
-        figures.received += items;
-        figures.entered += get::<Option<i64>>(&row, "entered")?.unwrap_or(0);
-        let Some(stage) = stage.as_deref().and_then(LagStage::parse) else {
-            continue;
-        };
-        let waiting = Waiting {
-            open: items,
-            overdue: get::<Option<i64>>(&row, "overdue")?.unwrap_or(0),
-            escalated: get::<Option<i64>>(&row, "escalated")?.unwrap_or(0),
-            oldest_received_on: get(&row, "oldest_received_on")?,
-            oldest_stage_started_at: get(&row, "oldest_stage_started_at")?,
-        };
-        figures.waiting.add(&waiting);
-        if let Some(s) = figures.stages.get_mut(&stage) {
-            s.waiting = waiting;
-        }
+/// The common table `items`: one row per declaration (received in
+/// `period`, held by `district` if given) with every date the lags need.
+pub(crate) fn items_cte(
+    sql: &mut Sql,
+    period: Option<(NaiveDate, NaiveDate)>,
+    district: Option<Uuid>,
+) -> String {
+    let mut filter = String::new();
+    if let Some((from, to)) = period {
+        let (from, to) = (sql.bind(from), sql.bind(to));
+        filter.push_str(&format!(
+            " AND received_on >= {from} AND received_on <= {to}"
+        ));
     }
-
-    for (unit, metric, n, lag) in lag_histograms(db, query).await? {
-        let figures = units.entry(unit).or_default();
-        match metric {
-            Metric::Entry => figures.lag = lag,
-            Metric::Stage(stage) => {
-                if let Some(s) = figures.stages.get_mut(&stage) {
-                    s.completed = n;
-                    s.lag = lag;
-                }
-            }
-        }
+    if let Some(district) = district {
+        filter.push_str(&format!(" AND district_id = {}", sql.bind(district)));
     }
-    Ok(units)
+    format!(
+        "items AS ( \
+           SELECT district_id, local_id, received_on, entered_on, registered_on, routed_on, \
+                  handed_over_on, contacted_on, decided_on \
+           FROM applications WHERE 1 = 1{filter} \
+           UNION ALL \
+           SELECT district_id, local_id, received_on, entered_on, NULL, NULL, NULL, NULL, NULL \
+           FROM members WHERE source = '{direct}'{filter} \
+         )",
+        direct = EntrySource::DirectEntry.as_str(),
+    )
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Metric {
-    Entry,
-    Stage(LagStage),
-}
-
-impl Metric {
-    fn parse(text: &str) -> Option<Metric> {
-        if text == "entry" {
-            Some(Metric::Entry)
-        } else {
-            LagStage::parse(text).map(Metric::Stage)
-        }
-    }
-}
-
-/// The lags in days, one row per item and metric, from the `items` table.
-fn lags_cte(sql: &Sql) -> String {
+/// The common table `lags`: per item one row `received` (0 days) and one
+/// per lag it has, in whole days. The one definition of the lags, for the
+/// raw report and for the rollup.
+pub(crate) fn lags_cte(sql: &Sql) -> String {
     let lag = |metric: &str, later: &str, earlier: &str| {
         format!(
-            "SELECT unit, '{metric}' AS metric, {days} AS days, received_on FROM items \
-             WHERE {later} IS NOT NULL AND {earlier} IS NOT NULL",
+            "SELECT district_id, local_id, received_on, '{metric}' AS metric, {days} AS days \
+             FROM items WHERE {later} IS NOT NULL AND {earlier} IS NOT NULL",
             days = sql.days(later, earlier)
         )
     };
+    let received = format!(
+        "SELECT district_id, local_id, received_on, '{RECEIVED}' AS metric, \
+                CAST(0 AS BIGINT) AS days FROM items"
+    );
     format!(
-        "lags AS ({} UNION ALL {} UNION ALL {} UNION ALL {} UNION ALL {})",
-        lag("entry", "entered_on", "received_on"),
+        "lags AS ({received} UNION ALL {} UNION ALL {} UNION ALL {} UNION ALL {} UNION ALL {})",
+        lag(ENTRY, "entered_on", "received_on"),
         lag(
             LagStage::Registration.as_str(),
             "registered_on",
@@ -356,6 +223,234 @@ fn lags_cte(sql: &Sql) -> String {
         lag(LagStage::Contact.as_str(), "contacted_on", "handed_over_on"),
         lag(LagStage::Decision.as_str(), "decided_on", "contacted_on"),
     )
+}
+
+/// The district a report is restricted to, if any.
+fn district_of(grouping: Grouping) -> Option<Uuid> {
+    match grouping {
+        Grouping::Districts { only } => only,
+        Grouping::Branches { district } => Some(district),
+    }
+}
+
+/// The raw and rollup columns naming a row's unit.
+fn unit_columns(grouping: Grouping) -> (&'static str, &'static str) {
+    match grouping {
+        Grouping::Districts { .. } => ("district_id", "district_key"),
+        Grouping::Branches { .. } => ("local_id", "local_key"),
+    }
+}
+
+/// A period cut into whole months (for the rollup) and the days before and
+/// after them (for the raw tables).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Split {
+    /// First days of the first and the last whole month.
+    months: Option<(NaiveDate, NaiveDate)>,
+    days: Vec<(NaiveDate, NaiveDate)>,
+}
+
+fn split(from: NaiveDate, to: NaiveDate) -> Split {
+    let month_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+    let next_month = |d: NaiveDate| {
+        month_of(d)
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(NaiveDate::MAX)
+    };
+    let first = if from.day() == 1 {
+        from
+    } else {
+        next_month(from)
+    };
+    // The first day after the last whole month.
+    let end = if to.succ_opt().is_some_and(|d| d.day() == 1) {
+        next_month(to)
+    } else {
+        month_of(to)
+    };
+    if first >= end {
+        return Split {
+            months: None,
+            days: vec![(from, to)],
+        };
+    }
+    let last = end
+        .checked_sub_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    let mut days = Vec::new();
+    if from < first {
+        days.push((from, first.pred_opt().unwrap_or(first)));
+    }
+    if end <= to {
+        days.push((end, to));
+    }
+    Split {
+        months: Some((first, last)),
+        days,
+    }
+}
+
+/// What a statement's rows are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    Waiting,
+    Histogram,
+}
+
+/// The statements of one report, and how to read each.
+fn statements(
+    backend: DbBackend,
+    query: &LagQuery,
+    source: Source,
+    trend: bool,
+) -> Vec<(Read, Statement)> {
+    let mut out = Vec::new();
+    if !trend {
+        out.push((Read::Waiting, waiting_statement(backend, query)));
+    }
+    let split = match source {
+        Source::Raw => Split {
+            months: None,
+            days: vec![(query.from, query.to)],
+        },
+        Source::Rollup => split(query.from, query.to),
+    };
+    if let Some(months) = split.months {
+        out.push((
+            Read::Histogram,
+            rollup_histogram(backend, query.grouping, months, trend),
+        ));
+    }
+    for period in split.days {
+        out.push((
+            Read::Histogram,
+            raw_histogram(backend, query.grouping, period, trend),
+        ));
+    }
+    out
+}
+
+/// The open applications of the period per unit and waiting stage, with
+/// their clocks; from the partial index of open applications.
+fn waiting_statement(backend: DbBackend, query: &LagQuery) -> Statement {
+    let mut sql = Sql::new(backend);
+    let (from, to) = (sql.bind(query.from), sql.bind(query.to));
+    let mut filter = format!("received_on >= {from} AND received_on <= {to}");
+    if let Some(district) = district_of(query.grouping) {
+        filter.push_str(&format!(" AND district_id = {}", sql.bind(district)));
+    }
+    let overdue = past_levels(&mut sql, &query.overdue);
+    let escalated = past_levels(&mut sql, &query.escalated);
+    let text = format!(
+        "SELECT {unit} AS unit, {stage} AS stage, COUNT(*) AS open, \
+                SUM({overdue}) AS overdue, SUM({escalated}) AS escalated, \
+                MIN(received_on) AS oldest_received_on, \
+                MIN(stage_started_at) AS oldest_stage_started_at \
+         FROM applications WHERE {open} AND {filter} \
+         GROUP BY unit, stage",
+        unit = unit_columns(query.grouping).0,
+        stage = waiting_stage(),
+        open = migration::OPEN_APPLICATIONS,
+    );
+    sql.statement(text)
+}
+
+/// Rows (unit, metric or month, days, n) from the applications and members.
+fn raw_histogram(
+    backend: DbBackend,
+    grouping: Grouping,
+    period: (NaiveDate, NaiveDate),
+    trend: bool,
+) -> Statement {
+    let mut sql = Sql::new(backend);
+    let items = items_cte(&mut sql, Some(period), district_of(grouping));
+    let lags = lags_cte(&sql);
+    let unit = unit_columns(grouping).0;
+    let text = if trend {
+        format!(
+            "WITH {items}, {lags} \
+             SELECT {unit} AS unit, {month} AS month, days, COUNT(*) AS n FROM lags \
+             WHERE metric = '{ENTRY}' GROUP BY 1, 2, 3",
+            month = sql.month_start("received_on"),
+        )
+    } else {
+        format!(
+            "WITH {items}, {lags} \
+             SELECT {unit} AS unit, metric, days, COUNT(*) AS n FROM lags GROUP BY 1, 2, 3"
+        )
+    };
+    sql.statement(text)
+}
+
+/// Rows (unit, metric or month, days, n) from `lag_rollup`.
+fn rollup_histogram(
+    backend: DbBackend,
+    grouping: Grouping,
+    (first, last): (NaiveDate, NaiveDate),
+    trend: bool,
+) -> Statement {
+    let mut sql = Sql::new(backend);
+    let (first, last) = (sql.bind(first), sql.bind(last));
+    let mut filter = format!("month >= {first} AND month <= {last}");
+    if let Some(district) = district_of(grouping) {
+        filter.push_str(&format!(" AND district_key = {}", sql.bind(district)));
+    }
+    let unit = unit_columns(grouping).1;
+    let text = if trend {
+        format!(
+            "SELECT {unit} AS unit, month, days, CAST(SUM(items) AS BIGINT) AS n \
+             FROM lag_rollup WHERE metric = '{ENTRY}' AND {filter} GROUP BY 1, 2, 3"
+        )
+    } else {
+        format!(
+            "SELECT {unit} AS unit, metric, days, CAST(SUM(items) AS BIGINT) AS n \
+             FROM lag_rollup WHERE {filter} GROUP BY 1, 2, 3"
+        )
+    };
+    sql.statement(text)
+}
+
+/// A unit as read back: NULL and the rollup's nil UUID both mean none.
+fn unit_of(row: &QueryResult) -> Result<Option<Uuid>, RepoError> {
+    let unit: Option<Uuid> = get(row, "unit")?;
+    Ok(unit.filter(|u| !u.is_nil()))
+}
+
+/// The statements the entry-lag report runs, for timing them bare.
+pub fn entry_lag_statements(
+    backend: DbBackend,
+    query: &LagQuery,
+    source: Source,
+) -> Vec<Statement> {
+    statements(backend, query, source, false)
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect()
+}
+
+/// The statements the trend runs, for timing them bare.
+pub fn trend_statements(backend: DbBackend, query: &LagQuery, source: Source) -> Vec<Statement> {
+    statements(backend, query, source, true)
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Metric {
+    Received,
+    Entry,
+    Stage(LagStage),
+}
+
+impl Metric {
+    fn parse(text: &str) -> Option<Metric> {
+        match text {
+            RECEIVED => Some(Metric::Received),
+            ENTRY => Some(Metric::Entry),
+            other => LagStage::parse(other).map(Metric::Stage),
+        }
+    }
 }
 
 /// Reads histogram rows (key, days, count) into percentiles per key, with
@@ -368,74 +463,88 @@ fn percentiles_from_histograms<K: Ord>(
         *histograms.entry(key).or_default().entry(days).or_default() +=
             u64::try_from(count).unwrap_or(0);
     }
+    // The rollup keeps rows whose count went back to zero (a declaration
+    // that moved on to another district): they are no figure at all.
     histograms
         .into_iter()
-        .map(|(key, histogram)| {
-            let bins: Vec<(i64, u64)> = histogram.into_iter().collect();
+        .filter_map(|(key, histogram)| {
+            let bins: Vec<(i64, u64)> = histogram.into_iter().filter(|(_, c)| *c > 0).collect();
             let n = bins.iter().map(|(_, c)| c).sum::<u64>();
-            (
-                key,
-                (i64::try_from(n).unwrap_or(i64::MAX), percentiles_of(&bins)),
-            )
+            (n > 0).then(|| {
+                (
+                    key,
+                    (i64::try_from(n).unwrap_or(i64::MAX), percentiles_of(&bins)),
+                )
+            })
         })
         .collect()
 }
 
-/// How many items took how many days, per unit and metric.
-fn histogram_statement(backend: DbBackend, query: &LagQuery) -> Statement {
-    let mut sql = Sql::new(backend);
-    let items = items_cte(&mut sql, query);
-    let lags = lags_cte(&sql);
-    let text = format!(
-        "WITH {items}, {lags} \
-         SELECT unit, metric, days, COUNT(*) AS n FROM lags GROUP BY unit, metric, days"
-    );
-    sql.statement(text)
-}
-
-async fn lag_histograms<C: ConnectionTrait>(
+/// The entry-lag figures per unit (see [`Grouping`] for what a unit is).
+/// Units with nothing in the period are absent; the caller lists them.
+pub async fn entry_lag<C: ConnectionTrait>(
     db: &C,
     query: &LagQuery,
-) -> Result<Vec<(Option<Uuid>, Metric, i64, Percentiles)>, RepoError> {
-    let mut rows = Vec::new();
-    for row in db
-        .query_all_raw(histogram_statement(db.get_database_backend(), query))
-        .await?
-    {
-        let metric: String = get(&row, "metric")?;
-        let Some(metric) = Metric::parse(&metric) else {
-            continue;
-        };
-        let unit: Option<Uuid> = get(&row, "unit")?;
-        rows.push(((unit, metric), get(&row, "days")?, get(&row, "n")?));
+    source: Source,
+) -> Result<BTreeMap<Option<Uuid>, UnitFigures>, RepoError> {
+    let mut units: BTreeMap<Option<Uuid>, UnitFigures> = BTreeMap::new();
+    let mut histogram_rows = Vec::new();
+    for (read, statement) in statements(db.get_database_backend(), query, source, false) {
+        for row in db.query_all_raw(statement).await? {
+            let unit = unit_of(&row)?;
+            match read {
+                Read::Histogram => {
+                    let metric: String = get(&row, "metric")?;
+                    if let Some(metric) = Metric::parse(&metric) {
+                        histogram_rows.push(((unit, metric), get(&row, "days")?, get(&row, "n")?));
+                    }
+                }
+                Read::Waiting => {
+                    let stage: Option<String> = get(&row, "stage")?;
+                    let Some(stage) = stage.as_deref().and_then(LagStage::parse) else {
+                        continue;
+                    };
+                    let waiting = Waiting {
+                        open: get(&row, "open")?,
+                        overdue: get::<Option<i64>>(&row, "overdue")?.unwrap_or(0),
+                        escalated: get::<Option<i64>>(&row, "escalated")?.unwrap_or(0),
+                        oldest_received_on: get(&row, "oldest_received_on")?,
+                        oldest_stage_started_at: get(&row, "oldest_stage_started_at")?,
+                    };
+                    let figures = units.entry(unit).or_default();
+                    figures.waiting.add(&waiting);
+                    if let Some(s) = figures.stages.get_mut(&stage) {
+                        s.waiting = waiting;
+                    }
+                }
+            }
+        }
     }
-    Ok(percentiles_from_histograms(rows)
-        .into_iter()
-        .map(|((unit, metric), (n, p))| (unit, metric, n, p))
-        .collect())
-}
-
-/// How many items took how many days, per unit and month of receipt.
-pub fn trend_statement(backend: DbBackend, query: &LagQuery) -> Statement {
-    let mut sql = Sql::new(backend);
-    let items = items_cte(&mut sql, query);
-    let days = sql.days("entered_on", "received_on");
-    let month = sql.month("received_on");
-    let text = format!(
-        "WITH {items}, \
-         lags AS (SELECT unit, {month} AS month, {days} AS days FROM items \
-                  WHERE entered_on IS NOT NULL) \
-         SELECT unit, month, days, COUNT(*) AS n FROM lags GROUP BY unit, month, days"
-    );
-    sql.statement(text)
+    for ((unit, metric), (n, lag)) in percentiles_from_histograms(histogram_rows) {
+        let figures = units.entry(unit).or_default();
+        match metric {
+            Metric::Received => figures.received = n,
+            Metric::Entry => {
+                figures.entered = n;
+                figures.lag = lag;
+            }
+            Metric::Stage(stage) => {
+                if let Some(s) = figures.stages.get_mut(&stage) {
+                    s.completed = n;
+                    s.lag = lag;
+                }
+            }
+        }
+    }
+    Ok(units)
 }
 
 /// The median entry lag of one unit in one month of `received_on`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MonthlyMedian {
     pub unit: Option<Uuid>,
-    /// `YYYY-MM`.
-    pub month: String,
+    /// The first day of the month.
+    pub month: NaiveDate,
     /// Declarations of that month entered so far.
     pub entered: i64,
     pub median_lag_days: Option<f64>,
@@ -446,15 +555,14 @@ pub struct MonthlyMedian {
 pub async fn monthly_medians<C: ConnectionTrait>(
     db: &C,
     query: &LagQuery,
+    source: Source,
 ) -> Result<Vec<MonthlyMedian>, RepoError> {
     let mut rows = Vec::new();
-    for row in db
-        .query_all_raw(trend_statement(db.get_database_backend(), query))
-        .await?
-    {
-        let unit: Option<Uuid> = get(&row, "unit")?;
-        let month: String = get(&row, "month")?;
-        rows.push(((unit, month), get(&row, "days")?, get(&row, "n")?));
+    for (_, statement) in statements(db.get_database_backend(), query, source, true) {
+        for row in db.query_all_raw(statement).await? {
+            let month: NaiveDate = get(&row, "month")?;
+            rows.push(((unit_of(&row)?, month), get(&row, "days")?, get(&row, "n")?));
+        }
     }
     Ok(percentiles_from_histograms(rows)
         .into_iter()
@@ -478,12 +586,9 @@ pub async fn open_by_district_and_stage<C: ConnectionTrait>(
     let overdue = past_levels(&mut sql, overdue);
     let escalated = past_levels(&mut sql, escalated);
     let text = format!(
-        "SELECT district_id, stage, COUNT(*) AS open, SUM(overdue) AS overdue, \
-                SUM(escalated) AS escalated \
-         FROM (SELECT district_id, {stage} AS stage, {overdue} AS overdue, \
-                      {escalated} AS escalated \
-               FROM applications WHERE {open}) AS waiting \
-         GROUP BY district_id, stage",
+        "SELECT district_id, {stage} AS stage, COUNT(*) AS open, SUM({overdue}) AS overdue, \
+                SUM({escalated}) AS escalated \
+         FROM applications WHERE {open} GROUP BY 1, 2",
         stage = waiting_stage(),
         open = migration::OPEN_APPLICATIONS,
     );
@@ -543,6 +648,43 @@ mod tests {
                     p90: Some(7.0)
                 }
             )
+        );
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_period_splits_into_whole_months_and_the_days_around_them() {
+        assert_eq!(
+            split(day(2025, 11, 26), day(2026, 11, 25)),
+            Split {
+                months: Some((day(2025, 12, 1), day(2026, 10, 1))),
+                days: vec![
+                    (day(2025, 11, 26), day(2025, 11, 30)),
+                    (day(2026, 11, 1), day(2026, 11, 25))
+                ],
+            }
+        );
+        assert_eq!(
+            split(day(2026, 1, 1), day(2026, 3, 31)),
+            Split {
+                months: Some((day(2026, 1, 1), day(2026, 3, 1))),
+                days: vec![],
+            }
+        );
+        // Within one month: all days.
+        assert_eq!(
+            split(day(2026, 2, 3), day(2026, 2, 27)),
+            Split {
+                months: None,
+                days: vec![(day(2026, 2, 3), day(2026, 2, 27))],
+            }
+        );
+        assert_eq!(
+            split(day(2026, 2, 1), day(2026, 2, 28)).months,
+            Some((day(2026, 2, 1), day(2026, 2, 1)))
         );
     }
 }

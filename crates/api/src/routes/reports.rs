@@ -18,7 +18,7 @@ use kartei_domain::{Action, OrgUnitKind, authorize};
 use kartei_persistence::applications::{self, AgeCursor};
 use kartei_persistence::org_units;
 use kartei_persistence::reports::{
-    self, Grouping, LagQuery, MonthlyMedian, StageFigures, UnitFigures, Waiting,
+    self, Grouping, LagQuery, MonthlyMedian, Source, StageFigures, UnitFigures, Waiting,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -305,7 +305,7 @@ async fn entry_lag(
     Query(format): Query<FormatParam>,
 ) -> ApiResult<Response> {
     let plan = plan(&state, &staff, &params).await?;
-    let mut figures = reports::entry_lag(&state.db, &plan.query).await?;
+    let mut figures = reports::entry_lag(&state.db, &plan.query, Source::Rollup).await?;
     let items: Vec<UnitLagDto> = plan
         .rows
         .iter()
@@ -449,10 +449,10 @@ async fn entry_lag_trend(
     Query(format): Query<TrendFormatParam>,
 ) -> ApiResult<Response> {
     let plan = plan(&state, &staff, &params).await?;
-    let medians = reports::monthly_medians(&state.db, &plan.query).await?;
+    let medians = reports::monthly_medians(&state.db, &plan.query, Source::Rollup).await?;
     let mut by_unit: BTreeMap<(Option<Uuid>, String), MonthlyMedian> = medians
         .into_iter()
-        .map(|m| ((m.unit, m.month.clone()), m))
+        .map(|m| ((m.unit, m.month.format("%Y-%m").to_string()), m))
         .collect();
     let months = months_between(plan.query.from, plan.query.to);
     let items: Vec<UnitTrendDto> = plan
