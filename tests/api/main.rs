@@ -1,6 +1,7 @@
 //! kartei end to end: the real router on a free port, a fresh database per
 //! test, every test on SQLite and (with `--include-ignored`) PostgreSQL.
 
+mod access_matrix;
 mod applications;
 mod auth;
 mod cli;

@@ -486,14 +486,14 @@ mod tests {
         }
     }
 
-    fn units() -> Vec<OrgUnit> {
+    pub(super) fn units() -> Vec<OrgUnit> {
         let state = unit(OrgUnitKind::State, "SN", None);
         let district = unit(OrgUnitKind::District, "DD", Some(state.id));
         let branch = unit(OrgUnitKind::Local, "DD-NEU", Some(district.id));
         vec![state, district, branch]
     }
 
-    fn run(csv: &str) -> Result<Vec<(usize, NewMember)>, Vec<FieldError>> {
+    pub(super) fn run(csv: &str) -> Result<Vec<(usize, NewMember)>, Vec<FieldError>> {
         let now = Utc::now();
         parse(csv.as_bytes(), &units(), now.date_naive(), now)
     }
@@ -507,7 +507,7 @@ mod tests {
             .collect()
     }
 
-    const HEADER: &str =
+    pub(super) const HEADER: &str =
         "first_name;last_name;date_of_birth;street;postal_code;city;org_unit;received_on;joined_on";
 
     #[test]
@@ -591,5 +591,93 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert_eq!(found.first().and_then(|e| e.row), Some(1));
+    }
+}
+
+/// The import over arbitrary files: it never panics, every error names a
+/// row of the file, and a file of well-formed rows is taken whole.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::tests::{HEADER, run};
+
+    /// A cell as people and spreadsheets write them: plausible values,
+    /// separators, quotes, line breaks, and anything at all.
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just("DD".to_owned()),
+            Just("dd-neu".to_owned()),
+            Just("01097".to_owned()),
+            Just("1990-02-01".to_owned()),
+            Just("31.02.2024".to_owned()),
+            Just("\"Umwelt; Verkehr\"".to_owned()),
+            Just("\"unclosed".to_owned()),
+            "[a-zA-ZäöüÄÖÜß .,;\"\r\n-]{0,20}",
+            "[0-9.:-]{0,12}",
+            any::<String>(),
+        ]
+    }
+
+    fn well_formed_row() -> impl Strategy<Value = String> {
+        (
+            "[A-Z][a-zäöü]{1,10}",
+            "[A-Z][a-zäöüß]{1,12}(-[A-Z][a-z]{1,8})?",
+            1930i32..2000,
+            1u32..=12,
+            1u32..=28,
+            "0[1-9][0-9]{3}",
+            prop_oneof![Just("DD"), Just("dd-neu"), Just("DD-NEU")],
+            0i32..8,
+        )
+            .prop_map(|(first, last, year, month, day, plz, unit, later)| {
+                // Old enough (14) when joining, and not in the future.
+                let joined = year + 16 + later;
+                format!(
+                    "{first};{last};{day:02}.{month:02}.{year};Weg 1;{plz};Ort;{unit};{joined}-01-02;{joined}-01-03"
+                )
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let now = chrono::Utc::now();
+            let _ = super::parse(&body, &super::tests::units(), now.date_naive(), now);
+        }
+
+        #[test]
+        fn every_error_names_a_row_of_the_file(
+            rows in proptest::collection::vec(proptest::collection::vec(cell(), 0..11), 0..8),
+            comma in any::<bool>(),
+        ) {
+            let separator = if comma { "," } else { ";" };
+            let mut csv = HEADER.replace(';', separator);
+            for row in &rows {
+                csv.push('\n');
+                csv.push_str(&row.join(separator));
+            }
+            // The reader ends a record at a bare `\r` too.
+            let lines = csv.split(['\n', '\r']).count();
+            match run(&csv) {
+                Ok(members) => prop_assert!(members.len() <= rows.len()),
+                Err(errors) => {
+                    prop_assert!(!errors.is_empty());
+                    for error in errors {
+                        prop_assert!(error.row.is_some_and(|r| r <= lines), "{:?}", error);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn well_formed_files_are_taken_whole(rows in proptest::collection::vec(well_formed_row(), 1..20)) {
+            let csv = format!("{HEADER}\n{}\n", rows.join("\n"));
+            let taken = run(&csv);
+            prop_assert_eq!(taken.as_ref().map(Vec::len).ok(), Some(rows.len()), "{:?}", taken.err());
+        }
     }
 }

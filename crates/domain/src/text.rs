@@ -40,7 +40,9 @@ pub fn search_key(raw: &str) -> String {
             'ü' => key.push_str("ue"),
             'ß' | 'ẞ' => key.push_str("ss"),
             c if c.is_whitespace() => {
-                if !key.ends_with(' ') {
+                // Combining marks are dropped, so whitespace can end up at
+                // either end of the key even after the trim.
+                if !key.is_empty() && !key.ends_with(' ') {
                     key.push(' ');
                 }
             }
@@ -50,6 +52,7 @@ pub fn search_key(raw: &str) -> String {
             ),
         }
     }
+    key.truncate(key.trim_end().len());
     key
 }
 
