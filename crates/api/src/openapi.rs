@@ -37,3 +37,84 @@ impl Modify for BearerAuth {
         );
     }
 }
+
+/// Completes the generated document with what every operation shares, so
+/// that a route documents only the answers particular to it: the problem
+/// responses any request can get (400 unreadable, 401 without a valid
+/// token, 415 a body of another media type, 422 invalid input, 503 the
+/// database away), and the schemas of enums used only in query parameters.
+pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, path::ParameterIn};
+    use utoipa::{PartialSchema, ToSchema};
+
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (name, schema) in [
+        (
+            crate::routes::members::ListFormat::name(),
+            crate::routes::members::ListFormat::schema(),
+        ),
+        (
+            crate::routes::reports::TrendFormat::name(),
+            crate::routes::reports::TrendFormat::schema(),
+        ),
+        (
+            crate::routes::outbox::OutboxStatusDto::name(),
+            crate::routes::outbox::OutboxStatusDto::schema(),
+        ),
+    ] {
+        components
+            .schemas
+            .entry(name.into_owned())
+            .or_insert(schema);
+    }
+
+    let problem = |description: &str| -> RefOr<utoipa::openapi::Response> {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+            .into()
+    };
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let has_body = operation.request_body.is_some();
+            let has_query =
+                operation.parameters.iter().flatten().any(
+                    |p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)),
+                );
+            let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let responses = &mut operation.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description));
+            };
+            add(
+                "400",
+                "A path parameter, the query string or the body cannot be read",
+            );
+            if secured {
+                add("401", "No token, or a bad or expired one");
+            }
+            if has_body {
+                add("415", "The body is not of the documented media type");
+            }
+            if has_body || has_query {
+                add("422", "Validation failed; `errors` names each field");
+            }
+            add("503", "The database is unavailable");
+        }
+    }
+}

@@ -58,16 +58,20 @@ pub fn build_state(
 
 /// The OpenAPI document, generated from the route annotations.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, doc) = api_router().split_for_parts();
-    doc
+    api_parts().1
 }
 
-fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", routes::api_v1())
+/// The versioned API's routes and their OpenAPI document.
+fn api_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (api, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", routes::api_v1())
+        .split_for_parts();
+    crate::openapi::complete(&mut doc);
+    (api, doc)
 }
 
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = api_router().split_for_parts();
+    let (api, doc) = api_parts();
     let docs = SwaggerUi::new("/docs")
         .url("/api/v1/openapi.json", doc)
         .config(Config::default().validator_url("none"));

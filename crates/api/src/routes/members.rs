@@ -343,7 +343,10 @@ pub struct MemberList {
     get, path = "/members", tag = "members", security(("bearer" = [])),
     params(MemberListParams),
     responses(
-        (status = 200, body = MemberList, description = "JSON, or text/csv with ?format=csv"),
+        (status = 200, description = "JSON, or text/csv with ?format=csv", content(
+            (MemberList = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),

@@ -291,7 +291,10 @@ fn unit_dto(today: NaiveDate, unit: &OrgUnit, figures: &UnitFigures) -> UnitLagD
     get, path = "/reports/entry-lag", tag = "reports", security(("bearer" = [])),
     params(LagParams, FormatParam),
     responses(
-        (status = 200, body = EntryLagReport, description = "JSON, or text/csv with ?format=csv"),
+        (status = 200, description = "JSON, or text/csv with ?format=csv", content(
+            (EntryLagReport = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -435,7 +438,11 @@ fn months_between(from: NaiveDate, to: NaiveDate) -> Vec<String> {
     get, path = "/reports/entry-lag/trend", tag = "reports", security(("bearer" = [])),
     params(LagParams, TrendFormatParam),
     responses(
-        (status = 200, body = TrendReport, description = "JSON, text/csv with ?format=csv, or image/svg+xml with ?format=svg"),
+        (status = 200, description = "JSON, text/csv with ?format=csv, or image/svg+xml with ?format=svg", content(
+            (TrendReport = "application/json"),
+            (String = "text/csv"),
+            (String = "image/svg+xml"),
+        )),
         (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -580,7 +587,10 @@ fn decode_age_cursor(raw: &str) -> ApiResult<AgeCursor> {
     get, path = "/reports/unentered", tag = "reports", security(("bearer" = [])),
     params(UnenteredParams),
     responses(
-        (status = 200, body = UnenteredList, description = "JSON, or text/csv with ?format=csv"),
+        (status = 200, description = "JSON, or text/csv with ?format=csv", content(
+            (UnenteredList = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),

@@ -1,0 +1,258 @@
+//! A load generator for kartei: logs in as the demo roles and drives one
+//! named workload against one or more instances (round-robin) for a while,
+//! then prints throughput and latency percentiles.
+//!
+//!     cargo run --release -p kartei-tests --bin kartei-load -- \
+//!         --target http://127.0.0.1:8080 --workload register --seconds 30
+//!
+//! Workloads: `register` (POST /applications, unique people, real Saxon
+//! postal codes), `search` (a district office's member name-prefix search),
+//! `inbox` (a district office's open applications), `report` (the
+//! entry-lag report over one year, all districts). `--record FILE` writes
+//! the id of every registration answered 201, one per line, so that a
+//! fault run can check afterwards that each one exists exactly once.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use kartei_api::synthetic::{FIRST_NAMES, LAST_NAMES};
+use kartei_tests::bench::quantile_ms;
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Workload {
+    Register,
+    Search,
+    Inbox,
+    Report,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kartei-load",
+    about = "Drive a workload against kartei instances"
+)]
+struct Args {
+    /// Base URL of an instance; repeat for several (used round-robin).
+    #[arg(long = "target", required = true)]
+    targets: Vec<String>,
+    #[arg(long, value_enum)]
+    workload: Workload,
+    /// How long to run.
+    #[arg(long, default_value_t = 30)]
+    seconds: u64,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// The demo password.
+    #[arg(long, default_value = "kartei-demo-2026")]
+    password: String,
+    /// Append the id of every registration answered 201 to this file.
+    #[arg(long)]
+    record: Option<std::path::PathBuf>,
+}
+
+/// Postal codes of Saxony that the demo routing table covers, spread over
+/// the districts (and two of the demo's local branches).
+const POSTAL_CODES: [&str; 16] = [
+    "01067", "01097", "01099", "01217", "04109", "04277", "04315", "09111", "09126", "08056",
+    "02625", "02826", "01662", "01796", "09599", "08523",
+];
+
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    ok: u64,
+    failed: u64,
+    statuses: std::collections::BTreeMap<u16, u64>,
+}
+
+struct Run {
+    args: Args,
+    http: reqwest::Client,
+    next: AtomicU64,
+    tokens: Mutex<Vec<String>>,
+    record: Option<Mutex<std::fs::File>>,
+}
+
+impl Run {
+    fn target(&self, n: u64) -> &str {
+        let i = usize::try_from(n).unwrap_or(0) % self.args.targets.len();
+        self.args.targets[i].trim_end_matches('/')
+    }
+
+    fn who(&self) -> &'static str {
+        match self.args.workload {
+            Workload::Register | Workload::Report => "lgs@kartei.example",
+            Workload::Search | Workload::Inbox => "kv-dresden@kartei.example",
+        }
+    }
+
+    /// Logs in on every target (each may be its own instance).
+    async fn log_in(&self) -> anyhow::Result<()> {
+        let mut tokens = Vec::new();
+        for target in &self.args.targets {
+            let reply: Value = self
+                .http
+                .post(format!(
+                    "{}/api/v1/auth/login",
+                    target.trim_end_matches('/')
+                ))
+                .json(&json!({ "email": self.who(), "password": self.args.password }))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            let token = reply["access_token"]
+                .as_str()
+                .ok_or_else(|| anyhow::anyhow!("no access token from {target}"))?;
+            tokens.push(token.to_owned());
+        }
+        *self.tokens.lock().await = tokens;
+        Ok(())
+    }
+
+    fn request(&self, n: u64, token: &str) -> reqwest::RequestBuilder {
+        let base = self.target(n);
+        let today = chrono::Local::now().date_naive();
+        match self.args.workload {
+            Workload::Register => {
+                let i = usize::try_from(n).unwrap_or(0);
+                let body = json!({
+                    "received_on": (today - chrono::Duration::days(i64::try_from(n % 5).unwrap_or(0))).to_string(),
+                    "channel": "online",
+                    "first_name": FIRST_NAMES[i % FIRST_NAMES.len()],
+                    "last_name": format!("{}-{n}", LAST_NAMES[(i / 7) % LAST_NAMES.len()]),
+                    "date_of_birth": format!("{}-0{}-1{}", 1950 + i % 50, 1 + i % 9, i % 10),
+                    "email": format!("load{n}-{}@example.org", std::process::id()),
+                    "street": format!("Lastweg {}", 1 + i % 200),
+                    "postal_code": POSTAL_CODES[i % POSTAL_CODES.len()],
+                    "city": "Sachsen",
+                    "interests": []
+                });
+                self.http
+                    .post(format!("{base}/api/v1/applications"))
+                    .json(&body)
+            }
+            Workload::Search => {
+                let name = LAST_NAMES[usize::try_from(n).unwrap_or(0) % LAST_NAMES.len()];
+                let prefix: String = name.chars().take(3).collect::<String>().to_lowercase();
+                self.http
+                    .get(format!("{base}/api/v1/members"))
+                    .query(&[("q", prefix.as_str()), ("limit", "50")])
+            }
+            Workload::Inbox => self
+                .http
+                .get(format!("{base}/api/v1/applications"))
+                .query(&[("status", "routed"), ("limit", "50")]),
+            Workload::Report => {
+                let from = (today - chrono::Duration::days(364)).to_string();
+                self.http
+                    .get(format!("{base}/api/v1/reports/entry-lag"))
+                    .query(&[("from", from.as_str()), ("to", today.to_string().as_str())])
+            }
+        }
+        .bearer_auth(token)
+    }
+
+    async fn worker(self: Arc<Self>, until: Instant) -> Tally {
+        let mut tally = Tally::default();
+        while Instant::now() < until {
+            let n = self.next.fetch_add(1, Ordering::Relaxed);
+            let token = {
+                let tokens = self.tokens.lock().await;
+                tokens[usize::try_from(n).unwrap_or(0) % tokens.len()].clone()
+            };
+            let started = Instant::now();
+            let reply = self.request(n, &token).send().await;
+            let took = started.elapsed();
+            match reply {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    *tally.statuses.entry(status).or_default() += 1;
+                    if response.status().is_success() {
+                        tally.ok += 1;
+                        tally.latencies.push(took);
+                        if let (Workload::Register, Some(file)) = (self.args.workload, &self.record)
+                            && let Ok(body) = response.json::<Value>().await
+                            && let Some(id) = body["id"].as_str()
+                        {
+                            let mut file = file.lock().await;
+                            let _ = writeln!(file, "{id}");
+                        }
+                    } else {
+                        tally.failed += 1;
+                        if status == 401 {
+                            let _ = self.log_in().await;
+                        }
+                    }
+                }
+                Err(_) => {
+                    tally.failed += 1;
+                    *tally.statuses.entry(0).or_default() += 1;
+                    // The instance is away (killed, restarting): do not spin.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }
+        tally
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let record = match &args.record {
+        Some(path) => Some(Mutex::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)?,
+        )),
+        None => None,
+    };
+    let run = Arc::new(Run {
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()?,
+        next: AtomicU64::new(0),
+        tokens: Mutex::new(Vec::new()),
+        record,
+        args,
+    });
+    run.log_in().await?;
+    let started = Instant::now();
+    let until = started + Duration::from_secs(run.args.seconds);
+    let workers: Vec<_> = (0..run.args.concurrency)
+        .map(|_| tokio::spawn(run.clone().worker(until)))
+        .collect();
+    let mut total = Tally::default();
+    for worker in workers {
+        let tally = worker.await?;
+        total.latencies.extend(tally.latencies);
+        total.ok += tally.ok;
+        total.failed += tally.failed;
+        for (status, count) in tally.statuses {
+            *total.statuses.entry(status).or_default() += count;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let mut latencies = total.latencies;
+    println!(
+        "workload {:?}: {} ok, {} failed in {seconds:.1} s = {:.1} req/s; latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms; statuses {:?}",
+        run.args.workload,
+        total.ok,
+        total.failed,
+        total.ok as f64 / seconds,
+        quantile_ms(&mut latencies, 0.5),
+        quantile_ms(&mut latencies, 0.95),
+        quantile_ms(&mut latencies, 0.99),
+        total.statuses,
+    );
+    Ok(())
+}
