@@ -383,7 +383,6 @@ async fn parse_registration(state: &AppState, request: RegisterRequest) -> ApiRe
     request_body = RegisterRequest,
     responses(
         (status = 201, body = ApplicationResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -439,7 +438,6 @@ pub async fn unit_filter(state: &AppState, unit: Uuid) -> ApiResult<UnitFilter> 
     params(ListParams),
     responses(
         (status = 200, body = ListResponse<ApplicationResponse>),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -494,7 +492,6 @@ async fn list_applications(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = ApplicationResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -541,7 +538,6 @@ async fn required_route(
     params(("id" = Uuid, Path)), request_body = RouteRequest,
     responses(
         (status = 200, body = ApplicationResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -565,7 +561,6 @@ async fn route_application(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = ApplicationResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -594,7 +589,6 @@ pub struct RerouteRequest {
     params(("id" = Uuid, Path)), request_body = RerouteRequest,
     responses(
         (status = 200, body = ApplicationResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -669,7 +663,6 @@ fn parse_contact(checks: &mut Checks, prefix: &str, request: ContactRequest) -> 
     params(("id" = Uuid, Path)), request_body = ContactRequest,
     responses(
         (status = 200, body = ApplicationResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -718,7 +711,6 @@ pub struct DecisionRequest {
     params(("id" = Uuid, Path)), request_body = DecisionRequest,
     responses(
         (status = 200, body = ApplicationResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -775,7 +767,6 @@ pub struct WithdrawalRequest {
     params(("id" = Uuid, Path)), request_body = WithdrawalRequest,
     responses(
         (status = 200, body = ApplicationResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),

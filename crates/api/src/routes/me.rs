@@ -29,7 +29,6 @@ pub struct MeResponse {
     get, path = "/me", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, body = MeResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn me(State(state): State<AppState>, staff: Staff) -> ApiResult<Json<MeResponse>> {

@@ -218,7 +218,6 @@ pub fn check_entry(
     request_body = CreateMemberRequest,
     responses(
         (status = 201, body = MemberResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -347,7 +346,6 @@ pub struct MemberList {
             (MemberList = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -480,7 +478,6 @@ fn csv_response(rows: &[MemberResponse]) -> ApiResult<Response> {
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = MemberResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -530,7 +527,6 @@ pub struct UpdateMemberRequest {
     request_body = UpdateMemberRequest,
     responses(
         (status = 200, body = MemberResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -682,7 +678,6 @@ pub struct ResignationRequest {
     params(("id" = Uuid, Path)), request_body = ResignationRequest,
     responses(
         (status = 200, body = MemberResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -758,7 +753,6 @@ impl From<audit::AuditRecord> for HistoryEntry {
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = Vec<HistoryEntry>),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -792,7 +786,6 @@ pub struct MemberExport {
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = MemberExport),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -852,7 +845,6 @@ pub struct ImportResponse {
         description = "A header row with the field names of direct entry; `org_unit` (a short code) may replace `org_unit_id`; optional `membership_number`, `interests`, `consents`."),
     responses(
         (status = 201, body = ImportResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, body = crate::error::Problem, content_type = "application/problem+json"),

@@ -101,7 +101,6 @@ fn conflict_on_short_code(err: RepoError) -> ApiError {
     params(PageParams),
     responses(
         (status = 200, body = ListResponse<OrgUnitResponse>),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn list_org_units(
@@ -122,7 +121,6 @@ async fn list_org_units(
     request_body = CreateOrgUnitRequest,
     responses(
         (status = 201, body = OrgUnitResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Short code taken", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -201,7 +199,6 @@ async fn create_org_unit(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = OrgUnitResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -221,7 +218,6 @@ async fn get_org_unit(
     request_body = UpdateOrgUnitRequest,
     responses(
         (status = 200, body = OrgUnitResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),

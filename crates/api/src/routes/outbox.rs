@@ -75,7 +75,6 @@ impl From<OutboxMail> for OutboxEntry {
     params(OutboxParams),
     responses(
         (status = 200, body = ListResponse<OutboxEntry>),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]

@@ -295,7 +295,6 @@ fn unit_dto(today: NaiveDate, unit: &OrgUnit, figures: &UnitFigures) -> UnitLagD
             (EntryLagReport = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -443,7 +442,6 @@ fn months_between(from: NaiveDate, to: NaiveDate) -> Vec<String> {
             (String = "text/csv"),
             (String = "image/svg+xml"),
         )),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -591,7 +589,6 @@ fn decode_age_cursor(raw: &str) -> ApiResult<AgeCursor> {
             (UnenteredList = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
     )

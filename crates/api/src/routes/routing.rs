@@ -52,7 +52,6 @@ pub struct ResolveParams {
     get, path = "/routing-rules", tag = "routing", security(("bearer" = [])),
     responses(
         (status = 200, body = Vec<RoutingRuleDto>),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -80,7 +79,6 @@ async fn get_rules(
     request_body = Vec<RoutingRuleDto>,
     responses(
         (status = 200, body = Vec<RoutingRuleDto>),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -148,7 +146,6 @@ async fn replace_rules(
     params(ResolveParams),
     responses(
         (status = 200, body = Resolution),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No rule covers this postal code", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
     )

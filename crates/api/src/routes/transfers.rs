@@ -147,7 +147,6 @@ pub struct StartTransferRequest {
     params(("id" = Uuid, Path)), request_body = StartTransferRequest,
     responses(
         (status = 201, body = TransferResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -214,7 +213,6 @@ pub struct TransferListParams {
     params(TransferListParams),
     responses(
         (status = 200, body = Vec<TransferResponse>),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -258,7 +256,6 @@ async fn list_transfers(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = TransferResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -279,7 +276,6 @@ async fn get_transfer(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = TransferResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -306,7 +302,6 @@ pub struct DeclineTransferRequest {
     params(("id" = Uuid, Path)), request_body = DeclineTransferRequest,
     responses(
         (status = 200, body = TransferResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),

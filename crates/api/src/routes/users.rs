@@ -86,7 +86,6 @@ pub struct UpdateUserRequest {
     params(PageParams),
     responses(
         (status = 200, body = ListResponse<UserResponse>),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -107,7 +106,6 @@ async fn list_users(
     request_body = CreateUserRequest,
     responses(
         (status = 201, body = UserResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "E-mail address taken", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -140,7 +138,6 @@ async fn create_user(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = UserResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -161,7 +158,6 @@ async fn get_user(
     request_body = UpdateUserRequest,
     responses(
         (status = 200, body = UserResponse),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
