@@ -174,12 +174,19 @@ pub struct PageParams {
 impl PageParams {
     /// The page size and the id to continue after.
     pub fn resolve(&self) -> Result<(u64, Option<Uuid>), ApiError> {
-        let limit = self.limit.unwrap_or(DEFAULT_PAGE_SIZE);
-        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-            return Err(ApiError::validation("limit", "must be between 1 and 200"));
-        }
+        let limit = page_size(self.limit)?;
         let after = self.cursor.as_deref().map(decode_cursor).transpose()?;
         Ok((u64::from(limit), after))
+    }
+}
+
+/// The page size asked for, or the default; 422 outside 1 to 200.
+pub fn page_size(limit: Option<u32>) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
+    if (1..=MAX_PAGE_SIZE).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::validation("limit", "must be between 1 and 200"))
     }
 }
 

@@ -424,6 +424,19 @@ pub async fn scope_filter(state: &AppState, staff: &Staff) -> ApiResult<Option<U
     })
 }
 
+/// The unit a list was asked to narrow to (`?org_unit_id=`); an unknown
+/// one is a field error, since it is a filter, not the resource asked for.
+pub async fn requested_unit(state: &AppState, unit: Option<Uuid>) -> ApiResult<Option<UnitFilter>> {
+    let Some(unit) = unit else {
+        return Ok(None);
+    };
+    match unit_filter(state, unit).await {
+        Ok(filter) => Ok(Some(filter)),
+        Err(ApiError::NotFound) => Err(ApiError::validation("org_unit_id", "no such org unit")),
+        Err(err) => Err(err),
+    }
+}
+
 pub async fn unit_filter(state: &AppState, unit: Uuid) -> ApiResult<UnitFilter> {
     Ok(match org_units::get(&state.db, unit).await?.kind {
         OrgUnitKind::State => UnitFilter::All,
@@ -459,16 +472,7 @@ async fn list_applications(
             next_cursor: None,
         }));
     };
-    let unit = match params.org_unit_id {
-        Some(unit) => match unit_filter(&state, unit).await {
-            Ok(filter) => Some(filter),
-            Err(ApiError::NotFound) => {
-                return Err(ApiError::validation("org_unit_id", "no such org unit"));
-            }
-            Err(err) => return Err(err),
-        },
-        None => None,
-    };
+    let unit = requested_unit(&state, params.org_unit_id).await?;
     let today = local_time::local_date(state.clock.now());
     let filter = ListFilter {
         scope: Some(scope),

@@ -20,7 +20,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::applications::{
-    ApplicationResponse, multi_line, optional_text, scope_filter, unit_filter,
+    ApplicationResponse, multi_line, optional_text, requested_unit, scope_filter,
 };
 use super::transfers::TransferResponse;
 use crate::auth::Staff;
@@ -357,10 +357,7 @@ async fn list_members(
 ) -> ApiResult<Response> {
     let actor = staff.actor();
     authorize(&actor, Action::ReadMembers, None)?;
-    let limit = params.limit.unwrap_or(crate::extract::DEFAULT_PAGE_SIZE);
-    if !(1..=crate::extract::MAX_PAGE_SIZE).contains(&limit) {
-        return Err(ApiError::validation("limit", "must be between 1 and 200"));
-    }
+    let limit = crate::extract::page_size(params.limit)?;
     let after = params
         .cursor
         .as_deref()
@@ -377,16 +374,7 @@ async fn list_members(
         (Scope::Subtree(unit), UnitFilter::District(_)) => Some(unit),
         _ => None,
     };
-    let unit = match params.org_unit_id {
-        Some(unit) => match unit_filter(&state, unit).await {
-            Ok(filter) => Some(filter),
-            Err(ApiError::NotFound) => {
-                return Err(ApiError::validation("org_unit_id", "no such org unit"));
-            }
-            Err(err) => return Err(err),
-        },
-        None => None,
-    };
+    let unit = requested_unit(&state, params.org_unit_id).await?;
     let filter = MemberFilter {
         scope: Some(scope),
         include_home_ties_of: home,

@@ -25,7 +25,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::applications::{ApplicationStatusDto, scope_filter, unit_filter};
+use super::applications::{ApplicationStatusDto, requested_unit, scope_filter};
 use super::members::ListFormat;
 use crate::auth::Staff;
 use crate::csv_out::{decimal, excel_csv, optional};
@@ -599,10 +599,7 @@ async fn unentered(
     Query(params): Query<UnenteredParams>,
 ) -> ApiResult<Response> {
     authorize(&staff.actor(), Action::ReadUnentered, None)?;
-    let limit = params.limit.unwrap_or(crate::extract::DEFAULT_PAGE_SIZE);
-    if !(1..=crate::extract::MAX_PAGE_SIZE).contains(&limit) {
-        return Err(ApiError::validation("limit", "must be between 1 and 200"));
-    }
+    let limit = crate::extract::page_size(params.limit)?;
     let after = params
         .cursor
         .as_deref()
@@ -620,16 +617,7 @@ async fn unentered(
             .into_response())
         };
     };
-    let unit = match params.org_unit_id {
-        Some(unit) => match unit_filter(&state, unit).await {
-            Ok(filter) => Some(filter),
-            Err(ApiError::NotFound) => {
-                return Err(ApiError::validation("org_unit_id", "no such org unit"));
-            }
-            Err(err) => return Err(err),
-        },
-        None => None,
-    };
+    let unit = requested_unit(&state, params.org_unit_id).await?;
     let today = local_time::local_date(state.clock.now());
     let item = |a: kartei_domain::application::Application| {
         let clocks = clocks_of(&state, &a, today)?;
