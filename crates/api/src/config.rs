@@ -90,6 +90,9 @@ pub struct MailSettings {
     pub smtp_password: SecretString,
     pub from: String,
     pub poll_seconds: u64,
+    /// How long a worker's claim on a batch holds; after a crash, the
+    /// batch it held is sent again once this has passed.
+    pub lease_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -229,6 +232,9 @@ impl Settings {
         }
         if self.mail.poll_seconds == 0 {
             return refuse("mail.poll_seconds", "must be at least 1");
+        }
+        if self.mail.lease_seconds < 10 {
+            return refuse("mail.lease_seconds", "must be at least 10");
         }
         if self.database.max_connections == 0 {
             return refuse("database.max_connections", "must be at least 1");

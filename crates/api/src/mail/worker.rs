@@ -10,10 +10,7 @@ use crate::state::AppState;
 
 /// After this many attempts a message is given up and shown to the admin.
 pub const MAX_ATTEMPTS: i32 = 8;
-/// How long a claim holds before another worker may take the message. It
-/// must outlast sending a whole batch (20 x the 15 s SMTP timeout), or a
-/// slow worker's message could be taken and sent by a second one.
-const LEASE_SECONDS: i64 = 600;
+/// Messages claimed at once; `mail.lease_seconds` must outlast sending them.
 const BATCH: u64 = 20;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -33,8 +30,8 @@ pub fn backoff(attempts: i32) -> Duration {
 pub async fn deliver_due(state: &AppState, mailer: &Mailer) -> Result<DeliveryReport, RepoError> {
     let mut report = DeliveryReport::default();
     let now = state.clock.now();
-    let claimed =
-        outbox::claim_due(&state.db, now, Duration::seconds(LEASE_SECONDS), BATCH).await?;
+    let lease = Duration::seconds(i64::try_from(state.settings.mail.lease_seconds).unwrap_or(600));
+    let claimed = outbox::claim_due(&state.db, now, lease, BATCH).await?;
     for mail in claimed {
         match mailer.send(&mail).await {
             Ok(()) => {
