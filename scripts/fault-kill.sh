@@ -38,8 +38,8 @@ cleanup() {
   for pid in "${pids[@]:-}"; do kill "$pid" 2>/dev/null || true; done
   [ -n "$smtp" ] && kill "$smtp" 2>/dev/null || true
   wait 2>/dev/null || true
-  psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$dir"
+  [ -n "${KEEP:-}" ] || psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  if [ -n "${KEEP:-}" ]; then echo "kept $dir"; else rm -rf "$dir"; fi
 }
 trap cleanup EXIT
 
@@ -89,13 +89,20 @@ wait "$load"
 cat "$dir/load.txt"
 
 # Let the outbox workers of the three instances send what is left,
-# including the batch the killed one held once its lease has run out.
-for _ in $(seq 1 $((lease + 90))); do
+# including the batch the killed one held once its lease has run out; give
+# up only when nothing was sent for a minute.
+last=-1
+still=0
+started_drain=$(date +%s)
+while :; do
   left=$(psql "$url" -tAc "SELECT COUNT(*) FROM outbox WHERE status <> 'sent'")
   [ "$left" = 0 ] && break
+  if [ "$left" = "$last" ]; then still=$((still + 1)); else still=0; fi
+  [ "$still" -ge $((lease + 60)) ] && break
+  last=$left
   sleep 1
 done
-
+echo "outbox drained in $(( $(date +%s) - started_drain )) s after the load"
 psql "$url" -c "SELECT status, attempts, last_error, COUNT(*) FROM outbox GROUP BY 1, 2, 3 ORDER BY 4 DESC"
 psql "$url" -tAc "SELECT id FROM applications" >"$dir/stored.txt"
 psql "$url" -tAc "SELECT email FROM applications" >"$dir/emails.txt"

@@ -10,6 +10,10 @@ use secrecy::ExposeSecret;
 
 use crate::config::{MailSettings, MailTransport, SmtpTls};
 
+/// The longest one message may take to send, connection from the pool
+/// included, before the attempt counts as failed and is retried later.
+const SEND_DEADLINE: Duration = Duration::from_secs(30);
+
 /// Sends outbox mail through the configured transport.
 #[derive(Clone)]
 pub struct Mailer {
@@ -98,13 +102,21 @@ impl Mailer {
                 .await
                 .map(drop)
                 .map_err(|_| SendError::File),
-            Transport::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|err| {
-                if err.is_permanent() {
-                    SendError::Permanent
-                } else {
-                    SendError::Transient
+            // A deadline over the whole send, pool included: lettre's 15 s
+            // timeout covers each SMTP command, not the wait for a pooled
+            // connection, and one stuck send must not stop the worker.
+            Transport::Smtp(smtp) => {
+                match tokio::time::timeout(SEND_DEADLINE, smtp.send(message)).await {
+                    Err(_) => Err(SendError::Transient),
+                    Ok(sent) => sent.map(drop).map_err(|err| {
+                        if err.is_permanent() {
+                            SendError::Permanent
+                        } else {
+                            SendError::Transient
+                        }
+                    }),
                 }
-            }),
+            }
         }
     }
 }
