@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::entities::application::{self, Column as C, Entity as Applications};
 use crate::entities::application_event::{self, Entity as Events};
 use crate::entities::member::{self, Entity as Members};
-use crate::{Page, RepoError};
+use crate::{Page, RepoError, rollup};
 
 fn corrupt(id: Uuid, what: &str) -> RepoError {
     RepoError::Corrupt(format!("application {id}: {what}"))
@@ -200,8 +200,8 @@ pub async fn insert<Db: ConnectionTrait>(
         serde_json::json!({ "received_on": application.received_on }),
     )
     .await?;
-    let facts = crate::rollup::application_facts(db, application.id).await?;
-    crate::rollup::apply(db, None, facts.as_ref()).await?;
+    let facts = rollup::read(db, rollup::Table::Applications, application.id).await?;
+    rollup::apply(db, None, facts.as_ref()).await?;
     Ok(application)
 }
 
@@ -277,8 +277,7 @@ pub async fn save_state<Db: ConnectionTrait>(
     member_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    crate::rollup::lock_row(db, crate::rollup::Table::Applications, current.id).await?;
-    let facts_before = crate::rollup::application_facts(db, current.id).await?;
+    let facts_before = rollup::lock_and_read(db, rollup::Table::Applications, current.id).await?;
     let before = &current.state;
     let mut columns: Vec<(C, SimpleExpr)> = vec![
         (C::Status, Expr::value(next.status.as_str())),
@@ -372,8 +371,8 @@ pub async fn save_state<Db: ConnectionTrait>(
     if result.rows_affected == 0 {
         return Err(RepoError::StaleVersion);
     }
-    let facts_after = crate::rollup::application_facts(db, current.id).await?;
-    crate::rollup::apply(db, facts_before.as_ref(), facts_after.as_ref()).await
+    let facts_after = rollup::read(db, rollup::Table::Applications, current.id).await?;
+    rollup::apply(db, facts_before.as_ref(), facts_after.as_ref()).await
 }
 
 /// Which applications a list may show.

@@ -11,10 +11,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::RepoError;
 use crate::applications::UnitFilter;
 use crate::applications::{PersonKeys, interests_from_json};
 use crate::entities::member::{self, Entity as Members};
+use crate::{RepoError, rollup};
 
 impl TryFrom<member::Model> for Member {
     type Error = RepoError;
@@ -138,8 +138,8 @@ pub async fn insert<C: ConnectionTrait>(
         .exec_with_returning(db)
         .await?
         .try_into()?;
-    let facts = crate::rollup::member_facts(db, member.id).await?;
-    crate::rollup::apply(db, None, facts.as_ref()).await?;
+    let facts = rollup::read(db, rollup::Table::Members, member.id).await?;
+    rollup::apply(db, None, facts.as_ref()).await?;
     Ok(member)
 }
 
@@ -169,8 +169,8 @@ pub async fn insert_many<C: ConnectionTrait>(
             .await?;
     }
     for id in direct {
-        let facts = crate::rollup::member_facts(db, id).await?;
-        crate::rollup::apply(db, None, facts.as_ref()).await?;
+        let facts = rollup::read(db, rollup::Table::Members, id).await?;
+        rollup::apply(db, None, facts.as_ref()).await?;
     }
     Ok(())
 }
@@ -277,14 +277,13 @@ pub async fn save<C: ConnectionTrait>(
             .filter(M::Version.eq(current.version)),
         |update, (column, value)| update.col_expr(column, value),
     );
-    crate::rollup::lock_row(db, crate::rollup::Table::Members, current.id).await?;
-    let facts_before = crate::rollup::member_facts(db, current.id).await?;
+    let facts_before = rollup::lock_and_read(db, rollup::Table::Members, current.id).await?;
     if update.exec(db).await?.rows_affected == 0 {
         get(db, current.id).await?;
         return Err(RepoError::StaleVersion);
     }
-    let facts_after = crate::rollup::member_facts(db, current.id).await?;
-    crate::rollup::apply(db, facts_before.as_ref(), facts_after.as_ref()).await?;
+    let facts_after = rollup::read(db, rollup::Table::Members, current.id).await?;
+    rollup::apply(db, facts_before.as_ref(), facts_after.as_ref()).await?;
     get(db, current.id).await
 }
 

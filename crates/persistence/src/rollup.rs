@@ -102,76 +102,82 @@ fn facts_of(row: &QueryResult) -> Result<Facts, RepoError> {
     })
 }
 
-/// Takes the write lock of a row before its facts are read, so that the
-/// facts cannot change before the caller's update: a row lock on
-/// PostgreSQL, and on SQLite the database's write lock, taken with a write
-/// as the transaction's first statement (a transaction that reads first
-/// and writes later fails at once with `SQLITE_BUSY` when another writer
-/// committed in between, instead of waiting its turn).
-pub(crate) async fn lock_row<C: ConnectionTrait>(
-    db: &C,
-    table: Table,
-    id: Uuid,
-) -> Result<(), RepoError> {
-    let mut sql = Sql::new(db.get_database_backend());
-    let id = sql.bind(id);
-    let table = match table {
-        Table::Applications => "applications",
-        Table::Members => "members",
-    };
-    db.execute_raw(sql.statement(format!(
-        "UPDATE {table} SET version = version WHERE id = {id}"
-    )))
-    .await?;
-    Ok(())
-}
-
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Table {
     Applications,
     Members,
 }
 
-/// The facts of an application as stored now.
-pub(crate) async fn application_facts<C: ConnectionTrait>(
-    db: &C,
-    id: Uuid,
-) -> Result<Option<Facts>, RepoError> {
-    let mut sql = Sql::new(db.get_database_backend());
-    let id = sql.bind(id);
-    let text = format!(
-        "SELECT district_id, local_id, received_on, entered_on, registered_on, routed_on, \
-                handed_over_on, contacted_on, decided_on \
-         FROM applications WHERE id = {id}"
-    );
-    db.query_one_raw(sql.statement(text))
-        .await?
-        .as_ref()
-        .map(facts_of)
-        .transpose()
+impl Table {
+    /// The facts' columns, and `counts`: whether the row counts on its own
+    /// (a member only when entered directly; the others count through
+    /// their application, or not at all when imported).
+    fn columns(self) -> String {
+        match self {
+            Table::Applications => "district_id, local_id, received_on, entered_on, \
+                registered_on, routed_on, handed_over_on, contacted_on, decided_on, \
+                1 AS counts"
+                .to_owned(),
+            Table::Members => format!(
+                "district_id, local_id, received_on, entered_on, NULL AS registered_on, \
+                 NULL AS routed_on, NULL AS handed_over_on, NULL AS contacted_on, \
+                 NULL AS decided_on, \
+                 CASE WHEN source = '{}' THEN 1 ELSE 0 END AS counts",
+                EntrySource::DirectEntry.as_str()
+            ),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Table::Applications => "applications",
+            Table::Members => "members",
+        }
+    }
 }
 
-/// The facts of a member as stored now, if it was entered directly (the
-/// only members that count on their own; the others count through their
-/// application, or not at all when imported).
-pub(crate) async fn member_facts<C: ConnectionTrait>(
+async fn facts<C: ConnectionTrait>(
     db: &C,
+    table: Table,
     id: Uuid,
+    lock: bool,
 ) -> Result<Option<Facts>, RepoError> {
     let mut sql = Sql::new(db.get_database_backend());
     let id = sql.bind(id);
-    let direct = sql.bind(EntrySource::DirectEntry.as_str());
-    let text = format!(
-        "SELECT district_id, local_id, received_on, entered_on, NULL AS registered_on, \
-                NULL AS routed_on, NULL AS handed_over_on, NULL AS contacted_on, \
-                NULL AS decided_on \
-         FROM members WHERE id = {id} AND source = {direct}"
-    );
-    db.query_one_raw(sql.statement(text))
-        .await?
-        .as_ref()
-        .map(facts_of)
-        .transpose()
+    let (name, columns) = (table.name(), table.columns());
+    let text = if lock {
+        format!("UPDATE {name} SET version = version WHERE id = {id} RETURNING {columns}")
+    } else {
+        format!("SELECT {columns} FROM {name} WHERE id = {id}")
+    };
+    match db.query_one_raw(sql.statement(text)).await? {
+        Some(row) if row.try_get::<i32>("", "counts")? == 1 => Ok(Some(facts_of(&row)?)),
+        _ => Ok(None),
+    }
+}
+
+/// The facts of a row as stored now, `None` if it does not count.
+pub(crate) async fn read<C: ConnectionTrait>(
+    db: &C,
+    table: Table,
+    id: Uuid,
+) -> Result<Option<Facts>, RepoError> {
+    facts(db, table, id, false).await
+}
+
+/// The facts of a row, after taking its write lock so that they cannot
+/// change before the caller's update: a row lock on PostgreSQL, and on
+/// SQLite the database's write lock, taken with a write as the
+/// transaction's first statement (a transaction that reads first and writes
+/// later fails at once with `SQLITE_BUSY` when another writer committed in
+/// between, instead of waiting its turn). One statement: a no-op UPDATE
+/// that returns the facts.
+pub(crate) async fn lock_and_read<C: ConnectionTrait>(
+    db: &C,
+    table: Table,
+    id: Uuid,
+) -> Result<Option<Facts>, RepoError> {
+    facts(db, table, id, true).await
 }
 
 /// Moves the counts of one declaration from what it was to what it is.
