@@ -87,3 +87,82 @@ async fn openapi_and_docs_are_served(db: Db) {
     assert_eq!(docs.status, 200);
     assert!(docs.text.contains("swagger"), "the Swagger UI page");
 }
+
+/// What a PostgreSQL restart does to kartei, without restarting the shared
+/// server: every connection of the test database is ended (57P01, as at a
+/// shutdown) and new ones are refused. Requests must then fail at once with
+/// 503 problem+json, write nothing, and work again by themselves once the
+/// database is back. (scripts/fault-postgres.sh restarts the real server.)
+#[tokio::test]
+#[ignore = "needs PostgreSQL (KARTEI_TEST_POSTGRES_URL)"]
+async fn a_database_outage_answers_503_promptly_and_heals_by_itself_on_postgres() {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let app = TestApp::spawn_demo(Db::Postgres).await;
+    let token = app.token_of(kartei_tests::STATE_OFFICE).await;
+    app.register(&token, json!({})).await;
+    let backend = app.state.db.get_database_backend();
+    let name: String = app
+        .state
+        .db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT current_database() AS name",
+        ))
+        .await
+        .expect("query")
+        .expect("row")
+        .try_get("", "name")
+        .expect("name");
+    let admin = Database::connect(format!("{}/postgres", kartei_tests::postgres_base_url()))
+        .await
+        .expect("PostgreSQL");
+    let set_open = |open: bool| {
+        let admin = admin.clone();
+        let name = name.clone();
+        async move {
+            admin
+                .execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {open}"))
+                .await
+                .expect("alter database");
+            if !open {
+                admin
+                    .execute_unprepared(&format!(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+                    ))
+                    .await
+                    .expect("terminate");
+            }
+        }
+    };
+
+    set_open(false).await;
+    let started = std::time::Instant::now();
+    let ready = app
+        .send(app.request(Method::GET, "/health/ready", None))
+        .await;
+    ready.assert_problem(503);
+    let list = app.get("/api/v1/applications", &token).await;
+    list.assert_problem(503);
+    assert_eq!(list.headers["retry-after"], "5");
+    let body = app.declaration(json!({ "email": "waehrend-ausfall@example.org" }));
+    app.post("/api/v1/applications", Some(&token), &body)
+        .await
+        .assert_problem(503);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "three requests during the outage took {:?}",
+        started.elapsed()
+    );
+
+    set_open(true).await;
+    let ready = app
+        .send(app.request(Method::GET, "/health/ready", None))
+        .await;
+    assert_eq!(ready.status, 200, "{}", ready.text);
+    app.register(&token, json!({})).await;
+    assert_eq!(
+        app.count("applications").await,
+        2,
+        "the refused one is not stored"
+    );
+}

@@ -69,7 +69,7 @@ macro_rules! on_both_databases {
     )*};
 }
 
-fn postgres_base_url() -> String {
+pub fn postgres_base_url() -> String {
     std::env::var("KARTEI_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
         .trim_end_matches('/')

@@ -185,6 +185,8 @@ impl IntoResponse for ApiError {
         let (slug, detail) = self.slug_and_detail();
         let retry_after = match &self {
             ApiError::TooManyRequests { retry_after } => Some(retry_after.as_secs().max(1)),
+            // A restarting database is usually back within seconds.
+            ApiError::Unavailable => Some(5),
             _ => None,
         };
         let errors = match self {

@@ -26,11 +26,16 @@ async fn live() -> Json<HealthStatus> {
     Json(HealthStatus { status: "ok" })
 }
 
+/// How long readiness waits for the database. A load balancer asks often
+/// and must learn of an outage at once, not after the pool has spent its
+/// whole acquire timeout (5 s) trying to reconnect.
+const READY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn ready(State(state): State<AppState>) -> ApiResult<Json<HealthStatus>> {
-    kartei_persistence::db::ping(&state.db)
-        .await
-        .map_err(|_| ApiError::Unavailable)?;
-    Ok(Json(HealthStatus { status: "ready" }))
+    match tokio::time::timeout(READY_DEADLINE, kartei_persistence::db::ping(&state.db)).await {
+        Ok(Ok(())) => Ok(Json(HealthStatus { status: "ready" })),
+        Ok(Err(_)) | Err(_) => Err(ApiError::Unavailable),
+    }
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
