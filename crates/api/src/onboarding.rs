@@ -152,35 +152,47 @@ pub async fn register(
     let now = state.clock.now();
     let keys = PersonKeys::of(&registration.applicant);
     let date_of_birth = registration.applicant.date_of_birth;
-    let txn = state.db.begin().await.map_err(RepoError::from)?;
-    let application = applications::insert(
-        &txn,
-        NewApplication {
-            id: Uuid::now_v7(),
-            received_on: registration.received_on,
-            channel: registration.channel,
-            applicant: registration.applicant,
-            preferred_org_unit_id: registration.preferred_org_unit_id,
-            notes: registration.notes,
-            route: None,
-            registered_by: staff.0.id,
-        },
-        now,
-    )
-    .await?;
     let command = match route {
         Some(route) => Command::Route(route),
         None => Command::NoRoute,
     };
+    let received = State {
+        status: Status::Received,
+        received_on: registration.received_on,
+        route: None,
+        contact: None,
+        decision: None,
+        withdrawn_on: None,
+    };
     let today = local_time::local_date(now);
     let Outcome::Changed { next, events } =
-        transition(&application.state, &command, today).map_err(transition_error)?
+        transition(&received, &command, today).map_err(transition_error)?
     else {
         return Err(ApiError::internal(anyhow::anyhow!(
             "a new application did not move"
         )));
     };
-    applications::save_state(&txn, &application, &next, None, None, now).await?;
+    let id = Uuid::now_v7();
+    // Read before the write: once committed, the answer must not turn into
+    // an error (a client would register the declaration again).
+    let duplicates = applications::find_duplicates(&state.db, &keys, date_of_birth, id).await?;
+    let txn = state.db.begin().await.map_err(RepoError::from)?;
+    let application = applications::insert(
+        &txn,
+        NewApplication {
+            id,
+            received_on: registration.received_on,
+            channel: registration.channel,
+            applicant: registration.applicant,
+            preferred_org_unit_id: registration.preferred_org_unit_id,
+            notes: registration.notes,
+            status: next.status,
+            route: next.route,
+            registered_by: staff.0.id,
+        },
+        now,
+    )
+    .await?;
     for event in events {
         let data = match next.route {
             Some(route) => serde_json::json!({
@@ -204,12 +216,7 @@ pub async fn register(
     }
     notify(state, &txn, &application, &next, false).await?;
     txn.commit().await.map_err(RepoError::from)?;
-    let duplicates =
-        applications::find_duplicates(&state.db, &keys, date_of_birth, application.id).await?;
-    Ok((
-        applications::get(&state.db, application.id).await?,
-        duplicates,
-    ))
+    Ok((application, duplicates))
 }
 
 fn action_for(command: &Command) -> Action {

@@ -128,11 +128,18 @@ pub struct NewApplication {
     pub applicant: Applicant,
     pub preferred_org_unit_id: Option<Uuid>,
     pub notes: Option<String>,
+    /// Where the registration's first step (routing) took it: `Routed`
+    /// with its route, or `Unroutable` without one. Written with the row,
+    /// so that registering is one write and never passes through the state
+    /// office's queue (and its lag_rollup rows, which every registration
+    /// would otherwise lock).
+    pub status: Status,
     pub route: Option<Route>,
     pub registered_by: Uuid,
 }
 
-/// Stores a new application in `received` state with its first event.
+/// Stores a new application, already in the state of its first step, with
+/// its `registered` event; the caller records the routing event.
 pub async fn insert<Db: ConnectionTrait>(
     db: &Db,
     new: NewApplication,
@@ -158,12 +165,12 @@ pub async fn insert<Db: ConnectionTrait>(
         interests: Set(serde_json::json!(person.interests)),
         preferred_org_unit_id: Set(new.preferred_org_unit_id),
         notes: Set(new.notes),
-        status: Set(Status::Received.as_str().to_owned()),
-        district_id: Set(None),
-        local_id: Set(None),
+        status: Set(new.status.as_str().to_owned()),
+        district_id: Set(new.route.map(|r| r.district_id)),
+        local_id: Set(new.route.and_then(|r| r.local_id)),
         registered_at: Set(now),
         registered_by: Set(new.registered_by),
-        routed_at: Set(None),
+        routed_at: Set(new.route.map(|_| now)),
         handed_over_at: Set(None),
         contacted_at: Set(None),
         contacted_on: Set(None),
@@ -179,7 +186,7 @@ pub async fn insert<Db: ConnectionTrait>(
         member_id: Set(None),
         anonymised_at: Set(None),
         registered_on: Set(Some(kartei_domain::calendar::local_date(now))),
-        routed_on: Set(None),
+        routed_on: Set(new.route.map(|_| kartei_domain::calendar::local_date(now))),
         handed_over_on: Set(None),
         entered_on: Set(None),
         version: Set(1),
