@@ -733,6 +733,7 @@ async fn assert_sources_agree(app: &TestApp) {
                 from,
                 to,
                 grouping,
+                today,
                 overdue: kartei_api::onboarding::overdue_cutoffs(&app.state, today),
                 escalated: kartei_api::onboarding::escalation_cutoffs(&app.state, today),
             };

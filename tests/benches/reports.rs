@@ -89,6 +89,7 @@ async fn run(db: Db, members: u64, applications: u64) {
         from,
         to: today,
         grouping,
+        today,
         overdue: onboarding::overdue_cutoffs(&app.state, today),
         escalated: onboarding::escalation_cutoffs(&app.state, today),
     };

@@ -42,6 +42,11 @@ pub struct LagQuery {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub grouping: Grouping,
+    /// The local date of the report. Nothing is received after it (every
+    /// input refuses a `received_on` in the future), so the month of a
+    /// period reaching it is whole as far as it goes: it comes from the
+    /// rollup too, however many declarations a campaign month brought.
+    pub today: NaiveDate,
     /// The clocks past their levels today.
     pub overdue: OverdueCutoffs,
     /// The clocks past twice their levels today.
@@ -250,7 +255,7 @@ struct Split {
     days: Vec<(NaiveDate, NaiveDate)>,
 }
 
-fn split(from: NaiveDate, to: NaiveDate) -> Split {
+fn split(from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Split {
     let month_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
     let next_month = |d: NaiveDate| {
         month_of(d)
@@ -262,8 +267,9 @@ fn split(from: NaiveDate, to: NaiveDate) -> Split {
     } else {
         next_month(from)
     };
-    // The first day after the last whole month.
-    let end = if to.succ_opt().is_some_and(|d| d.day() == 1) {
+    // The first day after the last whole month; up to today, the current
+    // month is whole (nothing can be received later in it yet).
+    let end = if to >= today || to.succ_opt().is_some_and(|d| d.day() == 1) {
         next_month(to)
     } else {
         month_of(to)
@@ -313,7 +319,7 @@ fn statements(
             months: None,
             days: vec![(query.from, query.to)],
         },
-        Source::Rollup => split(query.from, query.to),
+        Source::Rollup => split(query.from, query.to, query.today),
     };
     if let Some(months) = split.months {
         out.push((
@@ -658,7 +664,7 @@ mod tests {
     #[test]
     fn a_period_splits_into_whole_months_and_the_days_around_them() {
         assert_eq!(
-            split(day(2025, 11, 26), day(2026, 11, 25)),
+            split(day(2025, 11, 26), day(2026, 11, 25), day(2026, 12, 24)),
             Split {
                 months: Some((day(2025, 12, 1), day(2026, 10, 1))),
                 days: vec![
@@ -668,7 +674,7 @@ mod tests {
             }
         );
         assert_eq!(
-            split(day(2026, 1, 1), day(2026, 3, 31)),
+            split(day(2026, 1, 1), day(2026, 3, 31), day(2026, 12, 24)),
             Split {
                 months: Some((day(2026, 1, 1), day(2026, 3, 1))),
                 days: vec![],
@@ -676,15 +682,31 @@ mod tests {
         );
         // Within one month: all days.
         assert_eq!(
-            split(day(2026, 2, 3), day(2026, 2, 27)),
+            split(day(2026, 2, 3), day(2026, 2, 27), day(2026, 12, 24)),
             Split {
                 months: None,
                 days: vec![(day(2026, 2, 3), day(2026, 2, 27))],
             }
         );
         assert_eq!(
-            split(day(2026, 2, 1), day(2026, 2, 28)).months,
+            split(day(2026, 2, 1), day(2026, 2, 28), day(2026, 12, 24)).months,
             Some((day(2026, 2, 1), day(2026, 2, 1)))
+        );
+        // Up to today, the current month comes whole from the rollup…
+        assert_eq!(
+            split(day(2025, 11, 26), day(2026, 11, 25), day(2026, 11, 25)),
+            Split {
+                months: Some((day(2025, 12, 1), day(2026, 11, 1))),
+                days: vec![(day(2025, 11, 26), day(2025, 11, 30))],
+            }
+        );
+        // …unless the period starts inside it.
+        assert_eq!(
+            split(day(2026, 11, 3), day(2026, 11, 25), day(2026, 11, 25)),
+            Split {
+                months: None,
+                days: vec![(day(2026, 11, 3), day(2026, 11, 25))],
+            }
         );
     }
 }

@@ -226,6 +226,7 @@ async fn plan(state: &AppState, staff: &Staff, params: &LagParams) -> ApiResult<
             from,
             to,
             grouping,
+            today,
             overdue: onboarding::overdue_cutoffs(state, today),
             escalated: onboarding::escalation_cutoffs(state, today),
         },
