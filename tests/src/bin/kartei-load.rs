@@ -10,7 +10,10 @@
 //! `inbox` (a district office's open applications), `report` (the
 //! entry-lag report over one year, all districts). `--record FILE` writes
 //! the id of every registration answered 201, one per line, so that a
-//! fault run can check afterwards that each one exists exactly once.
+//! fault run can check afterwards that each one exists exactly once;
+//! `--summary FILE` writes the figures as JSON, with what the fault runs
+//! check: the statuses, error answers that were not problem+json, and the
+//! slowest failed request (a fault must fail fast, not hang).
 
 use std::io::Write;
 use std::sync::Arc;
@@ -54,6 +57,9 @@ struct Args {
     /// Append the id of every registration answered 201 to this file.
     #[arg(long)]
     record: Option<std::path::PathBuf>,
+    /// Write the figures of the run to this file as JSON.
+    #[arg(long)]
+    summary: Option<std::path::PathBuf>,
 }
 
 /// Postal codes of Saxony that the demo routing table covers, spread over
@@ -69,6 +75,8 @@ struct Tally {
     ok: u64,
     failed: u64,
     statuses: std::collections::BTreeMap<u16, u64>,
+    errors_not_problem_json: u64,
+    slowest_failure: Duration,
 }
 
 struct Run {
@@ -187,6 +195,15 @@ impl Run {
                         }
                     } else {
                         tally.failed += 1;
+                        tally.slowest_failure = tally.slowest_failure.max(took);
+                        let media = response
+                            .headers()
+                            .get(reqwest::header::CONTENT_TYPE)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default();
+                        if !media.starts_with("application/problem+json") {
+                            tally.errors_not_problem_json += 1;
+                        }
                         if status == 401 {
                             let _ = self.log_in().await;
                         }
@@ -194,6 +211,7 @@ impl Run {
                 }
                 Err(_) => {
                     tally.failed += 1;
+                    tally.slowest_failure = tally.slowest_failure.max(took);
                     *tally.statuses.entry(0).or_default() += 1;
                     // The instance is away (killed, restarting): do not spin.
                     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -237,22 +255,39 @@ async fn main() -> anyhow::Result<()> {
         total.latencies.extend(tally.latencies);
         total.ok += tally.ok;
         total.failed += tally.failed;
+        total.errors_not_problem_json += tally.errors_not_problem_json;
+        total.slowest_failure = total.slowest_failure.max(tally.slowest_failure);
         for (status, count) in tally.statuses {
             *total.statuses.entry(status).or_default() += count;
         }
     }
     let seconds = started.elapsed().as_secs_f64();
     let mut latencies = total.latencies;
-    println!(
-        "workload {:?}: {} ok, {} failed in {seconds:.1} s = {:.1} req/s; latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms; statuses {:?}",
-        run.args.workload,
-        total.ok,
-        total.failed,
-        total.ok as f64 / seconds,
+    let (p50, p95, p99) = (
         quantile_ms(&mut latencies, 0.5),
         quantile_ms(&mut latencies, 0.95),
         quantile_ms(&mut latencies, 0.99),
-        total.statuses,
     );
+    let throughput = total.ok as f64 / seconds;
+    println!(
+        "workload {:?}: {} ok, {} failed in {seconds:.1} s = {throughput:.1} req/s; latency p50 {p50:.1} ms, p95 {p95:.1} ms, p99 {p99:.1} ms; statuses {:?}",
+        run.args.workload, total.ok, total.failed, total.statuses,
+    );
+    if let Some(path) = &run.args.summary {
+        let summary = json!({
+            "workload": format!("{:?}", run.args.workload).to_lowercase(),
+            "seconds": seconds,
+            "ok": total.ok,
+            "failed": total.failed,
+            "per_second": throughput,
+            "p50_ms": p50,
+            "p95_ms": p95,
+            "p99_ms": p99,
+            "statuses": total.statuses.iter().map(|(s, n)| (s.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
+            "errors_not_problem_json": total.errors_not_problem_json,
+            "slowest_failure_ms": total.slowest_failure.as_secs_f64() * 1000.0,
+        });
+        std::fs::write(path, serde_json::to_vec_pretty(&summary)?)?;
+    }
     Ok(())
 }
