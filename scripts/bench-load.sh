@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# kartei next to bare SQL, on PostgreSQL at the scale of issue 7: for each
+# workload of kartei-load, one release instance of kartei under load, then
+# the same SQL statements (scripts/bare-sql/*.sql, what kartei runs for one
+# request of that workload) driven by pgbench with as many clients against
+# the same database. Also the server's resident memory idle and under load.
+#
+#     scripts/bench-load.sh [SECONDS]          # default 20 per workload
+#
+# KARTEI_BENCH_DATABASE (default kartei_load) on KARTEI_TEST_POSTGRES_URL
+# (default postgres://postgres@127.0.0.1:5432): when it does not exist it is
+# created and filled by `kartei generate` with MEMBERS (2,000,000) and
+# APPLICATIONS (500,000), about five minutes. CONCURRENCY (16) requests or
+# pgbench clients at once. WORKLOADS (register search inbox report).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+concurrency=${CONCURRENCY:-16}
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kartei-target}"
+pg="${KARTEI_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
+db=${KARTEI_BENCH_DATABASE:-kartei_load}
+url="$pg/$db"
+pgbench=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -n 1)
+
+# One invocation for both binaries: built apart, the shared dependencies get
+# different features and every alternate build rebuilds them.
+cargo build --quiet --release -p kartei-api -p kartei-tests --bin kartei --bin kartei-load
+bin="$CARGO_TARGET_DIR/release"
+export KARTEI__DATABASE__URL="$url" KARTEI__LOG__FILTER=warn
+
+if ! psql "$pg/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+  psql "$pg/postgres" -qc "CREATE DATABASE $db"
+  "$bin/kartei" migrate >/dev/null
+  "$bin/kartei" generate --members "${MEMBERS:-2000000}" --applications "${APPLICATIONS:-500000}"
+fi
+
+dir=$(mktemp -d)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export KARTEI__MAIL__FILE_DIR="$dir/mail"
+# The generated history holds some 400,000 applications closed more than a
+# year ago; the retention job (run at start) would anonymise them one by
+# one for half an hour, on the same two cores as the runs. A kept database
+# has no such backlog, so the runs move the retention periods out of reach.
+export KARTEI__RETENTION__YEARS_AFTER_LEAVING=100 KARTEI__RETENTION__DAYS_AFTER_CLOSING=36500
+KARTEI__SERVER__ADDRESS="127.0.0.1:$port" "$bin/kartei" serve >"$dir/serve.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+sql() { psql "$url" -tAc "$1"; }
+lgs=$(sql "SELECT id FROM users WHERE email = 'lgs@kartei.example'")
+kv=$(sql "SELECT id FROM users WHERE email = 'kv-dresden@kartei.example'")
+dresden=$(sql "SELECT org_unit_id FROM users WHERE email = 'kv-dresden@kartei.example'")
+# The bare registrations go to the districts of kartei-load's postal codes
+# (its POSTAL_CODES), one pgbench script per code, picked at random.
+register_scripts=()
+for code in 01067 01097 01099 01217 04109 04277 04315 09111 09126 08056 02625 02826 01662 01796 09599 08523; do
+  district=$(sql "SELECT CASE WHEN u.kind = 'local' THEN u.parent_id ELSE u.id END
+                  FROM routing_rules r JOIN org_units u ON u.id = r.org_unit_id WHERE r.postal_code = '$code'")
+  sed -e "s/:district/'$district'/g" -e "s/'01067'/'$code'/g" scripts/bare-sql/register.sql >"$dir/register_$code.sql"
+  register_scripts+=(-f "$dir/register_$code.sql")
+done
+
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$server/status"; }
+sleep 5
+idle_before=$(rss)
+
+# Each workload twice: one request at a time (latency without queueing)
+# and CONCURRENCY at once (throughput; on two cores latency is then mostly
+# waiting for a core).
+run() { # WORKLOAD CLIENTS
+  local workload=$1 clients=$2 scripts user
+  "$bin/kartei-load" --target "http://127.0.0.1:$port" --workload "$workload" \
+    --seconds "$seconds" --concurrency "$clients" --summary "$dir/kartei_${workload}_$clients.json" >/dev/null
+  case $workload in
+    register) scripts=("${register_scripts[@]}") user=$lgs ;;
+    report) scripts=(-f "$PWD/scripts/bare-sql/report.sql") user=$lgs ;;
+    *) scripts=(-f "$PWD/scripts/bare-sql/$workload.sql") user=$kv ;;
+  esac
+  local values=()
+  while IFS= read -r value; do [ -n "$value" ] && values+=(-D "$value"); done <"scripts/bare-sql/$workload.vars"
+  (cd "$dir" && "$pgbench" -n -M prepared -c "$clients" -j "$((clients < 2 ? 1 : 2))" -T "$seconds" "${scripts[@]}" \
+    "${values[@]}" -D user="$user" -D district="$dresden" -l --log-prefix="bare_${workload}_$clients" "$url" \
+    >"$dir/pgbench_${workload}_$clients.txt" 2>&1) || { cat "$dir/pgbench_${workload}_$clients.txt"; exit 1; }
+}
+for workload in ${WORKLOADS:-register search inbox report}; do
+  # The highest resident memory while the workload runs.
+  (peak=0; while kill -0 "$server" 2>/dev/null; do
+     now=$(rss); [ "$now" -gt "$peak" ] && peak=$now && echo "$peak" >"$dir/peak_$workload"
+     sleep 0.2
+   done) &
+  sampler=$!
+  # Start each workload on a quiet server: the writes of the one before
+  # leave a checkpoint and autovacuum behind.
+  psql "$url" -qc "CHECKPOINT" && sleep 5
+  run "$workload" 1
+  run "$workload" "$concurrency"
+  kill "$sampler" 2>/dev/null || true
+done
+sleep 10
+idle_after=$(rss)
+
+python3 - "$dir" "$idle_before" "$idle_after" "$concurrency" ${WORKLOADS:-register search inbox report} <<'PY'
+import glob, json, re, sys
+
+d, idle_before, idle_after, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+workloads = sys.argv[5:]
+
+def quantile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+def bare(w, clients):
+    latencies = []
+    for log in glob.glob(f"{d}/bare_{w}_{clients}.*"):
+        for line in open(log):
+            latencies.append(int(line.split()[2]) / 1000)
+    tps = float(re.search(r"tps = ([\d.]+)", open(f"{d}/pgbench_{w}_{clients}.txt").read()).group(1))
+    return tps, quantile(latencies, 0.5), quantile(latencies, 0.95)
+
+print(f"| workload | one at a time: kartei p50 / p95 ms | bare SQL p50 / p95 ms | p95 ratio "
+      f"| {n} at once: kartei req/s | bare tx/s | ratio | kartei p95 ms | bare p95 ms | peak RSS MiB |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for w in workloads:
+    k1 = json.load(open(f"{d}/kartei_{w}_1.json"))
+    kn = json.load(open(f"{d}/kartei_{w}_{n}.json"))
+    _, b1_50, b1_95 = bare(w, 1)
+    tps, _, bn_95 = bare(w, n)
+    peak = int(open(f"{d}/peak_{w}").read()) / 1024
+    print(f"| {w} | {k1['p50_ms']:.1f} / {k1['p95_ms']:.1f} | {b1_50:.1f} / {b1_95:.1f} | {k1['p95_ms'] / b1_95:.2f} "
+          f"| {kn['per_second']:.0f} | {tps:.0f} | {kn['per_second'] / tps:.2f} | {kn['p95_ms']:.1f} | {bn_95:.1f} | {peak:.0f} |")
+    for k in (k1, kn):
+        failed = {s: c for s, c in k["statuses"].items() if not s.startswith("2")}
+        if failed:
+            print(f"  ({w}: failed requests {failed})")
+print(f"\nresident memory idle: {idle_before / 1024:.0f} MiB after start, {idle_after / 1024:.0f} MiB after the runs")
+PY
