@@ -7,6 +7,7 @@
 # (default 1) makes a run repeatable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/common.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kartei-target}"
 
 if ! command -v schemathesis >/dev/null 2>&1; then
@@ -15,7 +16,7 @@ fi
 cargo build --quiet --bin kartei
 
 dir=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 base="http://127.0.0.1:$port"
 KARTEI__DATABASE__URL="sqlite://$dir/kartei.db?mode=rwc" \
 KARTEI__SERVER__ADDRESS="127.0.0.1:$port" \
@@ -25,10 +26,7 @@ KARTEI__LOG__FILTER=warn \
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT
 
-for _ in $(seq 1 60); do
-  curl -fs "$base/health/ready" >/dev/null 2>&1 && break
-  sleep 0.5
-done
+wait_until_ready "$base" 30
 token=$(curl -fs "$base/api/v1/auth/login" -H 'content-type: application/json' \
   -d '{"email":"admin@kartei.example","password":"kartei-demo-2026"}' |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')

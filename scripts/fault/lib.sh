@@ -8,6 +8,7 @@
 # the server; KEEP=1 keeps the working folder and the database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/common.sh
 profile=${KARTEI_PROFILE:-release}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kartei-target}"
 pg="${KARTEI_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
@@ -18,10 +19,6 @@ flag=()
 # different features and every alternate build rebuilds them.
 cargo build --quiet "${flag[@]}" -p kartei-api -p kartei-tests --bin kartei --bin kartei-load
 bin="$CARGO_TARGET_DIR/$profile"
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 dir=$(mktemp -d)
 db="kartei_fault_$(date +%s)_$$"
@@ -71,12 +68,7 @@ start_instance() {
   [ -n "${ports[$1]:-}" ] || ports[$1]=$(free_port)
   KARTEI__SERVER__ADDRESS="127.0.0.1:${ports[$1]}" "$bin/kartei" serve >>"$dir/serve$1.log" 2>&1 &
   pids[$1]=$!
-  for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:${ports[$1]}/health/ready" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "instance $1 did not start" >&2
-  return 1
+  wait_until_ready "http://127.0.0.1:${ports[$1]}"
 }
 
 # start_load SECONDS CONCURRENCY: register load round-robin over every
