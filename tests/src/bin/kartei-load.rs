@@ -60,6 +60,14 @@ struct Args {
     /// Write the figures of the run to this file as JSON.
     #[arg(long)]
     summary: Option<std::path::PathBuf>,
+    /// Stop after this many requests, even before `--seconds` are up.
+    #[arg(long)]
+    requests: Option<u64>,
+    /// Use this bearer token instead of logging in, so that nothing but the
+    /// workload's own requests reaches the server (scripts/bare-sql/capture.sh
+    /// records the SQL of exactly one request that way).
+    #[arg(long)]
+    token: Option<String>,
 }
 
 /// Postal codes of Saxony that the demo routing table covers, spread over
@@ -102,6 +110,10 @@ impl Run {
 
     /// Logs in on every target (each may be its own instance).
     async fn log_in(&self) -> anyhow::Result<()> {
+        if let Some(token) = &self.args.token {
+            *self.tokens.lock().await = vec![token.clone()];
+            return Ok(());
+        }
         let mut tokens = Vec::new();
         for target in &self.args.targets {
             let reply: Value = self
@@ -172,22 +184,38 @@ impl Run {
         let mut tally = Tally::default();
         while Instant::now() < until {
             let n = self.next.fetch_add(1, Ordering::Relaxed);
+            if self.args.requests.is_some_and(|limit| n >= limit) {
+                break;
+            }
             let token = {
                 let tokens = self.tokens.lock().await;
                 tokens[usize::try_from(n).unwrap_or(0) % tokens.len()].clone()
             };
             let started = Instant::now();
-            let reply = self.request(n, &token).send().await;
+            // The whole body is part of the answer, and a body left unread
+            // would cost the connection: the next request would open another.
+            let reply = match self.request(n, &token).send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    let media = response
+                        .headers()
+                        .get(reqwest::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    response.bytes().await.map(|body| (status, media, body))
+                }
+                Err(e) => Err(e),
+            };
             let took = started.elapsed();
             match reply {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    *tally.statuses.entry(status).or_default() += 1;
-                    if response.status().is_success() {
+                Ok((status, media, body)) => {
+                    *tally.statuses.entry(status.as_u16()).or_default() += 1;
+                    if status.is_success() {
                         tally.ok += 1;
                         tally.latencies.push(took);
                         if let (Workload::Register, Some(file)) = (self.args.workload, &self.record)
-                            && let Ok(body) = response.json::<Value>().await
+                            && let Ok(body) = serde_json::from_slice::<Value>(&body)
                             && let Some(id) = body["id"].as_str()
                         {
                             let mut file = file.lock().await;
@@ -196,15 +224,11 @@ impl Run {
                     } else {
                         tally.failed += 1;
                         tally.slowest_failure = tally.slowest_failure.max(took);
-                        let media = response
-                            .headers()
-                            .get(reqwest::header::CONTENT_TYPE)
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default();
                         if !media.starts_with("application/problem+json") {
                             tally.errors_not_problem_json += 1;
                         }
-                        if status == 401 {
+                        if status == reqwest::StatusCode::UNAUTHORIZED && self.args.token.is_none()
+                        {
                             let _ = self.log_in().await;
                         }
                     }
