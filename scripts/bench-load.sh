@@ -1,54 +1,80 @@
 #!/usr/bin/env bash
 # kartei next to bare SQL, on PostgreSQL at the scale of issue 7: for each
 # workload of kartei-load, one release instance of kartei under load, then
-# the same SQL statements (scripts/bare-sql/*.sql, what kartei runs for one
-# request of that workload) driven by pgbench with as many clients against
-# the same database. Also the server's resident memory idle and under load.
+# the same SQL statements (what kartei ran for one request of that
+# workload, recorded at the start of the run by scripts/bare-sql/capture.sh)
+# driven by pgbench with as many clients against the same database. Also
+# the server's resident memory idle and under load. KEEP=1 keeps the
+# working folder (the recorded pgbench scripts, pgbench's output).
 #
 #     scripts/bench-load.sh [SECONDS]          # default 20 per workload
 #
 # KARTEI_BENCH_DATABASE (default kartei_load) on KARTEI_TEST_POSTGRES_URL
-# (default postgres://postgres@127.0.0.1:5432): when it does not exist it is
-# created and filled by `kartei generate` with MEMBERS (2,000,000) and
-# APPLICATIONS (500,000), about five minutes. CONCURRENCY (16) requests or
-# pgbench clients at once. WORKLOADS (register search inbox report).
+# (default postgres://postgres@127.0.0.1:5432) holds the generated history:
+# when it does not exist it is created and filled by `kartei generate` with
+# MEMBERS (2,000,000) and APPLICATIONS (500,000), about five minutes. Each
+# run works on a copy of it (CREATE DATABASE ... TEMPLATE, dropped after),
+# so that the registrations of one run do not change the next one's data.
+# CONCURRENCY (16) requests or pgbench clients at once. WORKLOADS (search
+# inbox report register): register last, since its 30,000 or so new open
+# declarations make the report's open items, and its mail keeps the outbox
+# worker busy for a while.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/common.sh
 seconds=${1:-20}
+workloads=${WORKLOADS:-search inbox report register}
 concurrency=${CONCURRENCY:-16}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kartei-target}"
 pg="${KARTEI_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
 db=${KARTEI_BENCH_DATABASE:-kartei_load}
-url="$pg/$db"
 pgbench=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -n 1)
 
 # One invocation for both binaries: built apart, the shared dependencies get
 # different features and every alternate build rebuilds them.
 cargo build --quiet --release -p kartei-api -p kartei-tests --bin kartei --bin kartei-load
 bin="$CARGO_TARGET_DIR/release"
-export KARTEI__DATABASE__URL="$url" KARTEI__LOG__FILTER=warn
+export KARTEI__LOG__FILTER=warn
 
 if ! psql "$pg/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
   psql "$pg/postgres" -qc "CREATE DATABASE $db"
-  "$bin/kartei" migrate >/dev/null
-  "$bin/kartei" generate --members "${MEMBERS:-2000000}" --applications "${APPLICATIONS:-500000}"
+  KARTEI__DATABASE__URL="$pg/$db" "$bin/kartei" migrate >/dev/null
+  KARTEI__DATABASE__URL="$pg/$db" "$bin/kartei" generate \
+    --members "${MEMBERS:-2000000}" --applications "${APPLICATIONS:-500000}"
 fi
+run_db="${db}_run_$$"
+psql "$pg/postgres" -qc "CREATE DATABASE $run_db TEMPLATE $db STRATEGY FILE_COPY"
+url="$pg/$run_db"
+export KARTEI__DATABASE__URL="$url"
 
 dir=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 export KARTEI__MAIL__FILE_DIR="$dir/mail"
 # The generated history holds some 400,000 applications closed more than a
 # year ago; the retention job (run at start) would anonymise them one by
 # one for half an hour, on the same two cores as the runs. A kept database
 # has no such backlog, so the runs move the retention periods out of reach.
 export KARTEI__RETENTION__YEARS_AFTER_LEAVING=100 KARTEI__RETENTION__DAYS_AFTER_CLOSING=36500
-KARTEI__SERVER__ADDRESS="127.0.0.1:$port" "$bin/kartei" serve >"$dir/serve.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
-  sleep 0.1
+server=
+start_server() {
+  KARTEI__SERVER__ADDRESS="127.0.0.1:$port" "$bin/kartei" serve >>"$dir/serve.log" 2>&1 &
+  server=$!
+  wait_until_ready "http://127.0.0.1:$port"
+}
+stop_server() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
+trap 'stop_server; psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $run_db WITH (FORCE)"
+      [ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"' EXIT
+
+# What one request of each workload runs, from an instance with nothing
+# else to do: its outbox worker asleep, its start-up jobs done.
+mkdir "$dir/bare"
+KARTEI__MAIL__POLL_SECONDS=3600 start_server
+sleep 2
+for workload in $workloads; do
+  scripts/bare-sql/capture.sh "http://127.0.0.1:$port" "$url" "$bin/kartei-load" "$workload" "$dir/bare"
 done
+stop_server
+start_server
 
 sql() { psql "$url" -tAc "$1"; }
 lgs=$(sql "SELECT id FROM users WHERE email = 'lgs@kartei.example'")
@@ -60,7 +86,7 @@ register_scripts=()
 for code in 01067 01097 01099 01217 04109 04277 04315 09111 09126 08056 02625 02826 01662 01796 09599 08523; do
   district=$(sql "SELECT CASE WHEN u.kind = 'local' THEN u.parent_id ELSE u.id END
                   FROM routing_rules r JOIN org_units u ON u.id = r.org_unit_id WHERE r.postal_code = '$code'")
-  sed -e "s/:district/'$district'/g" -e "s/'01067'/'$code'/g" scripts/bare-sql/register.sql >"$dir/register_$code.sql"
+  sed -e "s/:district/'$district'/g" -e "s/'01067'/'$code'/g" "$dir/bare/register.sql" >"$dir/register_$code.sql"
   register_scripts+=(-f "$dir/register_$code.sql")
 done
 
@@ -77,16 +103,16 @@ run() { # WORKLOAD CLIENTS
     --seconds "$seconds" --concurrency "$clients" --summary "$dir/kartei_${workload}_$clients.json" >/dev/null
   case $workload in
     register) scripts=("${register_scripts[@]}") user=$lgs ;;
-    report) scripts=(-f "$PWD/scripts/bare-sql/report.sql") user=$lgs ;;
-    *) scripts=(-f "$PWD/scripts/bare-sql/$workload.sql") user=$kv ;;
+    report) scripts=(-f "$dir/bare/report.sql") user=$lgs ;;
+    *) scripts=(-f "$dir/bare/$workload.sql") user=$kv ;;
   esac
   local values=()
-  while IFS= read -r value; do [ -n "$value" ] && values+=(-D "$value"); done <"scripts/bare-sql/$workload.vars"
+  while IFS= read -r value; do [ -n "$value" ] && values+=(-D "$value"); done <"$dir/bare/$workload.vars"
   (cd "$dir" && "$pgbench" -n -M prepared -c "$clients" -j "$((clients < 2 ? 1 : 2))" -T "$seconds" "${scripts[@]}" \
     "${values[@]}" -D user="$user" -D district="$dresden" -l --log-prefix="bare_${workload}_$clients" "$url" \
     >"$dir/pgbench_${workload}_$clients.txt" 2>&1) || { cat "$dir/pgbench_${workload}_$clients.txt"; exit 1; }
 }
-for workload in ${WORKLOADS:-register search inbox report}; do
+for workload in $workloads; do
   # The highest resident memory while the workload runs.
   (peak=0; while kill -0 "$server" 2>/dev/null; do
      now=$(rss); [ "$now" -gt "$peak" ] && peak=$now && echo "$peak" >"$dir/peak_$workload"
@@ -94,7 +120,11 @@ for workload in ${WORKLOADS:-register search inbox report}; do
    done) &
   sampler=$!
   # Start each workload on a quiet server: the writes of the one before
-  # leave a checkpoint and autovacuum behind.
+  # leave mail to send, a checkpoint and autovacuum behind.
+  for _ in $(seq 1 600); do
+    [ "$(sql "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")" = 0 ] && break
+    sleep 1
+  done
   psql "$url" -qc "CHECKPOINT" && sleep 5
   run "$workload" 1
   run "$workload" "$concurrency"
@@ -103,7 +133,7 @@ done
 sleep 10
 idle_after=$(rss)
 
-python3 - "$dir" "$idle_before" "$idle_after" "$concurrency" ${WORKLOADS:-register search inbox report} <<'PY'
+python3 - "$dir" "$idle_before" "$idle_after" "$concurrency" $workloads <<'PY'
 import glob, json, re, sys
 
 d, idle_before, idle_after, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]

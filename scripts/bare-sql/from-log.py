@@ -4,21 +4,20 @@ Each parameter becomes a pgbench variable (`:w3_2`, sent as a bind
 parameter with `-M prepared`, so that PostgreSQL plans the statement as it
 does kartei's), its value written to WORKLOAD.vars for pgbench's -D; the
 values that identify the run's own rows become expressions instead, so that
-every transaction writes new rows. How the scripts here were made
-(docs/benchmarks.md):
+every transaction writes new rows.
 
-    ALTER DATABASE kartei_capture SET log_statement = 'all';
-    -- one request of the workload against a kartei on that database
-    python3 scripts/bare-sql/from-log.py LOGFILE scripts/bare-sql/WORKLOAD.substitutions.json \
-        >scripts/bare-sql/WORKLOAD.sql
+    python3 scripts/bare-sql/from-log.py LOGFILE PREFIX
 
-WORKLOAD.substitutions.json maps a logged parameter value (an id, an
-address, a timestamp of the captured request) to the SQL that replaces it;
-a substitution that is a quoted literal keeps the value in the statement
+reads PREFIX.substitutions.json and writes PREFIX.sql and PREFIX.vars;
+scripts/bare-sql/capture.sh records the log of one request and writes the
+substitutions. They map a logged parameter value (an id, an address, a
+timestamp of the captured request) to the SQL that replaces it; a
+substitution that is a quoted literal keeps the value in the statement
 (bench-load.sh rewrites it per script, as the postal code). A value with a
-line break (an e-mail body) stays a literal too. `:user` and `:district` are set by
-scripts/bench-load.sh with pgbench -D, `:client_id` by pgbench, and `:n`
-(a random number per transaction) here when a substitution uses it.
+line break (an e-mail body) stays a literal too. `:user` and `:district`
+are set by scripts/bench-load.sh with pgbench -D, `:client_id` by pgbench,
+and `:n` (a random number per transaction) here when a substitution uses
+it.
 """
 import json
 import re
