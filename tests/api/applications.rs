@@ -369,13 +369,32 @@ async fn forbidden_transitions_are_409(db: Db) {
     .await
     .assert_problem(409);
     app.transition(&dd, &id, "handover", json!({})).await;
-    app.transition(
-        &dd,
-        &id,
-        "decision",
+    // Handed over but nobody has spoken to the applicant: no decision
+    // without the first contact in the same request, and nothing recorded.
+    for decision in [
+        json!({ "decision": "admitted", "decided_on": today }),
         json!({ "decision": "rejected", "decided_on": today, "reason": "Unvereinbarkeit" }),
-    )
-    .await;
+    ] {
+        app.transition(&dd, &id, "decision", decision)
+            .await
+            .assert_problem(409);
+    }
+    assert_eq!(app.count("members").await, 0);
+    let handed_over = app.get(&format!("/api/v1/applications/{id}"), &lgs).await;
+    assert_eq!(handed_over.body["status"], "handed_over");
+    assert_eq!(timeline_kinds(&handed_over.body).len(), 3);
+    let rejected = app
+        .transition(
+            &dd,
+            &id,
+            "decision",
+            json!({
+                "decision": "rejected", "decided_on": today, "reason": "Unvereinbarkeit",
+                "contact": { "contacted_on": today, "channel": "phone" }
+            }),
+        )
+        .await;
+    assert_eq!(rejected.status, 200, "{}", rejected.text);
     // Closed: nothing moves any more.
     app.transition(&dd, &id, "handover", json!({}))
         .await
@@ -394,7 +413,16 @@ async fn forbidden_transitions_are_409(db: Db) {
     let read = app.get(&format!("/api/v1/applications/{id}"), &lgs).await;
     assert_eq!(read.body["status"], "rejected");
     assert_eq!(read.body["decision_reason"], "Unvereinbarkeit");
-    assert_eq!(timeline_kinds(&read.body).len(), 4);
+    assert_eq!(
+        timeline_kinds(&read.body),
+        [
+            "registered",
+            "routed",
+            "handover_confirmed",
+            "contact_recorded",
+            "rejected"
+        ]
+    );
 }
 
 async fn a_district_sends_back_and_the_state_office_routes_by_hand(db: Db) {
@@ -795,7 +823,10 @@ async fn membership_numbers_are_unique_and_never_reused(db: Db) {
                 &dd,
                 &id,
                 "decision",
-                json!({ "decision": "admitted", "decided_on": today }),
+                json!({
+                    "decision": "admitted", "decided_on": today,
+                    "contact": { "contacted_on": today, "channel": "phone" }
+                }),
             )
             .await;
         numbers.push(

@@ -411,7 +411,10 @@ async fn the_state_office_exports_everything_stored_about_a_person(db: Db) {
             &dd,
             &application_id,
             "decision",
-            json!({ "decision": "admitted", "decided_on": today }),
+            json!({
+                "decision": "admitted", "decided_on": today,
+                "contact": { "contacted_on": today, "channel": "phone" }
+            }),
         )
         .await;
     let member_id = admitted.body["member_id"]
@@ -431,7 +434,7 @@ async fn the_state_office_exports_everything_stored_about_a_person(db: Db) {
     assert!(
         export.body["applications"][0]["timeline"]
             .as_array()
-            .is_some_and(|t| t.len() == 4)
+            .is_some_and(|t| t.len() == 5)
     );
     let actions: Vec<&str> = export.body["history"]
         .as_array()

@@ -14,6 +14,8 @@ on_both_databases!(
     a_confirmed_transfer_moves_the_member_and_keeps_home_ties,
     a_declined_transfer_leaves_the_member_where_it_was,
     only_the_right_sides_start_and_answer_transfers,
+    the_sending_district_keeps_no_names_after_the_move,
+    home_ties_end_when_the_membership_ends,
 );
 
 fn today(app: &TestApp) -> chrono::NaiveDate {
@@ -410,4 +412,115 @@ async fn only_the_right_sides_start_and_answer_transfers(db: Db) {
         .await;
     assert_eq!(resigned.status, 200, "{}", resigned.text);
     start(&app, &dd, &left, &l, false).await.assert_problem(409);
+}
+
+/// Issue 13, point 2: once a transfer without home ties is confirmed, the
+/// former district reads ids, units, dates and the outcome, never the person.
+async fn the_sending_district_keeps_no_names_after_the_move(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let leipzig = app
+        .account("kv-leipzig@kartei.example", "district_office", "L")
+        .await;
+    let member = enter(
+        &app,
+        &dd,
+        &app.unit_id("DD").await,
+        json!({ "last_name": "Fortgezogen" }),
+    )
+    .await;
+    let number = member["membership_number"].as_str().expect("number");
+    let started = start(&app, &dd, &member, &app.unit_id("L").await, false).await;
+    let transfer = started.body["id"].as_str().expect("id").to_owned();
+    let one = format!("/api/v1/transfers/{transfer}");
+    // While it is open both sides know whom it is about.
+    for token in [&dd, &leipzig] {
+        let open = app.get(&one, token).await;
+        assert_eq!(open.body["member"]["last_name"], "Fortgezogen");
+    }
+    let confirmed = app
+        .post(&format!("{one}/confirm"), Some(&leipzig), &json!({}))
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+
+    let single = app.get(&one, &dd).await;
+    assert_eq!(single.status, 200, "{}", single.text);
+    assert_eq!(single.body["status"], "confirmed");
+    assert_eq!(single.body["member_id"], member["id"]);
+    assert!(single.body["member"].is_null(), "{}", single.text);
+    let listed = app.get("/api/v1/transfers", &dd).await;
+    assert_eq!(listed.body.as_array().map(Vec::len), Some(1));
+    assert!(listed.body[0]["member"].is_null(), "{}", listed.text);
+    for reply in [&single, &listed] {
+        assert!(!reply.text.contains("Fortgezogen"), "{}", reply.text);
+        assert!(!reply.text.contains(number), "{}", reply.text);
+    }
+    // The side that holds the member now, and the state office, still do.
+    for token in [&leipzig, &lgs] {
+        let held = app.get(&one, token).await;
+        assert_eq!(held.body["member"]["last_name"], "Fortgezogen");
+        assert_eq!(held.body["member"]["membership_number"], number);
+    }
+}
+
+/// Issue 13, point 3: home ties are a bond with a member; once the
+/// membership ends the former district is outside like anyone else.
+async fn home_ties_end_when_the_membership_ends(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let leipzig = app
+        .account("kv-leipzig@kartei.example", "district_office", "L")
+        .await;
+    let today = today(&app).to_string();
+    let mut paths = Vec::new();
+    for (name, ending) in [
+        ("Austritt", json!({ "resignation": { "effective_on": today } })),
+        ("Verstorben", json!({ "status": "deceased", "left_on": today })),
+        ("Ausgeschlossen", json!({ "status": "expelled", "left_on": today })),
+    ] {
+        let member = enter(
+            &app,
+            &dd,
+            &app.unit_id("DD").await,
+            json!({ "last_name": name, "email": format!("{name}@example.org") }),
+        )
+        .await;
+        let started = start(&app, &dd, &member, &app.unit_id("L").await, true).await;
+        let transfer = started.body["id"].as_str().expect("id").to_owned();
+        app.post(
+            &format!("/api/v1/transfers/{transfer}/confirm"),
+            Some(&leipzig),
+            &json!({}),
+        )
+        .await;
+        let path = format!("/api/v1/members/{}", id(&member));
+        let tied = app.get(&path, &dd).await;
+        assert_eq!(tied.body["view"], "home_ties", "{}", tied.text);
+        paths.push((path, ending));
+    }
+    let listed = app.get("/api/v1/members", &dd).await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(3));
+
+    for (path, ending) in &paths {
+        let ended = match ending.get("resignation") {
+            Some(body) => app.post(&format!("{path}/resignation"), Some(&leipzig), body).await,
+            None => {
+                let version = app.get(path, &leipzig).await.body["version"].as_i64();
+                app.patch(path, &leipzig, version, ending).await
+            }
+        };
+        assert_eq!(ended.status, 200, "{}", ended.text);
+        assert_ne!(ended.body["status"], "active");
+        app.get(path, &dd).await.assert_problem(404);
+    }
+    for query in ["", "?status=left", "?status=deceased", "?q=Austritt"] {
+        let listed = app.get(&format!("/api/v1/members{query}"), &dd).await;
+        assert_eq!(
+            listed.body["items"].as_array().map(Vec::len),
+            Some(0),
+            "{query}: {}",
+            listed.text
+        );
+    }
 }

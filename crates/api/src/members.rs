@@ -2,9 +2,12 @@
 //! included), every change under its version and into the audit trail with
 //! the personal values sealed by the member's key.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_domain::member::{Member, MemberStatus};
-use kartei_domain::{Action, Actor, Denied, OrgUnitKind, UnitPath, authorize};
+use kartei_domain::authz::member_view;
+use kartei_domain::{Action, Actor, OrgUnitKind, UnitPath, authorize};
 use kartei_persistence::audit::{self, AuditEntry};
 use kartei_persistence::members::{self, NewMember};
 use kartei_persistence::{
@@ -17,16 +20,35 @@ use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// How much of a record the caller sees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Full,
-    /// A former district with home ties: name and contact data only.
-    HomeTies,
-}
+pub use kartei_domain::authz::MemberView as View;
 
 pub async fn path_of(state: &AppState, unit: Uuid) -> Result<UnitPath, ApiError> {
     Ok(org_units::path_of(&state.db, unit).await?)
+}
+
+/// The paths of units, each read once: a page of records held by a few
+/// units asks the database once per unit, not once per record.
+pub struct UnitPaths<'a> {
+    state: &'a AppState,
+    known: HashMap<Uuid, UnitPath>,
+}
+
+impl<'a> UnitPaths<'a> {
+    pub fn new(state: &'a AppState) -> Self {
+        UnitPaths {
+            state,
+            known: HashMap::new(),
+        }
+    }
+
+    pub async fn of(&mut self, unit: Uuid) -> Result<UnitPath, ApiError> {
+        if let Some(path) = self.known.get(&unit) {
+            return Ok(path.clone());
+        }
+        let path = path_of(self.state, unit).await?;
+        self.known.insert(unit, path.clone());
+        Ok(path)
+    }
 }
 
 /// Reads a member for `action`. Outside the scope it is 404, unless the
@@ -38,25 +60,26 @@ pub async fn read(
     action: Action,
 ) -> Result<(Member, View), ApiError> {
     let member = members::get(&state.db, id).await?;
-    let path = path_of(state, member.holding_unit()).await?;
-    let actor = staff.actor();
-    match authorize(&actor, action, Some(&path)) {
-        Ok(()) => Ok((member, View::Full)),
-        Err(Denied::OutOfScope)
-            if action == Action::ReadMembers && has_home_ties(state, &actor, &member).await? =>
-        {
-            Ok((member, View::HomeTies))
-        }
-        Err(denied) => Err(denied.into()),
-    }
+    let view = view_of(&mut UnitPaths::new(state), &staff.actor(), &member, action).await?;
+    Ok((member, view))
 }
 
-async fn has_home_ties(state: &AppState, actor: &Actor, member: &Member) -> Result<bool, ApiError> {
-    let Some(home) = member.home_district_id else {
-        return Ok(false);
+/// How `actor` sees `member` for `action` (`kartei_domain::authz::member_view`).
+pub async fn view_of(
+    paths: &mut UnitPaths<'_>,
+    actor: &Actor,
+    member: &Member,
+    action: Action,
+) -> Result<View, ApiError> {
+    let holding = paths.of(member.holding_unit()).await?;
+    // Only a caller outside the holding unit's scope needs the home path.
+    let home = match member.home_ties() {
+        Some(home) if authorize(actor, action, Some(&holding)).is_err() => {
+            Some(paths.of(home).await?)
+        }
+        _ => None,
     };
-    let home_path = path_of(state, home).await?;
-    Ok(authorize(actor, Action::ReadMembers, Some(&home_path)).is_ok())
+    Ok(member_view(actor, action, &holding, home.as_ref())?)
 }
 
 /// The route a member is held by: a district, or a branch with its district.

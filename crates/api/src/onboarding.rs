@@ -232,7 +232,9 @@ fn action_for(command: &Command) -> Action {
 
 pub fn transition_error(err: TransitionError) -> ApiError {
     match err {
-        TransitionError::NotAllowed { .. } => ApiError::Conflict(err.to_string()),
+        TransitionError::NotAllowed { .. } | TransitionError::ContactMissing => {
+            ApiError::Conflict(err.to_string())
+        }
         TransitionError::InvalidDate { field, message } => ApiError::validation(field, message),
     }
 }

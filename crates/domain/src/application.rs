@@ -221,6 +221,10 @@ pub enum TransitionError {
         status: Status,
         command: &'static str,
     },
+    /// Admission straight from hand-over needs the first contact recorded
+    /// with it: nobody is decided on whom nobody has spoken to.
+    #[error("the first contact must be recorded before or together with the decision")]
+    ContactMissing,
     #[error("{field}: {message}")]
     InvalidDate {
         field: &'static str,
@@ -345,7 +349,7 @@ pub fn transition(
                     events.push(EventKind::ContactRecorded);
                     Some(contact.clone())
                 }
-                (HandedOver, None) => None,
+                (HandedOver, None) => return Err(TransitionError::ContactMissing),
                 (Contacted, _) => state.contact.clone(),
                 (Admitted | Rejected, _)
                     if state.decision.as_ref().map(|d| (d.verdict, d.decided_on))
@@ -525,9 +529,10 @@ mod tests {
             (6, Contacted) => Ok(None),
             (7, HandedOver) => Ok(Some(Contacted)),
             // decisions: the repeat of the same decision is unchanged
-            (8, HandedOver | Contacted) => Ok(Some(Admitted)),
+            // without a first contact only from contacted
+            (8, Contacted) => Ok(Some(Admitted)),
             (8, Admitted) => Ok(None),
-            (9, HandedOver | Contacted) => Ok(Some(Rejected)),
+            (9, Contacted) => Ok(Some(Rejected)),
             (9, Rejected) => Ok(None),
             (10, HandedOver | Contacted) => Ok(Some(Admitted)),
             (10, Admitted) => Ok(None),
@@ -554,7 +559,10 @@ mod tests {
                         assert!(!events.is_empty());
                     }
                     (Ok(Outcome::Unchanged), Ok(None)) => {}
-                    (Err(TransitionError::NotAllowed { .. }), Err(())) => {}
+                    (
+                        Err(TransitionError::NotAllowed { .. } | TransitionError::ContactMissing),
+                        Err(()),
+                    ) => {}
                     _ => panic!("{status} × {command:?}: got {got:?}, want {want:?}"),
                 }
             }
@@ -600,6 +608,21 @@ mod tests {
         assert_eq!(events, [EventKind::ContactRecorded, EventKind::Admitted]);
         assert_eq!(next.contact, Some(contact()));
         assert_eq!(next.decision, Some(decision(Verdict::Admitted)));
+    }
+
+    #[test]
+    fn no_decision_from_hand_over_without_a_first_contact() {
+        for verdict in [Verdict::Admitted, Verdict::Rejected] {
+            let outcome = transition(
+                &state_in(HandedOver),
+                &Command::Decide {
+                    decision: decision(verdict),
+                    contact: None,
+                },
+                day(10),
+            );
+            assert_eq!(outcome, Err(TransitionError::ContactMissing), "{verdict:?}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 use uuid::Uuid;
 
+use crate::member::TransferStatus;
 use crate::{Role, UnitPath};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -193,6 +194,43 @@ pub fn authorize(actor: &Actor, action: Action, target: Option<&UnitPath>) -> Re
     }
 }
 
+/// How much of a member record an account reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberView {
+    Full,
+    /// A former district with home ties: name and contact data, to read only.
+    HomeTies,
+}
+
+/// How `actor` sees a member held at `holding` for `action`. `home` is the
+/// path of the district the member keeps home ties with while the
+/// membership lasts (`Member::home_ties`); it opens reading, nothing else.
+pub fn member_view(
+    actor: &Actor,
+    action: Action,
+    holding: &UnitPath,
+    home: Option<&UnitPath>,
+) -> Result<MemberView, Denied> {
+    match authorize(actor, action, Some(holding)) {
+        Ok(()) => Ok(MemberView::Full),
+        Err(Denied::OutOfScope)
+            if action == Action::ReadMembers
+                && home.is_some_and(|home| authorize(actor, action, Some(home)).is_ok()) =>
+        {
+            Ok(MemberView::HomeTies)
+        }
+        Err(denied) => Err(denied),
+    }
+}
+
+/// Whether a side of a transfer learns who moves. While it is pending both
+/// sides do: the receiving district must know whom it is asked to take.
+/// Once answered, only whoever may read the member record itself: the other
+/// side keeps ids, units, dates and the outcome.
+pub fn transfer_names_person(status: TransferStatus, reads_member: bool) -> bool {
+    status == TransferStatus::Pending || reads_member
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,6 +389,43 @@ mod tests {
             authorize(&district, ReadMembers, Some(&tree.path_of_district())),
             Ok(())
         );
+    }
+
+    #[test]
+    fn home_ties_open_reading_only() {
+        let tree = Tree::new();
+        let former = tree.actor(Role::DistrictOffice);
+        let holding = tree.path_of_other_local();
+        let home = tree.path_of_district();
+        assert_eq!(
+            member_view(&former, ReadMembers, &holding, Some(&home)),
+            Ok(MemberView::HomeTies)
+        );
+        assert_eq!(
+            member_view(&former, ReadMembers, &holding, None),
+            Err(Denied::OutOfScope)
+        );
+        for action in [EditMember, StartTransfer, RecordResignation, ReadMemberHistory] {
+            assert_eq!(
+                member_view(&former, action, &holding, Some(&home)),
+                Err(Denied::OutOfScope),
+                "{action:?}"
+            );
+        }
+        let holder = tree.actor(Role::DistrictOffice);
+        assert_eq!(
+            member_view(&holder, EditMember, &tree.path_of_local(), None),
+            Ok(MemberView::Full)
+        );
+    }
+
+    #[test]
+    fn an_answered_transfer_names_the_person_only_to_its_readers() {
+        use crate::member::TransferStatus::*;
+        assert!(transfer_names_person(Pending, false));
+        assert!(!transfer_names_person(Confirmed, false));
+        assert!(!transfer_names_person(Declined, false));
+        assert!(transfer_names_person(Confirmed, true));
     }
 
     #[test]

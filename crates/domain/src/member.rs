@@ -84,6 +84,14 @@ impl Member {
     pub fn holding_unit(&self) -> Uuid {
         self.local_id.unwrap_or(self.district_id)
     }
+
+    /// The former district that keeps reading name and contact data. Home
+    /// ties are a bond with a member, so they end with the membership: a
+    /// former member's data is nobody's business but the holding district's.
+    pub fn home_ties(&self) -> Option<Uuid> {
+        self.home_district_id
+            .filter(|_| self.status == MemberStatus::Active)
+    }
 }
 
 /// The consents a member can give, each recorded with the time it was given.
@@ -190,6 +198,52 @@ mod tests {
         assert_eq!(answer_transfer(Declined, Declined), Ok(None));
         assert_eq!(answer_transfer(Confirmed, Declined), Err(Confirmed));
         assert_eq!(answer_transfer(Declined, Confirmed), Err(Declined));
+    }
+
+    #[test]
+    fn home_ties_end_with_the_membership() {
+        let home = Uuid::from_u128(7);
+        let Ok(postal_code) = crate::PostalCode::parse("01067") else {
+            panic!("postal code")
+        };
+        let member = Member {
+            id: Uuid::from_u128(1),
+            membership_number: "1".into(),
+            person: Applicant {
+                first_name: "Ada".into(),
+                last_name: "Muster".into(),
+                date_of_birth: d(1990, 1, 1),
+                email: None,
+                phone: None,
+                street: "Hauptstr. 1".into(),
+                postal_code,
+                city: "Dresden".into(),
+                interests: Vec::new(),
+            },
+            district_id: Uuid::from_u128(2),
+            local_id: None,
+            status: MemberStatus::Active,
+            left_on: None,
+            status_reason: None,
+            consents: Default::default(),
+            home_district_id: Some(home),
+            anonymised_at: None,
+            received_on: d(2026, 1, 1),
+            joined_on: d(2026, 1, 2),
+            entered_at: DateTime::<Utc>::MIN_UTC,
+            application_id: None,
+            version: 1,
+            created_at: DateTime::<Utc>::MIN_UTC,
+            updated_at: DateTime::<Utc>::MIN_UTC,
+        };
+        assert_eq!(member.home_ties(), Some(home));
+        for ended in [MemberStatus::Left, MemberStatus::Deceased, MemberStatus::Expelled] {
+            let former = Member {
+                status: ended,
+                ..member.clone()
+            };
+            assert_eq!(former.home_ties(), None, "{ended}");
+        }
     }
 
     #[test]

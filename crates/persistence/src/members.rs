@@ -386,7 +386,11 @@ pub async fn list<C: ConnectionTrait>(
         (Some(scope), None) => query.filter(unit_condition(scope)).all(db).await?,
         (Some(scope), Some(home)) => {
             let mut rows = query.clone().filter(unit_condition(scope)).all(db).await?;
-            rows.extend(query.filter(M::HomeDistrictId.eq(home)).all(db).await?);
+            // Home ties end with the membership (`Member::home_ties`).
+            let tied = query
+                .filter(M::HomeDistrictId.eq(home))
+                .filter(M::Status.eq(MemberStatus::Active.as_str()));
+            rows.extend(tied.all(db).await?);
             rows.sort_by(|a, b| (&a.last_name_key, a.id).cmp(&(&b.last_name_key, b.id)));
             rows.dedup_by_key(|row| row.id);
             rows.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));

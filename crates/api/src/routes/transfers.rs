@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kartei_domain::Action;
 use kartei_domain::authorize;
+use kartei_domain::authz::transfer_names_person;
 use kartei_domain::member::{Member, TransferStatus};
 use kartei_persistence::members as member_repo;
 use kartei_persistence::transfers::{self as transfer_repo, Transfer};
@@ -87,7 +88,8 @@ pub struct TransferResponse {
     pub requested_at: DateTime<Utc>,
     pub answered_by: Option<Uuid>,
     pub answered_at: Option<DateTime<Utc>>,
-    /// Only in lists and single reads: the person concerned.
+    /// Only in lists and single reads, and only while the transfer is open
+    /// or to whoever reads the member record: the person concerned.
     pub member: Option<TransferMember>,
 }
 
@@ -112,10 +114,27 @@ impl TransferResponse {
         }
     }
 
-    async fn with_member(state: &AppState, t: Transfer) -> ApiResult<Self> {
+    async fn with_member(state: &AppState, staff: &Staff, t: Transfer) -> ApiResult<Self> {
         let member = member_repo::get(&state.db, t.member_id).await?;
-        Ok(TransferResponse::new(t, Some(summary(member))))
+        let mut paths = members::UnitPaths::new(state);
+        let named = names_person(&mut paths, staff, &t, &member).await?;
+        Ok(TransferResponse::new(t, named.then(|| summary(member))))
     }
+}
+
+/// `transfer_names_person` for the caller: after the answer, only whoever
+/// reads the member record learns whom the transfer is about.
+async fn names_person(
+    paths: &mut members::UnitPaths<'_>,
+    staff: &Staff,
+    transfer: &Transfer,
+    member: &Member,
+) -> ApiResult<bool> {
+    let reads_member = transfer.status != TransferStatus::Pending
+        && members::view_of(paths, &staff.actor(), member, Action::ReadMembers)
+            .await
+            .is_ok();
+    Ok(transfer_names_person(transfer.status, reads_member))
 }
 
 fn summary(member: Member) -> TransferMember {
@@ -239,15 +258,18 @@ async fn list_transfers(
         .into_iter()
         .map(|m| (m.id, m))
         .collect();
-    Ok(Json(
-        found
-            .into_iter()
-            .map(|t| {
-                let member = people.remove(&t.member_id).map(summary);
-                TransferResponse::new(t, member)
-            })
-            .collect(),
-    ))
+    let mut paths = members::UnitPaths::new(&state);
+    let mut items = Vec::with_capacity(found.len());
+    for t in found {
+        let member = match people.remove(&t.member_id) {
+            Some(member) if names_person(&mut paths, &staff, &t, &member).await? => {
+                Some(summary(member))
+            }
+            _ => None,
+        };
+        items.push(TransferResponse::new(t, member));
+    }
+    Ok(Json(items))
 }
 
 /// One transfer, for either side of it.
@@ -267,7 +289,9 @@ async fn get_transfer(
 ) -> ApiResult<Json<TransferResponse>> {
     authorize(&staff.actor(), Action::ReadMembers, None)?;
     let transfer = transfers::read(&state, &staff, id).await?;
-    Ok(Json(TransferResponse::with_member(&state, transfer).await?))
+    Ok(Json(
+        TransferResponse::with_member(&state, &staff, transfer).await?,
+    ))
 }
 
 /// The receiving district takes the member; it holds the record from now on.
