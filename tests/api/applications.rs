@@ -11,6 +11,7 @@ on_both_databases!(
     registration_routes_by_postal_code_choice_or_into_the_queue,
     every_invalid_field_is_named_and_nothing_is_written,
     duplicates_are_found_across_spellings_without_personal_data,
+    a_district_learns_only_of_duplicates_inside_its_scope,
     the_whole_journey_from_receipt_to_member,
     repeating_a_transition_answers_the_current_state_once,
     forbidden_transitions_are_409,
@@ -221,6 +222,78 @@ async fn duplicates_are_found_across_spellings_without_personal_data(db: Db) {
         .filter_map(|d| d["kind"].as_str())
         .collect();
     assert!(kinds.contains(&"member"), "{kinds:?}");
+}
+
+/// Issue 13, point 1: a district office registering a person who is already
+/// known elsewhere learns nothing of that; the state office sees every
+/// likely duplicate on the application.
+async fn a_district_learns_only_of_duplicates_inside_its_scope(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let person =
+        json!({ "first_name": "Greta", "last_name": "Doppelt", "email": "greta@example.org" });
+    let in_dresden = app.register(&lgs, person.clone()).await;
+    let mut in_leipzig = person.clone();
+    in_leipzig["postal_code"] = json!("04109");
+    in_leipzig["city"] = json!("Leipzig");
+    let in_leipzig = app.register(&lgs, in_leipzig).await;
+    let leipzig_unit = app.unit_id("L").await;
+    assert_eq!(in_leipzig["district_id"], leipzig_unit.as_str());
+    let leipzig_member = crate::members::enter(
+        &app,
+        &lgs,
+        &leipzig_unit,
+        json!({ "first_name": "Greta", "last_name": "Doppelt", "date_of_birth": "1990-04-12" }),
+    )
+    .await;
+
+    let registered = app
+        .post(
+            "/api/v1/applications",
+            Some(&dd),
+            &app.declaration(person.clone()),
+        )
+        .await;
+    assert_eq!(registered.status, 201, "{}", registered.text);
+    let seen: Vec<&str> = registered.body["possible_duplicates"]
+        .as_array()
+        .expect("duplicates")
+        .iter()
+        .filter_map(|d| d["id"].as_str())
+        .collect();
+    assert_eq!(seen, [id(&in_dresden)]);
+    let new_id = id(&registered.body);
+    let read_by_district = app
+        .get(&format!("/api/v1/applications/{new_id}"), &dd)
+        .await;
+    assert_eq!(read_by_district.status, 200, "{}", read_by_district.text);
+    assert_eq!(
+        read_by_district.body["possible_duplicates"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    // Not named, not hinted at: no id, no unit of Leipzig anywhere.
+    for reply in [&registered, &read_by_district] {
+        for hidden in [id(&in_leipzig), id(&leipzig_member), leipzig_unit.clone()] {
+            assert!(!reply.text.contains(&hidden), "{}", reply.text);
+        }
+    }
+
+    let read_by_state = app
+        .get(&format!("/api/v1/applications/{new_id}"), &lgs)
+        .await;
+    let mut all: Vec<&str> = read_by_state.body["possible_duplicates"]
+        .as_array()
+        .expect("duplicates")
+        .iter()
+        .filter_map(|d| d["id"].as_str())
+        .collect();
+    all.sort_unstable();
+    let mut want = [id(&in_dresden), id(&in_leipzig), id(&leipzig_member)];
+    want.sort_unstable();
+    assert_eq!(all, want);
 }
 
 async fn the_whole_journey_from_receipt_to_member(db: Db) {

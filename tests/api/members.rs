@@ -12,6 +12,7 @@ on_both_databases!(
     edits_need_the_current_version_and_change_nothing_when_refused,
     the_history_names_each_change_and_cannot_be_altered,
     resignation_death_and_expulsion_end_a_membership_once,
+    a_resignation_with_notice_takes_effect_on_its_day,
     the_state_office_exports_everything_stored_about_a_person,
     the_member_list_exports_as_excel_ready_csv,
     members_are_seen_only_where_they_belong,
@@ -554,4 +555,89 @@ async fn members_are_seen_only_where_they_belong(db: Db) {
     app.get(&format!("/api/v1/members/{}", uuid::Uuid::new_v4()), &lgs)
         .await
         .assert_problem(404);
+}
+
+/// Issue 13, point 5: a resignation for a later day leaves the member active,
+/// with the date visible, until a daily job makes it take effect.
+async fn a_resignation_with_notice_takes_effect_on_its_day(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let member = enter(&app, &dd, &app.unit_id("DD").await, json!({})).await;
+    let path = format!("/api/v1/members/{}", id(&member));
+    let today = kartei_api::local_time::local_date(app.state.clock.now());
+    let day = (today + chrono::Duration::days(10)).to_string();
+    let resignation = json!({ "effective_on": day, "reason": "Umzug ins Ausland" });
+
+    let pending = app
+        .post(&format!("{path}/resignation"), Some(&dd), &resignation)
+        .await;
+    assert_eq!(pending.status, 200, "{}", pending.text);
+    assert_eq!(pending.body["status"], "active");
+    assert_eq!(pending.body["resigns_on"], day.as_str());
+    assert!(pending.body["left_on"].is_null());
+    let again = app
+        .post(&format!("{path}/resignation"), Some(&dd), &resignation)
+        .await;
+    assert_eq!(
+        again.body["version"], pending.body["version"],
+        "a repeat changes nothing"
+    );
+    let read = app.get(&path, &dd).await;
+    assert_eq!(read.body["status"], "active");
+    assert_eq!(read.body["resigns_on"], day.as_str());
+    let active = app.get("/api/v1/members?status=active", &dd).await;
+    assert_eq!(active.body["items"].as_array().map(Vec::len), Some(1));
+    let left = app.get("/api/v1/members?status=left", &dd).await;
+    assert_eq!(left.body["items"].as_array().map(Vec::len), Some(0));
+    let history = app.get(&format!("{path}/history"), &dd).await;
+    let resigned = history
+        .body
+        .as_array()
+        .and_then(|h| h.iter().find(|e| e["action"] == "member_resigned"))
+        .expect("resignation in the history");
+    let changes = resigned["details"]["changes"].as_array().expect("changes");
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["field"] == "resigns_on" && c["new"] == day.as_str()),
+        "{resigned}"
+    );
+
+    // The day before, nothing happens; on the day the member has left.
+    app.state.clock.advance(chrono::Duration::days(9));
+    assert_eq!(
+        kartei_api::members::complete_resignations(&app.state)
+            .await
+            .expect("run"),
+        0
+    );
+    app.state.clock.advance(chrono::Duration::days(1));
+    assert_eq!(
+        kartei_api::members::complete_resignations(&app.state)
+            .await
+            .expect("run"),
+        1
+    );
+    assert_eq!(
+        kartei_api::members::complete_resignations(&app.state)
+            .await
+            .expect("run"),
+        0,
+        "once"
+    );
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let ended = app.get(&path, &dd).await;
+    assert_eq!(ended.body["status"], "left", "{}", ended.text);
+    assert_eq!(ended.body["left_on"], day.as_str());
+    assert!(ended.body["resigns_on"].is_null());
+    assert_eq!(ended.body["status_reason"], "Umzug ins Ausland");
+    let left = app.get("/api/v1/members?status=left", &dd).await;
+    assert_eq!(left.body["items"].as_array().map(Vec::len), Some(1));
+    let history = app.get(&format!("{path}/history"), &dd).await;
+    let effective = history
+        .body
+        .as_array()
+        .and_then(|h| h.iter().find(|e| e["action"] == "resignation_effective"))
+        .expect("the job's entry in the history");
+    assert!(effective["actor_id"].is_null());
 }

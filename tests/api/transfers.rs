@@ -475,9 +475,18 @@ async fn home_ties_end_when_the_membership_ends(db: Db) {
     let today = today(&app).to_string();
     let mut paths = Vec::new();
     for (name, ending) in [
-        ("Austritt", json!({ "resignation": { "effective_on": today } })),
-        ("Verstorben", json!({ "status": "deceased", "left_on": today })),
-        ("Ausgeschlossen", json!({ "status": "expelled", "left_on": today })),
+        (
+            "Austritt",
+            json!({ "resignation": { "effective_on": today } }),
+        ),
+        (
+            "Verstorben",
+            json!({ "status": "deceased", "left_on": today }),
+        ),
+        (
+            "Ausgeschlossen",
+            json!({ "status": "expelled", "left_on": today }),
+        ),
     ] {
         let member = enter(
             &app,
@@ -504,7 +513,10 @@ async fn home_ties_end_when_the_membership_ends(db: Db) {
 
     for (path, ending) in &paths {
         let ended = match ending.get("resignation") {
-            Some(body) => app.post(&format!("{path}/resignation"), Some(&leipzig), body).await,
+            Some(body) => {
+                app.post(&format!("{path}/resignation"), Some(&leipzig), body)
+                    .await
+            }
             None => {
                 let version = app.get(path, &leipzig).await.body["version"].as_i64();
                 app.patch(path, &leipzig, version, ending).await

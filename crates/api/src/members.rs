@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use kartei_domain::member::{Member, MemberStatus};
 use kartei_domain::authz::member_view;
+use kartei_domain::member::{self, LeaveError, Member, MemberStatus};
 use kartei_domain::{Action, Actor, OrgUnitKind, UnitPath, authorize};
 use kartei_persistence::audit::{self, AuditEntry};
 use kartei_persistence::members::{self, NewMember};
@@ -108,6 +108,7 @@ fn person_fields(member: &Member) -> Vec<(&'static str, Value)> {
         ("local_id", json!(member.local_id)),
         ("status", json!(member.status.as_str())),
         ("left_on", json!(member.left_on)),
+        ("resigns_on", json!(member.resigns_on)),
         ("status_reason", json!(member.status_reason)),
         ("consents", json!(member.consents)),
         ("home_district_id", json!(member.home_district_id)),
@@ -267,25 +268,70 @@ pub async fn change(
     Ok(saved)
 }
 
-/// Ends an active membership.
+/// Ends an active membership (`kartei_domain::member::leave`).
 pub fn leave(
     member: &Member,
     status: MemberStatus,
     on: NaiveDate,
     reason: Option<String>,
+    today: NaiveDate,
 ) -> Result<Member, ApiError> {
-    match (member.status, member.left_on) {
-        (MemberStatus::Active, _) => Ok(Member {
-            status,
-            left_on: Some(on),
-            status_reason: reason,
-            ..member.clone()
-        }),
-        (current, Some(left_on)) if current == status && left_on == on => Ok(member.clone()),
-        (current, _) => Err(ApiError::Conflict(format!(
-            "The membership already ended ({current})."
-        ))),
+    member::leave(member, status, on, reason, today).map_err(|err| match err {
+        LeaveError::AlreadyEnded(current) => {
+            ApiError::Conflict(format!("The membership already ended ({current})."))
+        }
+    })
+}
+
+/// Makes every resignation whose day has come take effect; the daily
+/// part of `leave`. Each member goes in its own transaction with its audit
+/// entry, so an interrupted run continues next time. Returns how many.
+pub async fn complete_resignations(state: &AppState) -> Result<usize, ApiError> {
+    const BATCH: u64 = 200;
+    let now = state.clock.now();
+    let today = crate::local_time::local_date(now);
+    let mut done = 0;
+    loop {
+        let due = members::resignations_due(&state.db, today, BATCH).await?;
+        for id in &due {
+            let txn = state.db.begin().await.map_err(RepoError::from)?;
+            let current = members::get(&txn, *id).await?;
+            if let Some(left) = member::resignation_due(&current, today) {
+                members::save(&txn, &current, &left, now).await?;
+                audit_member(
+                    &txn,
+                    None,
+                    current.id,
+                    "resignation_effective",
+                    diff(&current, &left),
+                    json!({}),
+                    now,
+                )
+                .await?;
+                done += 1;
+            }
+            txn.commit().await.map_err(RepoError::from)?;
+        }
+        if (due.len() as u64) < BATCH {
+            return Ok(done);
+        }
     }
+}
+
+/// Runs [`complete_resignations`] once an hour (and at start-up), so a
+/// resignation takes effect within an hour of its day beginning.
+pub fn spawn_resignations(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match complete_resignations(&state).await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "resignations took effect"),
+                Err(err) => tracing::warn!(error = %err, "resignation run failed"),
+            }
+        }
+    })
 }
 
 /// Whether a unit is a district (for the receiving side of transfers).

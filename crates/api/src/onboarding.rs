@@ -7,6 +7,7 @@ use kartei_domain::application::{
     Applicant, Application, Command, EventKind, Outcome, Route, State, Status, TransitionError,
     transition,
 };
+use kartei_domain::authz::{Scope, visible_scope};
 use kartei_domain::lag::{self, Clocks, ServiceLevels};
 use kartei_domain::{Action, OrgUnitKind, UnitPath, authorize};
 use kartei_persistence::applications::{
@@ -22,6 +23,7 @@ use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::local_time;
 use crate::mail::templates;
+use crate::members::UnitPaths;
 use crate::state::AppState;
 
 pub fn service_levels(state: &AppState) -> ServiceLevels {
@@ -214,9 +216,42 @@ pub async fn register(
         )
         .await?;
     }
+    applications::record_duplicates(&txn, application.id, &duplicates).await?;
     notify(state, &txn, &application, &next, false).await?;
     txn.commit().await.map_err(RepoError::from)?;
     Ok((application, duplicates))
+}
+
+/// The likely duplicates `staff` may learn of: those held inside its scope.
+/// The others stay recorded on the application for the state office and
+/// are never named, hinted at or counted to anyone else.
+pub async fn visible_duplicates(
+    state: &AppState,
+    staff: &Staff,
+    candidates: Vec<DuplicateCandidate>,
+) -> Result<Vec<DuplicateCandidate>, ApiError> {
+    let actor = staff.actor();
+    let mut paths = UnitPaths::new(state);
+    let mut visible = Vec::with_capacity(candidates.len());
+    for candidate in candidates {
+        let action = match candidate.kind {
+            "member" => Action::ReadMembers,
+            _ => Action::ReadApplications,
+        };
+        let sees = match candidate.local_id.or(candidate.district_id) {
+            Some(unit) => match paths.of(unit).await {
+                Ok(path) => authorize(&actor, action, Some(&path)).is_ok(),
+                Err(ApiError::NotFound) => false,
+                Err(err) => return Err(err),
+            },
+            // In the manual queue: held by the state level.
+            None => visible_scope(&actor) == Scope::Everything,
+        };
+        if sees {
+            visible.push(candidate);
+        }
+    }
+    Ok(visible)
 }
 
 fn action_for(command: &Command) -> Action {

@@ -405,7 +405,12 @@ mod tests {
             member_view(&former, ReadMembers, &holding, None),
             Err(Denied::OutOfScope)
         );
-        for action in [EditMember, StartTransfer, RecordResignation, ReadMemberHistory] {
+        for action in [
+            EditMember,
+            StartTransfer,
+            RecordResignation,
+            ReadMemberHistory,
+        ] {
             assert_eq!(
                 member_view(&former, action, &holding, Some(&home)),
                 Err(Denied::OutOfScope),

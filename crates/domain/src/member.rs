@@ -65,6 +65,9 @@ pub struct Member {
     pub status: MemberStatus,
     /// When an active membership ended (resignation, death, expulsion).
     pub left_on: Option<NaiveDate>,
+    /// A resignation recorded for a day still to come: the member stays
+    /// active until then ([`resignation_due`]).
+    pub resigns_on: Option<NaiveDate>,
     pub status_reason: Option<String>,
     /// Consent kind → when it was given.
     pub consents: std::collections::BTreeMap<String, DateTime<Utc>>,
@@ -91,6 +94,55 @@ impl Member {
     pub fn home_ties(&self) -> Option<Uuid> {
         self.home_district_id
             .filter(|_| self.status == MemberStatus::Active)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LeaveError {
+    #[error("the membership already ended ({0})")]
+    AlreadyEnded(MemberStatus),
+}
+
+/// Ends an active membership with `status` on `on`. A day still to come (a
+/// resignation with notice) leaves the member active with the date pending
+/// until [`resignation_due`] on that day; repeating what is recorded
+/// changes nothing, and a membership that ended stays ended.
+pub fn leave(
+    member: &Member,
+    status: MemberStatus,
+    on: NaiveDate,
+    reason: Option<String>,
+    today: NaiveDate,
+) -> Result<Member, LeaveError> {
+    match (member.status, member.left_on) {
+        (MemberStatus::Active, _) if on > today => Ok(Member {
+            resigns_on: Some(on),
+            status_reason: reason,
+            ..member.clone()
+        }),
+        (MemberStatus::Active, _) => Ok(Member {
+            status,
+            left_on: Some(on),
+            resigns_on: None,
+            status_reason: reason,
+            ..member.clone()
+        }),
+        (current, Some(left_on)) if current == status && left_on == on => Ok(member.clone()),
+        (current, _) => Err(LeaveError::AlreadyEnded(current)),
+    }
+}
+
+/// The member as of `today` when a pending resignation has come due: left
+/// on the day the resignation named, whenever the job gets to it.
+pub fn resignation_due(member: &Member, today: NaiveDate) -> Option<Member> {
+    match member.resigns_on {
+        Some(on) if member.status == MemberStatus::Active && on <= today => Some(Member {
+            status: MemberStatus::Left,
+            left_on: Some(on),
+            resigns_on: None,
+            ..member.clone()
+        }),
+        _ => None,
     }
 }
 
@@ -200,13 +252,11 @@ mod tests {
         assert_eq!(answer_transfer(Declined, Confirmed), Err(Declined));
     }
 
-    #[test]
-    fn home_ties_end_with_the_membership() {
-        let home = Uuid::from_u128(7);
+    fn member(home: Option<Uuid>) -> Member {
         let Ok(postal_code) = crate::PostalCode::parse("01067") else {
             panic!("postal code")
         };
-        let member = Member {
+        Member {
             id: Uuid::from_u128(1),
             membership_number: "1".into(),
             person: Applicant {
@@ -224,9 +274,10 @@ mod tests {
             local_id: None,
             status: MemberStatus::Active,
             left_on: None,
+            resigns_on: None,
             status_reason: None,
             consents: Default::default(),
-            home_district_id: Some(home),
+            home_district_id: home,
             anonymised_at: None,
             received_on: d(2026, 1, 1),
             joined_on: d(2026, 1, 2),
@@ -235,15 +286,68 @@ mod tests {
             version: 1,
             created_at: DateTime::<Utc>::MIN_UTC,
             updated_at: DateTime::<Utc>::MIN_UTC,
-        };
+        }
+    }
+
+    #[test]
+    fn home_ties_end_with_the_membership() {
+        let home = Uuid::from_u128(7);
+        let member = member(Some(home));
         assert_eq!(member.home_ties(), Some(home));
-        for ended in [MemberStatus::Left, MemberStatus::Deceased, MemberStatus::Expelled] {
+        for ended in [
+            MemberStatus::Left,
+            MemberStatus::Deceased,
+            MemberStatus::Expelled,
+        ] {
             let former = Member {
                 status: ended,
                 ..member.clone()
             };
             assert_eq!(former.home_ties(), None, "{ended}");
         }
+    }
+
+    #[test]
+    fn a_resignation_with_notice_waits_for_its_day() {
+        let today = d(2026, 12, 1);
+        let active = member(None);
+        let Ok(pending) = leave(&active, MemberStatus::Left, d(2026, 12, 31), None, today) else {
+            panic!("a resignation with notice")
+        };
+        assert_eq!(pending.status, MemberStatus::Active);
+        assert_eq!(
+            (pending.left_on, pending.resigns_on),
+            (None, Some(d(2026, 12, 31)))
+        );
+        assert_eq!(resignation_due(&pending, d(2026, 12, 30)), None);
+        let Some(left) = resignation_due(&pending, d(2027, 1, 3)) else {
+            panic!("due")
+        };
+        assert_eq!(left.status, MemberStatus::Left);
+        assert_eq!(
+            (left.left_on, left.resigns_on),
+            (Some(d(2026, 12, 31)), None)
+        );
+        assert_eq!(resignation_due(&left, d(2027, 1, 3)), None);
+
+        let Ok(at_once) = leave(&active, MemberStatus::Left, today, None, today) else {
+            panic!("a resignation today")
+        };
+        assert_eq!(at_once.status, MemberStatus::Left);
+        assert_eq!(
+            leave(&at_once, MemberStatus::Left, today, None, today),
+            Ok(at_once.clone())
+        );
+        assert_eq!(
+            leave(&at_once, MemberStatus::Deceased, today, None, today),
+            Err(LeaveError::AlreadyEnded(MemberStatus::Left))
+        );
+        // Death overtakes a resignation still pending.
+        let Ok(deceased) = leave(&pending, MemberStatus::Deceased, today, None, today) else {
+            panic!("death")
+        };
+        assert_eq!(deceased.status, MemberStatus::Deceased);
+        assert_eq!(deceased.resigns_on, None);
     }
 
     #[test]

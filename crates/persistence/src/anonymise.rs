@@ -12,13 +12,14 @@ use kartei_domain::application::Status;
 use kartei_domain::member::MemberStatus;
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
 use crate::RepoError;
 use crate::entities::application::{self, Entity as Applications};
+use crate::entities::application_duplicate::{self, Entity as Duplicates};
 use crate::entities::application_event::{self, Entity as Events};
 use crate::entities::member::{self, Entity as Members};
 
@@ -113,6 +114,21 @@ pub async fn member<C: ConnectionTrait>(
         |update, (column, value)| update.col_expr(column, value),
     );
     update.exec(db).await?;
+    forget_duplicates(db, id).await
+}
+
+/// A record that is gone is nobody's duplicate, and has none: the link
+/// "this may be that person" is about the person too.
+async fn forget_duplicates<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<(), RepoError> {
+    use application_duplicate::Column as D;
+    Duplicates::delete_many()
+        .filter(
+            Condition::any()
+                .add(D::ApplicationId.eq(id))
+                .add(D::CandidateId.eq(id)),
+        )
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -151,6 +167,7 @@ pub async fn application<C: ConnectionTrait>(
         |update, (column, value)| update.col_expr(column, value),
     );
     update.exec(db).await?;
+    forget_duplicates(db, id).await?;
 
     let events = Events::find()
         .filter(application_event::Column::ApplicationId.eq(id))

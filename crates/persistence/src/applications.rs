@@ -13,6 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entities::application::{self, Column as C, Entity as Applications};
+use crate::entities::application_duplicate::{self, Entity as Duplicates};
 use crate::entities::application_event::{self, Entity as Events};
 use crate::entities::member::{self, Entity as Members};
 use crate::{Page, RepoError, rollup};
@@ -576,6 +577,66 @@ pub async fn find_duplicates<Db: ConnectionTrait>(
     }));
     Ok(candidates)
 }
+
+/// Keeps the likely duplicates found at registration on the application,
+/// all of them, whoever registered it: each reader sees those inside its
+/// own scope.
+pub async fn record_duplicates<C: ConnectionTrait>(
+    db: &C,
+    application_id: Uuid,
+    candidates: &[DuplicateCandidate],
+) -> Result<(), RepoError> {
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let rows = candidates
+        .iter()
+        .map(|c| application_duplicate::ActiveModel {
+            application_id: Set(application_id),
+            candidate_id: Set(c.id),
+            kind: Set(c.kind.to_owned()),
+            district_id: Set(c.district_id),
+            local_id: Set(c.local_id),
+            matched_on: Set(c.matched_on.to_owned()),
+        });
+    Duplicates::insert_many(rows).exec(db).await?;
+    Ok(())
+}
+
+/// The likely duplicates recorded for `application_id`.
+pub async fn duplicates_of<C: ConnectionTrait>(
+    db: &C,
+    application_id: Uuid,
+) -> Result<Vec<DuplicateCandidate>, RepoError> {
+    use application_duplicate::Column as D;
+    let rows = Duplicates::find()
+        .filter(D::ApplicationId.eq(application_id))
+        .order_by_asc(D::Kind)
+        .order_by_asc(D::CandidateId)
+        .all(db)
+        .await?;
+    let known = |value: &str, among: &[&'static str]| {
+        among
+            .iter()
+            .copied()
+            .find(|k| *k == value)
+            .ok_or_else(|| corrupt(application_id, "duplicate"))
+    };
+    rows.into_iter()
+        .map(|row| {
+            Ok(DuplicateCandidate {
+                kind: known(&row.kind, &DUPLICATE_KINDS)?,
+                id: row.candidate_id,
+                district_id: row.district_id,
+                local_id: row.local_id,
+                matched_on: known(&row.matched_on, &DUPLICATE_MATCHES)?,
+            })
+        })
+        .collect()
+}
+
+const DUPLICATE_KINDS: [&str; 2] = ["application", "member"];
+const DUPLICATE_MATCHES: [&str; 2] = ["name_and_birth_date", "email"];
 
 /// Where a list of open applications by age continues: after this
 /// `received_on` and id.

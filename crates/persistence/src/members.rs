@@ -52,6 +52,7 @@ impl TryFrom<member::Model> for Member {
                 None => Default::default(),
             },
             home_district_id: row.home_district_id,
+            resigns_on: row.resigns_on,
             anonymised_at: row.anonymised_at,
             received_on: row.received_on,
             joined_on: row.joined_on,
@@ -117,6 +118,7 @@ pub(crate) fn active_model(new: NewMember, now: DateTime<Utc>) -> member::Active
         interests: Set(serde_json::json!(person.interests)),
         application_id: Set(new.application_id),
         left_on: Set(None),
+        resigns_on: Set(None),
         status_reason: Set(None),
         consents: Set(Some(serde_json::json!(new.consents))),
         home_district_id: Set(None),
@@ -260,6 +262,7 @@ pub async fn save<C: ConnectionTrait>(
         (M::LocalId, Expr::value(next.local_id)),
         (M::Status, Expr::value(next.status.as_str())),
         (M::LeftOn, Expr::value(next.left_on)),
+        (M::ResignsOn, Expr::value(next.resigns_on)),
         (M::StatusReason, Expr::value(next.status_reason.clone())),
         (M::Consents, Expr::value(serde_json::json!(next.consents))),
         (M::HomeDistrictId, Expr::value(next.home_district_id)),
@@ -285,6 +288,25 @@ pub async fn save<C: ConnectionTrait>(
     let facts_after = rollup::read(db, rollup::Table::Members, current.id).await?;
     rollup::apply(db, facts_before.as_ref(), facts_after.as_ref()).await?;
     get(db, current.id).await
+}
+
+/// Active members whose resignation takes effect on or before `today`.
+pub async fn resignations_due<C: ConnectionTrait>(
+    db: &C,
+    today: NaiveDate,
+    limit: u64,
+) -> Result<Vec<Uuid>, RepoError> {
+    use member::Column as M;
+    Ok(Members::find()
+        .select_only()
+        .column(M::Id)
+        .filter(M::ResignsOn.lte(today))
+        .filter(M::Status.eq(MemberStatus::Active.as_str()))
+        .order_by_asc(M::Id)
+        .limit(limit)
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?)
 }
 
 /// How a member list is searched.

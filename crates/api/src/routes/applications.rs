@@ -208,8 +208,9 @@ pub struct ApplicationResponse {
     pub membership_number: Option<String>,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
-    /// On registration: members and open applications that may be the same
-    /// person (ids and units only).
+    /// On registration and on reading one application: members and open
+    /// applications that may be the same person (ids and units only), as
+    /// far as they lie inside the reader's scope.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub possible_duplicates: Option<Vec<DuplicateDto>>,
     /// On reading one application: its full history, oldest first.
@@ -395,6 +396,7 @@ async fn register_application(
     authorize(&staff.actor(), Action::RegisterApplication, None)?;
     let registration = parse_registration(&state, request).await?;
     let (application, duplicates) = onboarding::register(&state, &staff, registration).await?;
+    let duplicates = onboarding::visible_duplicates(&state, &staff, duplicates).await?;
     let mut response = ApplicationResponse::new(&state, application);
     response.possible_duplicates = Some(duplicates.into_iter().map(DuplicateDto::from).collect());
     Ok((StatusCode::CREATED, Json(response)))
@@ -506,7 +508,11 @@ async fn get_application(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<ApplicationResponse>> {
     let application = onboarding::read(&state, &staff, id).await?;
-    Ok(Json(ApplicationResponse::full(&state, application).await?))
+    let duplicates = applications::duplicates_of(&state.db, id).await?;
+    let duplicates = onboarding::visible_duplicates(&state, &staff, duplicates).await?;
+    let mut response = ApplicationResponse::full(&state, application).await?;
+    response.possible_duplicates = Some(duplicates.into_iter().map(DuplicateDto::from).collect());
+    Ok(Json(response))
 }
 
 async fn transition_response(

@@ -96,6 +96,9 @@ pub struct MemberResponse {
     pub joined_on: Option<NaiveDate>,
     pub entered_at: Option<DateTime<Utc>>,
     pub left_on: Option<NaiveDate>,
+    /// A resignation recorded for a later day: the member is active until
+    /// then, and `left` from that day on.
+    pub resigns_on: Option<NaiveDate>,
     pub status_reason: Option<String>,
     /// Consent kind → when it was given.
     pub consents: Option<BTreeMap<String, DateTime<Utc>>>,
@@ -132,6 +135,7 @@ impl MemberResponse {
             joined_on: full.then_some(member.joined_on),
             entered_at: full.then_some(member.entered_at),
             left_on: member.left_on.filter(|_| full),
+            resigns_on: member.resigns_on.filter(|_| full),
             status_reason: member.status_reason.filter(|_| full),
             consents: full.then_some(member.consents),
             home_district_id: member.home_district_id.filter(|_| full),
@@ -644,7 +648,7 @@ async fn update_member(
                 ..current.clone()
             };
             match ending {
-                Some((status, on)) => members::leave(&edited, status, on, reason),
+                Some((status, on)) => members::leave(&edited, status, on, reason, today),
                 None => Ok(edited),
             }
         },
@@ -704,7 +708,13 @@ async fn resign(
                     "must not be before the member joined",
                 ));
             }
-            members::leave(current, MemberStatus::Left, request.effective_on, reason)
+            members::leave(
+                current,
+                MemberStatus::Left,
+                request.effective_on,
+                reason,
+                today,
+            )
         },
     )
     .await?;

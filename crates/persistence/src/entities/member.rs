@@ -28,6 +28,7 @@ pub struct Model {
     pub interests: Json,
     pub application_id: Option<Uuid>,
     pub left_on: Option<Date>,
+    pub resigns_on: Option<Date>,
     pub status_reason: Option<String>,
     pub consents: Option<Json>,
     pub home_district_id: Option<Uuid>,

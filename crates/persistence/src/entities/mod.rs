@@ -1,6 +1,7 @@
 //! sea-orm entities: one per table, never serialised to clients.
 
 pub mod application;
+pub mod application_duplicate;
 pub mod application_event;
 pub mod audit_event;
 pub mod digest;
