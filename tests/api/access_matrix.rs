@@ -214,6 +214,7 @@ enum Op {
     RegisterApplication,
     ListApplications,
     GetApplication,
+    ExportApplication,
     RouteApplication,
     ConfirmHandover,
     Reroute,
@@ -342,6 +343,7 @@ const TABLE: &[Entry] = &[
     staff("POST", "/api/v1/applications", Op::RegisterApplication, &[A, S, D], Open, 201),
     staff("GET", "/api/v1/applications", Op::ListApplications, &[A, S, D, B], Listing, 200),
     staff("GET", "/api/v1/applications/{id}", Op::GetApplication, &[A, S, D, B], Held, 200),
+    staff("GET", "/api/v1/applications/{id}/export", Op::ExportApplication, &[A, S], Held, 200),
     // The state office reroutes by routing again; /reroute is the
     // district's way of sending an application back.
     staff("POST", "/api/v1/applications/{id}/route", Op::RouteApplication, &[A, S], Held, 200),
@@ -767,6 +769,9 @@ impl World {
             ))
             .probe(&place.application),
             Op::GetApplication => get(format!("/api/v1/applications/{}", place.application)),
+            Op::ExportApplication => {
+                get(format!("/api/v1/applications/{}/export", place.application))
+            }
             Op::RouteApplication => {
                 let application = self.routed(unit).await;
                 post(

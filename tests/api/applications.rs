@@ -12,6 +12,7 @@ on_both_databases!(
     every_invalid_field_is_named_and_nothing_is_written,
     duplicates_are_found_across_spellings_without_personal_data,
     a_district_learns_only_of_duplicates_inside_its_scope,
+    the_state_office_exports_what_is_stored_about_an_applicant,
     the_whole_journey_from_receipt_to_member,
     repeating_a_transition_answers_the_current_state_once,
     forbidden_transitions_are_409,
@@ -972,4 +973,70 @@ async fn step_dates_and_rejections_are_validated(db: Db) {
     let read = app.get(&format!("/api/v1/applications/{id}"), &dd).await;
     assert_eq!(read.body["status"], "handed_over");
     assert_eq!(timeline_kinds(&read.body).len(), 3);
+}
+
+/// Issue 13, point 7: Art. 15 for an applicant who never became a member.
+async fn the_state_office_exports_what_is_stored_about_an_applicant(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let application = app
+        .register(&lgs, json!({ "last_name": "Zurückgezogen" }))
+        .await;
+    let application_id = id(&application);
+    let today = kartei_api::local_time::local_date(app.state.clock.now());
+    let withdrawn = app
+        .transition(
+            &lgs,
+            &application_id,
+            "withdrawal",
+            json!({ "withdrawn_on": today.to_string(), "reason": "doch nicht" }),
+        )
+        .await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.text);
+    let path = format!("/api/v1/applications/{application_id}/export");
+
+    for token in [&dd, &app.token_of(BOARD).await] {
+        app.get(&path, token).await.assert_problem(403);
+    }
+    let export = app.get(&path, &lgs).await;
+    assert_eq!(export.status, 200, "{}", export.text);
+    assert_eq!(export.body["application"]["last_name"], "Zurückgezogen");
+    assert_eq!(
+        export.body["application"]["withdrawal_reason"],
+        "doch nicht"
+    );
+    assert_eq!(
+        timeline_kinds(&export.body["application"]),
+        ["registered", "routed", "withdrawn"]
+    );
+    let processing = &export.body["processing"];
+    let roles: Vec<&str> = processing["recipients"]
+        .as_array()
+        .expect("recipients")
+        .iter()
+        .filter_map(|r| r["role"].as_str())
+        .collect();
+    assert!(
+        roles.contains(&"state_office") && roles.contains(&"district_office"),
+        "{roles:?}"
+    );
+    assert!(!roles.contains(&"board"));
+    assert_eq!(
+        processing["retention"]["anonymised_from"],
+        (today + Duration::days(365)).to_string().as_str(),
+        "withdrawn: a year after closing (retention.days_after_closing)"
+    );
+    app.get(
+        "/api/v1/applications/00000000-0000-7000-8000-000000000000/export",
+        &lgs,
+    )
+    .await
+    .assert_problem(404);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'application_exported'")
+            .await,
+        1,
+        "the export is recorded, the refused ones are not"
+    );
 }

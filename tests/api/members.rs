@@ -445,6 +445,48 @@ async fn the_state_office_exports_everything_stored_about_a_person(db: Db) {
         .collect();
     assert!(actions.contains(&"member_exported"), "{actions:?}");
     assert!(export.body["exported_at"].is_string());
+    // Issue 13, point 7: why, who reads it, and for how long.
+    let processing = &export.body["processing"];
+    assert!(
+        processing["purposes"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+    );
+    assert!(
+        processing["legal_basis"]
+            .as_str()
+            .is_some_and(|b| b.contains("Art. 9"))
+    );
+    let recipients: Vec<(String, String, String)> = processing["recipients"]
+        .as_array()
+        .expect("recipients")
+        .iter()
+        .map(|r| {
+            (
+                r["role"].as_str().unwrap_or_default().to_owned(),
+                r["org_unit_id"].as_str().unwrap_or_default().to_owned(),
+                r["extent"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let member = &export.body["member"];
+    let district = member["district_id"].as_str().expect("district").to_owned();
+    assert!(recipients.contains(&("district_office".into(), district, "full".into())));
+    assert!(recipients.iter().any(|(role, _, _)| role == "state_office"));
+    assert!(recipients.iter().all(|(role, _, _)| role != "board"));
+    assert_eq!(
+        recipients.iter().any(|(role, _, _)| role == "local_branch"),
+        !member["local_id"].is_null()
+    );
+    assert!(
+        processing["retention"]["rule"]
+            .as_str()
+            .is_some_and(|r| r.contains("10 years"))
+    );
+    assert!(
+        processing["retention"]["anonymised_from"].is_null(),
+        "still a member"
+    );
 
     app.get(&format!("/api/v1/members/{member_id}/export"), &dd)
         .await

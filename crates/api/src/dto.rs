@@ -66,3 +66,52 @@ impl From<OrgUnitKind> for OrgUnitKindDto {
         }
     }
 }
+
+/// What the person is told about the processing of their data (GDPR Art. 15
+/// (1) a, c, d), from `kartei_domain::privacy`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProcessingDto {
+    pub purposes: Vec<String>,
+    pub legal_basis: String,
+    /// The staff who can read the record: a role at an org unit (the state
+    /// unit for roles of the state level), and how much of it they read.
+    pub recipients: Vec<RecipientDto>,
+    pub retention: RetentionDto,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecipientDto {
+    pub role: RoleDto,
+    pub org_unit_id: uuid::Uuid,
+    /// `full`, or `name_and_contact` for a former district with home ties.
+    pub extent: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RetentionDto {
+    pub rule: String,
+    /// The first day on which the record is anonymised, once it is known.
+    pub anonymised_from: Option<chrono::NaiveDate>,
+}
+
+impl From<kartei_domain::privacy::Processing> for ProcessingDto {
+    fn from(p: kartei_domain::privacy::Processing) -> Self {
+        ProcessingDto {
+            purposes: p.purposes.into_iter().map(str::to_owned).collect(),
+            legal_basis: p.legal_basis.to_owned(),
+            recipients: p
+                .recipients
+                .into_iter()
+                .map(|r| RecipientDto {
+                    role: r.role.into(),
+                    org_unit_id: r.org_unit_id,
+                    extent: r.extent.as_str().to_owned(),
+                })
+                .collect(),
+            retention: RetentionDto {
+                rule: p.retention.rule,
+                anonymised_from: p.retention.anonymised_from,
+            },
+        }
+    }
+}

@@ -84,11 +84,7 @@ pub async fn scope_path(state: &AppState, application: &Application) -> Result<U
     match application.holding_unit() {
         Some(unit) => Ok(org_units::path_of(&state.db, unit).await?),
         None => {
-            let state_unit = org_units::all(&state.db)
-                .await?
-                .into_iter()
-                .find(|u| u.kind == OrgUnitKind::State)
-                .map(|u| u.id);
+            let state_unit = org_units::state_unit(&state.db).await?.map(|u| u.id);
             Ok(UnitPath::new(state_unit.into_iter().collect()))
         }
     }
@@ -465,10 +461,7 @@ async fn notify(
             }
         }
         None => {
-            let state_unit = org_units::all(txn)
-                .await?
-                .into_iter()
-                .find(|u| u.kind == OrgUnitKind::State);
+            let state_unit = org_units::state_unit(txn).await?;
             match state_unit.and_then(|u| u.email) {
                 Some(email) => {
                     let mail = templates::application_needs_routing(

@@ -37,6 +37,8 @@ pub enum Action {
     RecordResignation,
     ReadMemberHistory,
     ExportMember,
+    /// The Art. 15 export for an applicant who never became a member.
+    ExportApplicant,
     ImportMembers,
     ReadLagReports,
     ReadUnentered,
@@ -44,7 +46,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::ReadOwnAccount,
         Action::ManageUsers,
         Action::ReadOrgUnits,
@@ -67,6 +69,7 @@ impl Action {
         Action::RecordResignation,
         Action::ReadMemberHistory,
         Action::ExportMember,
+        Action::ExportApplicant,
         Action::ImportMembers,
         Action::ReadLagReports,
         Action::ReadUnentered,
@@ -123,6 +126,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
                 | RecordResignation
                 | ReadMemberHistory
                 | ExportMember
+                | ExportApplicant
                 | ImportMembers
                 | ReadLagReports
                 | ReadUnentered
@@ -256,6 +260,7 @@ mod tests {
                 RecordResignation,
                 ReadMemberHistory,
                 ExportMember,
+                ExportApplicant,
                 ImportMembers,
                 ReadLagReports,
                 ReadUnentered,

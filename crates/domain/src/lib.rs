@@ -15,6 +15,7 @@ pub mod member;
 pub mod org;
 pub mod person;
 pub mod postal_code;
+pub mod privacy;
 pub mod role;
 pub mod staff;
 pub mod text;

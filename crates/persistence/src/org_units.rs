@@ -86,6 +86,16 @@ pub async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<OrgUnit, RepoEr
         .try_into()
 }
 
+/// The root of the tree: the state association.
+pub async fn state_unit<C: ConnectionTrait>(db: &C) -> Result<Option<OrgUnit>, RepoError> {
+    OrgUnits::find()
+        .filter(org_unit::Column::Kind.eq(OrgUnitKind::State.as_str()))
+        .one(db)
+        .await?
+        .map(OrgUnit::try_from)
+        .transpose()
+}
+
 pub async fn find_by_short_code<C: ConnectionTrait>(
     db: &C,
     short_code: &str,

@@ -6,9 +6,11 @@ use kartei_domain::application::{
     Verdict,
 };
 use kartei_domain::authz::{Scope, visible_scope};
+use kartei_domain::privacy;
 use kartei_domain::{Action, OrgUnitKind, authorize, person};
 use kartei_persistence::applications::{self, DuplicateCandidate, ListFilter, UnitFilter};
-use kartei_persistence::{members, org_units};
+use kartei_persistence::audit::{self, AuditEntry};
+use kartei_persistence::{RepoError, TransactionTrait, members, org_units};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -17,6 +19,7 @@ use uuid::Uuid;
 use super::ListResponse;
 use crate::auth::Staff;
 use crate::checks::Checks;
+use crate::dto::ProcessingDto;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, PageParams, Path, Query};
 use crate::local_time;
@@ -34,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(record_contact))
         .routes(routes!(decide_application))
         .routes(routes!(withdraw_application))
+        .routes(routes!(export_application))
 }
 
 const NOTES_MAX: usize = 2000;
@@ -803,4 +807,62 @@ async fn withdraw_application(
         reason: reason.flatten(),
     };
     transition_response(&state, &staff, id, command).await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationExport {
+    pub exported_at: DateTime<Utc>,
+    /// The declaration with its whole timeline.
+    pub application: ApplicationResponse,
+    /// Purposes, recipients and the retention rule (Art. 15 (1) a, c, d).
+    pub processing: ProcessingDto,
+}
+
+/// Everything kartei stores about an applicant (GDPR Art. 15), for one who
+/// never became a member; the export is recorded in the audit trail.
+#[utoipa::path(
+    get, path = "/applications/{id}/export", tag = "applications", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = ApplicationExport),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn export_application(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<ApplicationExport>> {
+    let actor = staff.actor();
+    authorize(&actor, Action::ExportApplicant, None)?;
+    let application = applications::get(&state.db, id).await?;
+    let path = onboarding::scope_path(&state, &application).await?;
+    authorize(&actor, Action::ExportApplicant, Some(&path))?;
+    let now = state.clock.now();
+    // Recorded before it is handed out: an export that happened is never missing.
+    let txn = state.db.begin().await.map_err(RepoError::from)?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id: Some(staff.0.id),
+            action: "application_exported",
+            subject_type: "application",
+            subject_id: Some(id),
+            details: serde_json::json!({}),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await.map_err(RepoError::from)?;
+    let processing = privacy::of_application(
+        &application,
+        super::members::state_unit_id(&state).await?,
+        state.settings.retention.days_after_closing,
+    );
+    Ok(Json(ApplicationExport {
+        exported_at: now,
+        application: ApplicationResponse::full(&state, application).await?,
+        processing: processing.into(),
+    }))
 }

@@ -8,12 +8,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_domain::authz::{Scope, visible_scope};
 use kartei_domain::member::{CONSENT_KINDS, Member, MemberStatus};
+use kartei_domain::privacy;
 use kartei_domain::{Action, authorize, person};
 use kartei_persistence::applications::{self, UnitFilter};
 use kartei_persistence::members::{
     self as member_repo, MemberCursor, MemberFilter, MemberQuery, NewMember,
 };
-use kartei_persistence::{RepoError, TransactionTrait, audit, transfers};
+use kartei_persistence::{RepoError, TransactionTrait, audit, org_units, transfers};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -26,6 +27,7 @@ use super::transfers::TransferResponse;
 use crate::auth::Staff;
 use crate::checks::{Checks, double_option};
 use crate::csv_out::{excel_csv, optional};
+use crate::dto::ProcessingDto;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IfMatch, Json, Path, Query};
 use crate::local_time;
@@ -775,6 +777,8 @@ pub struct MemberExport {
     pub applications: Vec<ApplicationResponse>,
     pub history: Vec<HistoryEntry>,
     pub transfers: Vec<TransferResponse>,
+    /// Purposes, recipients and the retention rule (Art. 15 (1) a, c, d).
+    pub processing: ProcessingDto,
 }
 
 /// Everything kartei stores about the person (GDPR Art. 15); the export is
@@ -815,6 +819,11 @@ async fn export_member(
         applications_out.push(ApplicationResponse::full_for_export(&state, application).await?);
     }
     let history = members::history(&state, member.id).await?;
+    let processing = privacy::of_member(
+        &member,
+        state_unit_id(&state).await?,
+        state.settings.retention.years_after_leaving,
+    );
     let transfers = transfers::for_member(&state.db, member.id)
         .await?
         .into_iter()
@@ -826,7 +835,16 @@ async fn export_member(
         applications: applications_out,
         history: history.into_iter().map(HistoryEntry::from).collect(),
         transfers,
+        processing: processing.into(),
     }))
+}
+
+/// The state unit, which stands for every account of the state level.
+pub async fn state_unit_id(state: &AppState) -> ApiResult<Uuid> {
+    org_units::state_unit(&state.db)
+        .await?
+        .map(|unit| unit.id)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the organisation has no state unit")))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
