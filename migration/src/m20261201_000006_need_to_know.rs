@@ -1,7 +1,8 @@
 //! Need-to-know and the lifecycle as the contract says: likely duplicates
 //! kept on the application (so that the state office sees those outside
-//! the registering district's scope), and resignations that take effect on
-//! a future day.
+//! the registering district's scope), resignations that take effect on a
+//! future day, and when a staff account was deactivated (so that retention
+//! can anonymise it).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -23,6 +24,13 @@ enum ApplicationDuplicates {
 enum Applications {
     Table,
     Id,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Users {
+    Table,
+    DeactivatedAt,
+    AnonymisedAt,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -73,6 +81,26 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // SQLite alters one column per statement.
+        for column in [
+            timestamp_with_time_zone_null(Users::DeactivatedAt),
+            timestamp_with_time_zone_null(Users::AnonymisedAt),
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Users::Table)
+                        .add_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        // Accounts deactivated before the column existed count from their
+        // last change, which was at the latest their deactivation.
+        manager
+            .get_connection()
+            .execute_unprepared("UPDATE users SET deactivated_at = updated_at WHERE active = false")
+            .await?;
         // The daily job finds the resignations due without reading every
         // active member.
         manager
@@ -99,6 +127,16 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        for column in [Users::DeactivatedAt, Users::AnonymisedAt] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Users::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .drop_table(Table::drop().table(ApplicationDuplicates::Table).to_owned())
             .await

@@ -3,12 +3,15 @@
 
 use chrono::Duration;
 use kartei_api::retention::{self, RetentionReport};
-use kartei_tests::{DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases};
+use kartei_tests::{ADMIN, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases};
 use serde_json::{Value, json};
 
 use crate::members::{enter, id};
 
-on_both_databases!(members_and_closed_applications_are_anonymised_after_retention,);
+on_both_databases!(
+    members_and_closed_applications_are_anonymised_after_retention,
+    deactivated_staff_and_expired_sessions_go_after_retention,
+);
 
 /// What the entry-lag and membership figures are computed from.
 const COUNTED: [&str; 9] = [
@@ -122,7 +125,8 @@ async fn members_and_closed_applications_are_anonymised_after_retention(db: Db) 
         report,
         RetentionReport {
             members: 0,
-            applications: 1
+            applications: 1,
+            staff_accounts: 0
         }
     );
     app.state.clock.advance(Duration::days(3653 - 366 + 2));
@@ -133,7 +137,8 @@ async fn members_and_closed_applications_are_anonymised_after_retention(db: Db) 
         report,
         RetentionReport {
             members: 1,
-            applications: 0
+            applications: 0,
+            staff_accounts: 0
         }
     );
     assert_eq!(
@@ -197,9 +202,88 @@ async fn members_and_closed_applications_are_anonymised_after_retention(db: Db) 
         );
         assert!(read.body["received_on"].is_string());
     }
+    // Issue 13, point 8: the membership number is gone from the timeline.
+    let number = before["membership_number"].as_str().expect("number");
+    let events = app
+        .scalar(&format!(
+            "SELECT COUNT(*) AS n FROM application_events WHERE CAST(data AS TEXT) LIKE '%\"{number}\"%'"
+        ))
+        .await;
+    assert_eq!(events, 0, "membership number {number} left in a timeline");
     let stayer_now = app
         .get(&format!("/api/v1/members/{}", id(&stayer)), &lgs)
         .await;
     assert_eq!(stayer_now.body["last_name"], "Bleibt");
     assert!(stayer_now.body["anonymised_at"].is_null());
+}
+
+/// Issue 13, point 8: a staff account deactivated longer than the retention
+/// period loses its name, address and password; refresh tokens past their
+/// expiry are deleted.
+async fn deactivated_staff_and_expired_sessions_go_after_retention(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let email = "erika.ehemalig@kartei.example";
+    app.account(email, "district_office", "DD").await;
+    let admin = app.token_of(ADMIN).await;
+    let users = app.get("/api/v1/users?limit=200", &admin).await;
+    let account = users.body["items"]
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["email"] == email))
+        .expect("the account")
+        .clone();
+    let path = format!("/api/v1/users/{}", account["id"].as_str().expect("id"));
+    let off = app
+        .patch(
+            &path,
+            &admin,
+            account["version"].as_i64(),
+            &json!({ "active": false }),
+        )
+        .await;
+    assert_eq!(off.status, 200, "{}", off.text);
+    let run = |app: &TestApp| {
+        let state = app.state.clone();
+        async move {
+            retention::run(&state, state.clock.now())
+                .await
+                .expect("run")
+        }
+    };
+    assert_eq!(run(&app).await.staff_accounts, 0);
+    assert!(app.scalar("SELECT COUNT(*) AS n FROM refresh_tokens").await > 0);
+
+    // Deactivating again later does not restart the period.
+    app.state.clock.advance(Duration::days(200));
+    let admin = app.token_of(ADMIN).await;
+    let version = app.get(&path, &admin).await.body["version"].as_i64();
+    app.patch(&path, &admin, version, &json!({ "active": false }))
+        .await;
+    assert_eq!(run(&app).await.staff_accounts, 0);
+
+    app.state.clock.advance(Duration::days(166));
+    assert_eq!(run(&app).await.staff_accounts, 1);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) AS n FROM refresh_tokens").await,
+        0,
+        "every refresh token issued so far has expired"
+    );
+    assert_eq!(run(&app).await.staff_accounts, 0, "once only");
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'staff_account_anonymised'"
+        )
+        .await,
+        1
+    );
+    let admin = app.token_of(ADMIN).await;
+    let gone = app.get(&path, &admin).await;
+    assert_eq!(gone.status, 200, "{}", gone.text);
+    assert!(!gone.text.contains("erika"), "{}", gone.text);
+    assert_eq!(gone.body["display_name"], "");
+    assert_eq!(gone.body["active"], false);
+    app.login_reply(email, "ein langes Passwort")
+        .await
+        .assert_problem(401);
+    // The address is free for a new account.
+    app.account(email, "district_office", "DD").await;
 }

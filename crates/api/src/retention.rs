@@ -1,13 +1,16 @@
 //! The retention job: members whose membership ended more than
 //! `retention.years_after_leaving` years ago, and applications rejected or
-//! withdrawn more than `retention.days_after_closing` days ago, are
-//! anonymised. Each record goes in its own transaction with its audit entry,
-//! so an interrupted run simply continues next time.
+//! withdrawn and staff accounts deactivated more than
+//! `retention.days_after_closing` days ago, are anonymised; refresh tokens
+//! past their expiry are deleted. Each record goes in its own transaction
+//! with its audit entry, so an interrupted run simply continues next time.
 
 use chrono::{DateTime, Duration, Months, Utc};
 use kartei_domain::member::retention_over;
 use kartei_persistence::audit::{self, AuditEntry};
-use kartei_persistence::{RepoError, TransactionTrait, anonymise, member_keys, transfers};
+use kartei_persistence::{
+    RepoError, TransactionTrait, anonymise, member_keys, sessions, transfers, users,
+};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -20,6 +23,7 @@ const BATCH: u64 = 200;
 pub struct RetentionReport {
     pub members: usize,
     pub applications: usize,
+    pub staff_accounts: usize,
 }
 
 pub async fn run(state: &AppState, now: DateTime<Utc>) -> Result<RetentionReport, ApiError> {
@@ -56,10 +60,26 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> Result<RetentionReport
             break;
         }
     }
-    if report != RetentionReport::default() {
+    loop {
+        let due = users::anonymisation_due(&state.db, closed_before, BATCH).await?;
+        for id in &due {
+            staff_account(state, *id, now).await?;
+        }
+        report.staff_accounts += due.len();
+        if (due.len() as u64) < BATCH {
+            break;
+        }
+    }
+
+    // An access token outlives nothing it was issued with by more than its
+    // own lifetime; a day's margin keeps every row a live token could need.
+    let purged = sessions::purge_expired(&state.db, now - Duration::days(1)).await?;
+    if report != RetentionReport::default() || purged > 0 {
         tracing::info!(
             members = report.members,
             applications = report.applications,
+            staff_accounts = report.staff_accounts,
+            refresh_tokens = purged,
             "records anonymised"
         );
     }
@@ -105,6 +125,25 @@ async fn application(state: &AppState, id: Uuid, now: DateTime<Utc>) -> Result<(
             actor_id: None,
             action: "application_anonymised",
             subject_type: "application",
+            subject_id: Some(id),
+            details: serde_json::json!({}),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await.map_err(RepoError::from)?;
+    Ok(())
+}
+
+async fn staff_account(state: &AppState, id: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let txn = state.db.begin().await.map_err(RepoError::from)?;
+    users::anonymise(&txn, id, now).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id: None,
+            action: "staff_account_anonymised",
+            subject_type: "user",
             subject_id: Some(id),
             details: serde_json::json!({}),
         },

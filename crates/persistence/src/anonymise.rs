@@ -31,9 +31,10 @@ pub const NO_BIRTH_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
 /// Stands in for a postal code that is gone.
 pub const NO_POSTAL_CODE: &str = "00000";
 
-/// Keys of an application event's data that may hold free text about the
-/// person.
-const FREE_TEXT_KEYS: [&str; 2] = ["reason", "note"];
+/// Keys of an application event's data that say something about the
+/// person: free text, and the membership number (which points into paper
+/// files and other systems).
+const PERSONAL_KEYS: [&str; 3] = ["reason", "note", "membership_number"];
 
 /// Ids of members whose membership ended before `left_before` and who are
 /// not anonymised yet.
@@ -179,7 +180,7 @@ pub async fn application<C: ConnectionTrait>(
             continue;
         };
         let mut changed = false;
-        for key in FREE_TEXT_KEYS {
+        for key in PERSONAL_KEYS {
             if let Some(value) = fields.get_mut(key)
                 && !serde_json::Value::is_null(value)
             {

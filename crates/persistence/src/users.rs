@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use kartei_domain::{EmailAddress, Role, StaffAccount};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -64,6 +64,8 @@ pub async fn insert<C: ConnectionTrait>(
         org_unit_id: Set(new.org_unit_id),
         password_hash: Set(new.password_hash),
         active: Set(true),
+        deactivated_at: Set(None),
+        anonymised_at: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -143,7 +145,19 @@ pub async fn update<C: ConnectionTrait>(
         update = update.col_expr(user::Column::PasswordHash, Expr::value(hash));
     }
     if let Some(active) = changes.active {
-        update = update.col_expr(user::Column::Active, Expr::value(active));
+        // Deactivating again keeps the first date: the retention period
+        // runs from when the account stopped being used.
+        let since = match active {
+            true => Expr::value(Option::<DateTime<Utc>>::None),
+            false => Func::coalesce([
+                Expr::col(user::Column::DeactivatedAt).into(),
+                Expr::value(now),
+            ])
+            .into(),
+        };
+        update = update
+            .col_expr(user::Column::Active, Expr::value(active))
+            .col_expr(user::Column::DeactivatedAt, since);
     }
     let result = update.exec(db).await?;
     if result.rows_affected == 0 {
@@ -151,4 +165,51 @@ pub async fn update<C: ConnectionTrait>(
         return Err(RepoError::StaleVersion);
     }
     get(db, id).await
+}
+
+/// Accounts inactive since before `deactivated_before` and not anonymised.
+pub async fn anonymisation_due<C: ConnectionTrait>(
+    db: &C,
+    deactivated_before: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Uuid>, RepoError> {
+    Ok(Users::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Active.eq(false))
+        .filter(user::Column::DeactivatedAt.lt(deactivated_before))
+        .filter(user::Column::AnonymisedAt.is_null())
+        .order_by_asc(user::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Removes a staff member from their account: name, address and password
+/// go; the row stays, so the audit trail's `actor_id` still points at an
+/// account, now nobody's. The address becomes a placeholder that no mail
+/// server accepts and that frees the real one for a new account.
+pub async fn anonymise<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let placeholder = format!("entfernt-{}@kartei.invalid", id.simple());
+    Users::update_many()
+        .col_expr(user::Column::Email, Expr::value(placeholder.clone()))
+        .col_expr(user::Column::EmailKey, Expr::value(placeholder))
+        .col_expr(user::Column::DisplayName, Expr::value(""))
+        // Not a PHC string: no password ever verifies against it.
+        .col_expr(user::Column::PasswordHash, Expr::value("!"))
+        .col_expr(user::Column::AnonymisedAt, Expr::value(now))
+        .col_expr(
+            user::Column::Version,
+            Expr::col(user::Column::Version).add(1),
+        )
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -15,6 +15,9 @@ pub struct Model {
     pub org_unit_id: Option<Uuid>,
     pub password_hash: String,
     pub active: bool,
+    /// Since when the account is inactive; retention anonymises it later.
+    pub deactivated_at: Option<DateTimeUtc>,
+    pub anonymised_at: Option<DateTimeUtc>,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
