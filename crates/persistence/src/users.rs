@@ -147,13 +147,10 @@ pub async fn update<C: ConnectionTrait>(
     if let Some(active) = changes.active {
         // Deactivating again keeps the first date: the retention period
         // runs from when the account stopped being used.
-        let since = match active {
-            true => Expr::value(Option::<DateTime<Utc>>::None),
-            false => Func::coalesce([
-                Expr::col(user::Column::DeactivatedAt).into(),
-                Expr::value(now),
-            ])
-            .into(),
+        let since = if active {
+            Expr::value(Option::<DateTime<Utc>>::None)
+        } else {
+            Func::coalesce([Expr::col(user::Column::DeactivatedAt), Expr::value(now)]).into()
         };
         update = update
             .col_expr(user::Column::Active, Expr::value(active))
