@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use kartei_domain::authz::member_view;
-use kartei_domain::member::{self, LeaveError, Member, MemberStatus};
+use kartei_domain::member::{self, LeaveError, Member};
 use kartei_domain::{Action, Actor, OrgUnitKind, UnitPath, authorize};
 use kartei_persistence::audit::{self, AuditEntry};
 use kartei_persistence::members::{self, NewMember};
@@ -268,19 +268,14 @@ pub async fn change(
     Ok(saved)
 }
 
-/// Ends an active membership (`kartei_domain::member::leave`).
-pub fn leave(
-    member: &Member,
-    status: MemberStatus,
-    on: NaiveDate,
-    reason: Option<String>,
-    today: NaiveDate,
-) -> Result<Member, ApiError> {
-    member::leave(member, status, on, reason, today).map_err(|err| match err {
-        LeaveError::AlreadyEnded(current) => {
-            ApiError::Conflict(format!("The membership already ended ({current})."))
+impl From<LeaveError> for ApiError {
+    fn from(err: LeaveError) -> Self {
+        match err {
+            LeaveError::AlreadyEnded(current) => {
+                ApiError::Conflict(format!("The membership already ended ({current})."))
+            }
         }
-    })
+    }
 }
 
 /// Makes every resignation whose day has come take effect; the daily

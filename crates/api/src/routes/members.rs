@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_domain::authz::{Scope, visible_scope};
-use kartei_domain::member::{CONSENT_KINDS, Member, MemberStatus};
+use kartei_domain::member::{self, CONSENT_KINDS, Member, MemberStatus};
 use kartei_domain::privacy;
 use kartei_domain::{Action, authorize, person};
 use kartei_persistence::applications::{self, UnitFilter};
@@ -650,7 +650,7 @@ async fn update_member(
                 ..current.clone()
             };
             match ending {
-                Some((status, on)) => members::leave(&edited, status, on, reason, today),
+                Some((status, on)) => Ok(member::leave(&edited, status, on, reason, today)?),
                 None => Ok(edited),
             }
         },
@@ -710,13 +710,13 @@ async fn resign(
                     "must not be before the member joined",
                 ));
             }
-            members::leave(
+            Ok(member::leave(
                 current,
                 MemberStatus::Left,
                 request.effective_on,
                 reason,
                 today,
-            )
+            )?)
         },
     )
     .await?;
