@@ -6,6 +6,7 @@ mod applications;
 mod auth;
 mod cli;
 mod errors;
+mod headers;
 mod health;
 mod import;
 mod logs;
