@@ -5,6 +5,7 @@ mod access_matrix;
 mod applications;
 mod auth;
 mod cli;
+mod csv_cells;
 mod errors;
 mod headers;
 mod health;
