@@ -97,7 +97,7 @@ pub async fn import(state: &AppState, staff: &Staff, body: &[u8]) -> Result<usiz
     txn.commit().await.map_err(RepoError::from)?;
     // The import is done; stale statistics only cost speed.
     if let Err(err) = member_repo::refresh_statistics(&state.db).await {
-        tracing::warn!(error = %err, "statistics not refreshed after import");
+        tracing::warn!(error = %err.log_class(), "statistics not refreshed after import");
     }
     Ok(count)
 }
