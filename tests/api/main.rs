@@ -3,6 +3,7 @@
 
 mod access_matrix;
 mod applications;
+mod audit;
 mod auth;
 mod cli;
 mod csv_cells;
