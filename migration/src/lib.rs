@@ -10,6 +10,7 @@ mod m20261125_000003_members;
 mod m20261125_000004_reports;
 mod m20261125_000005_lag_rollup;
 mod m20261201_000006_need_to_know;
+mod m20261201_000007_audit_log;
 
 /// The condition "the application is still open", written the same way in
 /// the partial index `idx_applications_open_by_age` and in the queries that
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_reports::Migration),
             Box::new(m20261125_000005_lag_rollup::Migration),
             Box::new(m20261201_000006_need_to_know::Migration),
+            Box::new(m20261201_000007_audit_log::Migration),
         ]
     }
 }

@@ -238,6 +238,7 @@ enum Op {
     EntryLagTrend,
     Unentered,
     Outbox,
+    AuditLog,
     Live,
     Ready,
     Metrics,
@@ -381,6 +382,8 @@ const TABLE: &[Entry] = &[
     staff("GET", "/api/v1/reports/entry-lag/trend", Op::EntryLagTrend, &[A, S, D, V], Held, 200),
     staff("GET", "/api/v1/reports/unentered", Op::Unentered, &[A, S, D, B], Listing, 200),
     staff("GET", "/api/v1/outbox", Op::Outbox, &[A], Unscoped, 200),
+    // The log names every record and account: the system owner's alone.
+    staff("GET", "/api/v1/audit", Op::AuditLog, &[A], Unscoped, 200),
     // Outside the document. The contract gives /metrics to the "operator":
     // not a staff role but whoever runs the server, so the scrape carries no
     // token and is kept from the public at the network's edge.
@@ -898,6 +901,7 @@ impl World {
             ))
             .probe(&place.application),
             Op::Outbox => get("/api/v1/outbox?status=failed"),
+            Op::AuditLog => get("/api/v1/audit?action=export"),
             Op::Live => get("/health/live"),
             Op::Ready => get("/health/ready"),
             Op::Metrics => get("/metrics"),

@@ -1039,4 +1039,14 @@ async fn the_state_office_exports_what_is_stored_about_an_applicant(db: Db) {
         1,
         "the export is recorded, the refused ones are not"
     );
+    let admin = app.token_of(ADMIN).await;
+    let log = app.get("/api/v1/audit?action=export", &admin).await;
+    assert_eq!(log.status, 200, "{}", log.text);
+    let item = log.body["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["subject"]["type"] == "application"))
+        .unwrap_or_else(|| panic!("the export in the audit log: {}", log.text));
+    assert_eq!(item["subject"]["id"], application_id.as_str());
+    assert_eq!(item["detail"]["kind"], "art15");
+    assert!(!log.text.contains("Zurückgezogen"));
 }

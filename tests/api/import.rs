@@ -9,6 +9,7 @@ on_both_databases!(
     a_member_list_imports_whole_with_numbers_kept_and_assigned,
     a_refused_import_names_each_row_and_changes_nothing,
     only_the_state_office_imports_csv,
+    a_file_without_header_row_is_refused_without_echoing_its_cells,
 );
 
 const HEADER: &str = "first_name;last_name;date_of_birth;email;street;postal_code;city;org_unit;received_on;joined_on;membership_number";
@@ -201,4 +202,61 @@ async fn only_the_state_office_imports_csv(db: Db) {
         .await
         .assert_problem(415);
     assert_eq!(app.count("members").await, 0);
+}
+
+async fn a_file_without_header_row_is_refused_without_echoing_its_cells(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let audit_before = app.count("audit_events").await;
+    // The header row forgotten: the first person's data stands where the
+    // column names belong.
+    let csv = "Annegret;Zwiebelmann;1961-07-08;annegret@example.org;Quittenweg 9;01097;Dresden;DD;2015-01-02;2015-02-01;\n\
+               Bernd;Berg;1971-03-04;;Markt 2;04109;Leipzig;L;2016-05-06;2016-06-01;\n";
+    let reply = app
+        .post_text("/api/v1/members/import", &lgs, "text/csv", csv)
+        .await;
+    reply.assert_problem(422);
+    for cell in [
+        "Annegret",
+        "Zwiebelmann",
+        "1961-07-08",
+        "annegret@example.org",
+        "Quittenweg",
+        "Bernd",
+        "Markt 2",
+    ] {
+        assert!(
+            !reply.text.contains(cell),
+            "{cell:?} echoed: {}",
+            reply.text
+        );
+    }
+    let errors = reply.body["errors"].as_array().expect("errors");
+    assert!(errors.iter().all(|e| e["row"] == 0), "{}", reply.text);
+    // Unknown columns are named by position, missing ones by field name,
+    // each with the rule it breaks.
+    assert!(
+        errors.contains(&json!({
+            "row": 0, "field": "column 1", "message": "is not a known column name"
+        })),
+        "{}",
+        reply.text
+    );
+    assert!(
+        errors.contains(&json!({
+            "row": 0, "field": "last_name", "message": "is a required column"
+        })),
+        "{}",
+        reply.text
+    );
+    assert_eq!(app.count("members").await, 0);
+    assert_eq!(app.count("audit_events").await, audit_before);
+
+    // With its header row the same file is taken.
+    let fixed = format!("{HEADER}\n{csv}");
+    let reply = app
+        .post_text("/api/v1/members/import", &lgs, "text/csv", fixed)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(reply.body, json!({ "imported": 2 }));
 }

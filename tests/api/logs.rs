@@ -6,7 +6,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use kartei_api::config::{LogFormat, LogSettings};
-use kartei_tests::{ADMIN, DEMO_PASSWORD, Db, TestApp, on_both_databases};
+use kartei_tests::{ADMIN, DEMO_PASSWORD, Db, STATE_OFFICE, TestApp, on_both_databases};
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 #[derive(Clone, Default)]
@@ -40,7 +41,10 @@ fn captured_logs() -> Buffer {
         .clone()
 }
 
-on_both_databases!(logs_carry_request_ids_and_no_personal_data);
+on_both_databases!(
+    logs_carry_request_ids_and_no_personal_data,
+    a_database_error_quoting_the_row_reaches_neither_log_nor_answer,
+);
 
 async fn logs_carry_request_ids_and_no_personal_data(db: Db) {
     let logs = captured_logs();
@@ -84,6 +88,76 @@ async fn logs_carry_request_ids_and_no_personal_data(db: Db) {
         assert!(
             !text.contains(personal),
             "{personal:?} appeared in the logs"
+        );
+    }
+}
+
+/// A write the database refuses with a message that quotes the row:
+/// PostgreSQL's CHECK violation ("Failing row contains (...)" in its
+/// detail), SQLite's trigger (its `RAISE` text names the values). The
+/// answer is an opaque 500, and the log names the failure by class only.
+async fn a_database_error_quoting_the_row_reaches_neither_log_nor_answer(db: Db) {
+    let logs = captured_logs();
+    let app = TestApp::spawn_demo(db).await;
+    let refuse = match db {
+        Db::Postgres => {
+            "ALTER TABLE members ADD CONSTRAINT kartei_test_refuse \
+             CHECK (last_name <> 'Zwetschgenbaum')"
+        }
+        Db::Sqlite => {
+            "CREATE TRIGGER kartei_test_refuse BEFORE INSERT ON members \
+             WHEN NEW.last_name = 'Zwetschgenbaum' \
+             BEGIN SELECT RAISE(ABORT, 'refused ' || NEW.last_name || ' ' || NEW.street); END"
+        }
+    };
+    app.state
+        .db
+        .execute_unprepared(refuse)
+        .await
+        .expect("refusal installed");
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let members_before = app.count("members").await;
+    let body = crate::members::entry(
+        &app,
+        &app.unit_id("DD").await,
+        json!({
+            "first_name": "Mirabella",
+            "last_name": "Zwetschgenbaum",
+            "email": "zwetschge@example.org",
+            "street": "Pflaumenallee 12",
+        }),
+    );
+    let reply = app.post("/api/v1/members", Some(&lgs), &body).await;
+    reply.assert_problem(500);
+    assert_eq!(reply.body["detail"], "An unexpected error occurred.");
+    assert_eq!(app.count("members").await, members_before);
+
+    // The negative case: the same entry with another name goes in.
+    let other = crate::members::entry(&app, &app.unit_id("DD").await, json!({}));
+    assert_eq!(
+        app.post("/api/v1/members", Some(&lgs), &other).await.status,
+        201
+    );
+
+    let text = String::from_utf8(logs.0.lock().expect("log buffer").clone()).expect("utf-8");
+    assert!(text.contains("request failed"), "the fault is logged");
+    for personal in [
+        "Zwetschgenbaum",
+        "Mirabella",
+        "zwetschge@example.org",
+        "Pflaumenallee",
+        "Failing row",
+    ] {
+        assert!(
+            !text.contains(personal),
+            "{personal:?} appeared in the logs"
+        );
+        assert!(!reply.text.contains(personal), "{personal:?} in the answer");
+    }
+    if db == Db::Postgres {
+        assert!(
+            text.contains("check violation (SQLSTATE 23514)"),
+            "the fault is logged by class"
         );
     }
 }

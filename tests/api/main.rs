@@ -3,9 +3,12 @@
 
 mod access_matrix;
 mod applications;
+mod audit;
 mod auth;
 mod cli;
+mod csv_cells;
 mod errors;
+mod headers;
 mod health;
 mod import;
 mod logs;

@@ -1,7 +1,8 @@
 //! One error type for every route: each variant becomes an RFC 9457
-//! `application/problem+json` body. Server faults are logged with their
-//! whole cause chain and answered with an opaque message; no body ever
-//! carries personal data.
+//! `application/problem+json` body. Server faults are logged with a
+//! classification of their cause (for a database error its kind and
+//! SQLSTATE, never the database's message, which can quote the row) and
+//! answered with an opaque message; no body ever carries personal data.
 
 use std::time::Duration;
 
@@ -84,6 +85,22 @@ impl ApiError {
 
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         ApiError::Internal(err.into())
+    }
+
+    /// What a log line may say about this error. A database error anywhere
+    /// in the cause chain is told by class only
+    /// ([`RepoError::log_class`]): PostgreSQL's "Failing row contains
+    /// (...)" and a trigger's message carry a person's data. Other server
+    /// faults are kartei's own messages (a broken invariant, a chart that
+    /// could not be drawn) and keep their chain.
+    pub fn log_class(&self) -> String {
+        match self {
+            ApiError::Internal(err) => err
+                .chain()
+                .find_map(kartei_persistence::error_class)
+                .unwrap_or_else(|| format!("{err:#}")),
+            other => other.slug_and_detail().0.to_owned(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -174,8 +191,8 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         match &self {
-            ApiError::Internal(err) => {
-                tracing::error!(error = ?err, "request failed");
+            ApiError::Internal(_) => {
+                tracing::error!(cause = %self.log_class(), "request failed");
             }
             ApiError::Unavailable => {
                 tracing::warn!("database unavailable");

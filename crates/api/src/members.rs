@@ -323,7 +323,7 @@ pub fn spawn_resignations(state: AppState) -> tokio::task::JoinHandle<()> {
             match complete_resignations(&state).await {
                 Ok(0) => {}
                 Ok(count) => tracing::info!(count, "resignations took effect"),
-                Err(err) => tracing::warn!(error = %err, "resignation run failed"),
+                Err(err) => tracing::warn!(error = %err.log_class(), "resignation run failed"),
             }
         }
     })

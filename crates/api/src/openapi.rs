@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         (name = "outbox", description = "E-mail delivery (admin)"),
         (name = "members", description = "Member master data, history, export"),
         (name = "reports", description = "Entry lag: what is not entered yet, where, and for how long"),
+        (name = "audit", description = "The audit log across records: changes, logins, exports, imports (admin)"),
     )
 )]
 pub struct ApiDoc;

@@ -161,7 +161,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             if let Err(err) = run(&state, state.clock.now()).await {
-                tracing::warn!(error = %err, "retention run failed");
+                tracing::warn!(error = %err.log_class(), "retention run failed");
             }
         }
     })

@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -72,6 +73,14 @@ fn api_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 pub fn router(state: AppState) -> Router {
     let (api, doc) = api_parts();
+    // Every answer of the versioned API may carry personal data or tokens
+    // (lists, exports, logins, even a 404 says what exists): no cache, in
+    // the browser or on the way, may keep it. The documents, the docs page
+    // and the health checks hold nothing personal and stay cacheable.
+    let api = api.layer(SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ));
     let docs = SwaggerUi::new("/docs")
         .url("/api/v1/openapi.json", doc)
         .config(Config::default().validator_url("none"));
@@ -92,6 +101,17 @@ pub fn router(state: AppState) -> Router {
                         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+                // On every answer: a CSV or JSON download is never sniffed
+                // into HTML, and no link followed from the docs page tells
+                // the next site which address it came from.
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("no-referrer"),
+                ))
                 .layer(CatchPanicLayer::custom(|_| panic_response()))
                 .layer(axum::middleware::from_fn(telemetry::track_requests)),
         )

@@ -43,10 +43,13 @@ pub enum Action {
     ReadLagReports,
     ReadUnentered,
     ReadOutbox,
+    /// The audit log across records: who read, exported or changed what.
+    /// Only the system owner: the log names every record and every account.
+    ReadAuditLog,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::ReadOwnAccount,
         Action::ManageUsers,
         Action::ReadOrgUnits,
@@ -74,6 +77,7 @@ impl Action {
         Action::ReadLagReports,
         Action::ReadUnentered,
         Action::ReadOutbox,
+        Action::ReadAuditLog,
     ];
 }
 
@@ -378,6 +382,23 @@ mod tests {
                     "{role} {action:?} without a target"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn only_the_admin_reads_the_audit_log() {
+        let tree = Tree::new();
+        for role in Role::ALL {
+            let want = if role == Role::Admin {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden)
+            };
+            assert_eq!(
+                authorize(&tree.actor(role), ReadAuditLog, None),
+                want,
+                "{role}"
+            );
         }
     }
 

@@ -5,11 +5,12 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
-use crate::RepoError;
 use crate::entities::audit_event::{self, Entity as AuditEvents};
+use crate::{Page, RepoError};
 
 #[derive(Debug, Clone)]
 pub struct AuditEntry {
@@ -93,4 +94,71 @@ pub async fn for_subject<C: ConnectionTrait>(
             details: row.details,
         })
         .collect())
+}
+
+/// One entry of the trail across records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    pub id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub action: String,
+    pub subject_type: String,
+    pub subject_id: Option<Uuid>,
+    pub details: serde_json::Value,
+}
+
+/// Which entries of the trail to list; every part is optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Any of these actions.
+    pub actions: Option<Vec<String>>,
+    pub actor_id: Option<Uuid>,
+    /// Entries at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Entries before this instant.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// The trail, newest first (ids are UUIDv7, so by id), `limit` entries
+/// after the id `after`.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    filter: &AuditFilter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<AuditEvent>, RepoError> {
+    use crate::entities::audit_event::Column as A;
+    let mut query = AuditEvents::find().order_by_desc(A::Id);
+    if let Some(actions) = &filter.actions {
+        query = query.filter(A::Action.is_in(actions.iter().cloned()));
+    }
+    if let Some(actor) = filter.actor_id {
+        query = query.filter(A::ActorId.eq(actor));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(A::OccurredAt.gte(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(A::OccurredAt.lt(until));
+    }
+    if let Some(after) = after {
+        query = query.filter(A::Id.lt(after));
+    }
+    let rows = query.limit(limit + 1).all(db).await?;
+    Ok(Page::from_overfetch(
+        rows.into_iter()
+            .map(|row| AuditEvent {
+                id: row.id,
+                occurred_at: row.occurred_at,
+                actor_id: row.actor_id,
+                action: row.action,
+                subject_type: row.subject_type,
+                subject_id: row.subject_id,
+                details: row.details,
+            })
+            .collect(),
+        limit,
+        |e| e.id,
+    ))
 }

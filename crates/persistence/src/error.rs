@@ -20,6 +20,85 @@ pub enum RepoError {
     Database(#[source] DbErr),
 }
 
+impl RepoError {
+    /// What a log line may say about this error: its kind and, for an error
+    /// the database returned, the SQLSTATE (PostgreSQL) or result code
+    /// (SQLite) and the constraint class. Never the database's message:
+    /// PostgreSQL's detail "Failing row contains (...)" and a trigger's
+    /// `RAISE` text quote the row, that is a person's data.
+    pub fn log_class(&self) -> String {
+        match self {
+            RepoError::NotFound => "not found".into(),
+            RepoError::Conflict => "conflict".into(),
+            RepoError::StaleVersion => "stale version".into(),
+            RepoError::Corrupt(_) => "corrupt stored data".into(),
+            RepoError::Unavailable(err) => format!("unavailable: {}", db_err_class(err)),
+            RepoError::Database(err) => db_err_class(err),
+        }
+    }
+}
+
+/// The class of a database error found anywhere in a cause chain (a
+/// [`RepoError`] or a bare [`DbErr`]), for a log line; `None` for errors that
+/// are not the database's.
+pub fn error_class(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    if let Some(repo) = err.downcast_ref::<RepoError>() {
+        return Some(repo.log_class());
+    }
+    err.downcast_ref::<DbErr>().map(db_err_class)
+}
+
+/// The class of a database error, without its message text; see
+/// [`RepoError::log_class`].
+pub fn db_err_class(err: &DbErr) -> String {
+    let runtime = |kind: &str, err: &RuntimeErr| match err {
+        RuntimeErr::SqlxError(e) => format!("{kind}: {}", sqlx_class(e)),
+        RuntimeErr::Internal(_) => format!("{kind}: sea-orm internal"),
+    };
+    match err {
+        DbErr::ConnectionAcquire(_) => "connection acquire".into(),
+        DbErr::Conn(e) => runtime("connection", e),
+        DbErr::Exec(e) => runtime("exec", e),
+        DbErr::Query(e) => runtime("query", e),
+        DbErr::RecordNotFound(_) => "record not found".into(),
+        DbErr::RecordNotInserted => "record not inserted".into(),
+        DbErr::RecordNotUpdated => "record not updated".into(),
+        DbErr::Type(_) | DbErr::TryIntoErr { .. } | DbErr::Json(_) => "type conversion".into(),
+        DbErr::Migration(_) => "migration".into(),
+        _ => "other".into(),
+    }
+}
+
+fn sqlx_class(err: &sea_orm::sqlx::Error) -> String {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::sqlx::error::ErrorKind;
+    match err {
+        Sqlx::Database(db) => {
+            let kind = match db.kind() {
+                ErrorKind::UniqueViolation => "unique violation",
+                ErrorKind::ForeignKeyViolation => "foreign key violation",
+                ErrorKind::NotNullViolation => "not null violation",
+                ErrorKind::CheckViolation => "check violation",
+                ErrorKind::ExclusionViolation => "exclusion violation",
+                _ => "database error",
+            };
+            match db.code() {
+                Some(code) => format!("{kind} (SQLSTATE {code})"),
+                None => kind.to_owned(),
+            }
+        }
+        Sqlx::Io(_) => "i/o".into(),
+        Sqlx::Tls(_) => "tls".into(),
+        Sqlx::Protocol(_) => "protocol".into(),
+        Sqlx::PoolTimedOut => "pool timed out".into(),
+        Sqlx::PoolClosed => "pool closed".into(),
+        Sqlx::WorkerCrashed => "worker crashed".into(),
+        Sqlx::RowNotFound => "row not found".into(),
+        Sqlx::ColumnDecode { .. } | Sqlx::Decode(_) | Sqlx::Encode(_) => "decode".into(),
+        _ => "driver error".into(),
+    }
+}
+
 impl From<DbErr> for RepoError {
     fn from(err: DbErr) -> Self {
         if let Some(

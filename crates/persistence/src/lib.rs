@@ -27,6 +27,6 @@ pub mod transfers;
 pub mod users;
 
 pub use db::{Backend, connect, migrate};
-pub use error::RepoError;
+pub use error::{RepoError, db_err_class, error_class};
 pub use page::Page;
 pub use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};

@@ -155,7 +155,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             if let Err(err) = run(&state, state.clock.now()).await {
-                tracing::warn!(error = %err, "digest run failed");
+                tracing::warn!(error = %err.log_class(), "digest run failed");
             }
         }
     })

@@ -117,12 +117,12 @@ pub fn spawn(
             let busy = match deliver_due(&state, &mailer).await {
                 Ok(report) => report.sent + report.retried + report.failed > 0,
                 Err(err) => {
-                    tracing::warn!(error = %err, "outbox worker step failed");
+                    tracing::warn!(error = %err.log_class(), "outbox worker step failed");
                     false
                 }
             };
             if let Err(err) = record_backlog(&state).await {
-                tracing::debug!(error = %err, "outbox backlog not recorded");
+                tracing::debug!(error = %err.log_class(), "outbox backlog not recorded");
             }
             if !busy {
                 tokio::time::sleep(poll).await;

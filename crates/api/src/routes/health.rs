@@ -43,7 +43,9 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     // The request metrics stay available while the database is away.
     match super::reports::waiting_gauges(&state).await {
         Ok(gauges) => text.push_str(&gauges),
-        Err(err) => tracing::warn!(error = %err, "the waiting gauges could not be read"),
+        Err(err) => {
+            tracing::warn!(error = %err.log_class(), "the waiting gauges could not be read")
+        }
     }
     (
         [(

@@ -412,6 +412,14 @@ async fn list_members(
                 MemberResponse::new(m, view)
             })
             .collect();
+        // The search term may be a name or an e-mail address: the trail
+        // keeps only that there was one.
+        let filter = serde_json::json!({
+            "org_unit_id": params.org_unit_id,
+            "status": params.status,
+            "search_term_given": params.q.is_some(),
+        });
+        super::audit::record_export(&state, &staff, "member_list", filter, rows.len()).await?;
         return csv_response(&rows);
     }
     let (page, next) = member_repo::list(&state.db, &filter, after, u64::from(limit)).await?;

@@ -2,6 +2,7 @@
 //! the OpenAPI document at `/api/v1/openapi.json`.
 
 pub mod applications;
+pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod me;
@@ -33,6 +34,7 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(members::router())
         .merge(transfers::router())
         .merge(reports::router())
+        .merge(audit::router())
 }
 
 /// One page of a list.

@@ -607,8 +607,10 @@ async fn unentered(
         .map(decode_age_cursor)
         .transpose()?;
     let csv = params.format == Some(ListFormat::Csv);
+    let export_filter = serde_json::json!({ "org_unit_id": params.org_unit_id });
     let Some(scope) = scope_filter(&state, &staff).await? else {
         return if csv {
+            super::audit::record_export(&state, &staff, "unentered", export_filter, 0).await?;
             unentered_csv(&[])
         } else {
             Ok(Json(UnenteredList {
@@ -656,6 +658,7 @@ async fn unentered(
                 None => break,
             }
         }
+        super::audit::record_export(&state, &staff, "unentered", export_filter, all.len()).await?;
         return unentered_csv(&all);
     }
     let (page, next) =
