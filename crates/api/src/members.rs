@@ -51,6 +51,14 @@ impl<'a> UnitPaths<'a> {
     }
 }
 
+/// The state unit, which stands for every account of the state level.
+pub async fn state_unit_id(state: &AppState) -> Result<Uuid, ApiError> {
+    org_units::state_unit(&state.db)
+        .await?
+        .map(|unit| unit.id)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the organisation has no state unit")))
+}
+
 /// Reads a member for `action`. Outside the scope it is 404, unless the
 /// caller's district keeps home ties with the member and only reads.
 pub async fn read(

@@ -857,7 +857,7 @@ async fn export_application(
     txn.commit().await.map_err(RepoError::from)?;
     let processing = privacy::of_application(
         &application,
-        super::members::state_unit_id(&state).await?,
+        crate::members::state_unit_id(&state).await?,
         state.settings.retention.days_after_closing,
     );
     Ok(Json(ApplicationExport {

@@ -14,7 +14,7 @@ use kartei_persistence::applications::{self, UnitFilter};
 use kartei_persistence::members::{
     self as member_repo, MemberCursor, MemberFilter, MemberQuery, NewMember,
 };
-use kartei_persistence::{RepoError, TransactionTrait, audit, org_units, transfers};
+use kartei_persistence::{RepoError, TransactionTrait, audit, transfers};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -829,7 +829,7 @@ async fn export_member(
     let history = members::history(&state, member.id).await?;
     let processing = privacy::of_member(
         &member,
-        state_unit_id(&state).await?,
+        members::state_unit_id(&state).await?,
         state.settings.retention.years_after_leaving,
     );
     let transfers = transfers::for_member(&state.db, member.id)
@@ -845,14 +845,6 @@ async fn export_member(
         transfers,
         processing: processing.into(),
     }))
-}
-
-/// The state unit, which stands for every account of the state level.
-pub async fn state_unit_id(state: &AppState) -> ApiResult<Uuid> {
-    org_units::state_unit(&state.db)
-        .await?
-        .map(|unit| unit.id)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the organisation has no state unit")))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
