@@ -56,6 +56,12 @@ pub struct AuthSettings {
     pub jwt_secret: SecretString,
     pub access_token_minutes: u32,
     pub refresh_token_days: u32,
+    /// How long a session (refresh-token family) lasts at most, however
+    /// often it is refreshed.
+    pub refresh_family_max_days: u32,
+    /// How long after a refresh the spent token still gets a pair instead of
+    /// revoking the session: two tabs refreshing at once.
+    pub refresh_reuse_grace_seconds: u32,
     pub max_failed_logins: u32,
     pub lockout_minutes: u32,
     pub argon2_memory_kib: u32,
@@ -217,6 +223,18 @@ impl Settings {
         if self.auth.access_token_minutes == 0 || self.auth.refresh_token_days == 0 {
             return refuse("auth", "token lifetimes must be at least 1");
         }
+        if self.auth.refresh_family_max_days < self.auth.refresh_token_days {
+            return refuse(
+                "auth.refresh_family_max_days",
+                "must be at least auth.refresh_token_days",
+            );
+        }
+        if self.auth.refresh_reuse_grace_seconds > 60 {
+            return refuse(
+                "auth.refresh_reuse_grace_seconds",
+                "must be at most 60; a longer grace lets a stolen token through",
+            );
+        }
         if self.auth.lockout_minutes == 0 {
             return refuse("auth.lockout_minutes", "must be at least 1");
         }
@@ -272,6 +290,8 @@ mod tests {
             );
             assert_eq!(s.auth.access_token_minutes, 15);
             assert_eq!(s.auth.refresh_token_days, 14);
+            assert_eq!(s.auth.refresh_family_max_days, 30);
+            assert_eq!(s.auth.refresh_reuse_grace_seconds, 5);
             assert_eq!(s.auth.max_failed_logins, 5);
             assert_eq!(s.auth.lockout_minutes, 15);
             assert_eq!(s.mail.transport, MailTransport::File);
