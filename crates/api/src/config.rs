@@ -13,6 +13,19 @@ use serde::Deserialize;
 /// The signing secret shipped in `config/default.toml`; production refuses it.
 pub const DEVELOPMENT_JWT_SECRET: &str = "kartei-development-secret-change-me";
 
+/// OWASP's minimum Argon2id cost (m = 19 MiB, t = 2, p = 1).
+pub const OWASP_ARGON2_MEMORY_KIB: u32 = 19_456;
+pub const OWASP_ARGON2_ITERATIONS: u32 = 2;
+
+/// Whether `host` names this machine: `localhost` or a loopback address.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// The defaults, compiled in so that the binary also starts outside the
 /// repository; `config/default.toml` on disk is the same file.
 const EMBEDDED_DEFAULTS: &str = include_str!("../../../config/default.toml");
@@ -195,6 +208,61 @@ impl Settings {
         self.environment == "production"
     }
 
+    /// What only a development or demo installation may do: production
+    /// stops here, naming the key to change.
+    fn check_production(&self) -> Result<(), ConfigError> {
+        let refuse = |key, message: &str| {
+            Err(ConfigError::Refused {
+                key,
+                message: message.to_owned(),
+            })
+        };
+        if self.auth.jwt_secret.expose_secret() == DEVELOPMENT_JWT_SECRET {
+            return refuse(
+                "auth.jwt_secret",
+                "production refuses the development secret; set KARTEI__AUTH__JWT_SECRET",
+            );
+        }
+        if self.mail.transport == MailTransport::File {
+            return refuse(
+                "mail.transport",
+                "production refuses the file transport; use smtp",
+            );
+        }
+        // OWASP's minimum for Argon2id: 19 MiB and two passes. Less is for
+        // the test suite only, where hundreds of logins must stay fast.
+        if self.auth.argon2_memory_kib < OWASP_ARGON2_MEMORY_KIB {
+            return refuse(
+                "auth.argon2_memory_kib",
+                "production refuses less than 19456 (19 MiB, OWASP's minimum)",
+            );
+        }
+        if self.auth.argon2_iterations < OWASP_ARGON2_ITERATIONS {
+            return refuse(
+                "auth.argon2_iterations",
+                "production refuses fewer than 2 (OWASP's minimum)",
+            );
+        }
+        // Mail carries names and addresses of members: in clear text only
+        // to a relay on this machine.
+        if self.mail.transport == MailTransport::Smtp
+            && self.mail.smtp_tls == SmtpTls::None
+            && !is_loopback_host(&self.mail.smtp_host)
+        {
+            return refuse(
+                "mail.smtp_tls",
+                "production refuses \"none\" to a relay on another host; use starttls or tls",
+            );
+        }
+        if self.demo.seed_on_empty {
+            return refuse(
+                "demo.seed_on_empty",
+                "production refuses to load the demo organisation",
+            );
+        }
+        Ok(())
+    }
+
     /// Rules that serde cannot express.
     fn check(&self) -> Result<(), ConfigError> {
         let refuse = |key, message: &str| {
@@ -204,18 +272,7 @@ impl Settings {
             })
         };
         if self.is_production() {
-            if self.auth.jwt_secret.expose_secret() == DEVELOPMENT_JWT_SECRET {
-                return refuse(
-                    "auth.jwt_secret",
-                    "production refuses the development secret; set KARTEI__AUTH__JWT_SECRET",
-                );
-            }
-            if self.mail.transport == MailTransport::File {
-                return refuse(
-                    "mail.transport",
-                    "production refuses the file transport; use smtp",
-                );
-            }
+            self.check_production()?;
         }
         if self.auth.jwt_secret.expose_secret().len() < 32 {
             return refuse("auth.jwt_secret", "must be at least 32 characters");
@@ -368,6 +425,72 @@ mod tests {
             let s = load("production").map_err(|e| e.to_string())?;
             assert!(s.is_production());
             assert!(!s.demo.seed_on_empty);
+            Ok(())
+        });
+    }
+
+    /// The error of loading production with these variables on top of a
+    /// valid production setting, or "" when it loads.
+    fn production_error(jail: &mut Jail, vars: &[(&str, &str)]) -> String {
+        jail.set_env(
+            "KARTEI__AUTH__JWT_SECRET",
+            "a-real-secret-of-enough-length-0123456789",
+        );
+        jail.set_env("KARTEI__MAIL__SMTP_HOST", "relay.example.org");
+        for (key, value) in vars {
+            jail.set_env(key, value);
+        }
+        load("production")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn production_refuses_weak_argon2_clear_text_smtp_and_the_demo() {
+        Jail::expect_with(|jail| {
+            assert_eq!(production_error(jail, &[]), "");
+            let err = production_error(jail, &[("KARTEI__AUTH__ARGON2_MEMORY_KIB", "19455")]);
+            assert!(err.contains("auth.argon2_memory_kib"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            let err = production_error(jail, &[("KARTEI__AUTH__ARGON2_ITERATIONS", "1")]);
+            assert!(err.contains("auth.argon2_iterations"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            let err = production_error(jail, &[("KARTEI__MAIL__SMTP_TLS", "none")]);
+            assert!(err.contains("mail.smtp_tls"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            let err = production_error(jail, &[("KARTEI__DEMO__SEED_ON_EMPTY", "true")]);
+            assert!(err.contains("demo.seed_on_empty"), "{err}");
+            Ok(())
+        });
+        // What production may do: clear text to a relay on this machine,
+        // a stronger hash.
+        for host in ["localhost", "127.0.0.1", "::1"] {
+            Jail::expect_with(|jail| {
+                let err = production_error(
+                    jail,
+                    &[
+                        ("KARTEI__MAIL__SMTP_TLS", "none"),
+                        ("KARTEI__MAIL__SMTP_HOST", host),
+                        ("KARTEI__AUTH__ARGON2_MEMORY_KIB", "65536"),
+                        ("KARTEI__AUTH__ARGON2_ITERATIONS", "3"),
+                    ],
+                );
+                assert_eq!(err, "", "{host}");
+                Ok(())
+            });
+        }
+        // Development and tests keep their cheap settings.
+        Jail::expect_with(|jail| {
+            jail.set_env("KARTEI__MAIL__SMTP_TLS", "none");
+            jail.set_env("KARTEI__MAIL__SMTP_HOST", "relay.example.org");
+            assert!(load("test").is_ok());
             Ok(())
         });
     }
