@@ -8,6 +8,7 @@ mod cli;
 mod errors;
 mod health;
 mod import;
+mod limits;
 mod logs;
 mod mail;
 mod members;

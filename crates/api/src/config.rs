@@ -42,6 +42,7 @@ pub struct Settings {
     pub reminders: ReminderSettings,
     pub retention: RetentionSettings,
     pub demo: DemoSettings,
+    pub import: ImportSettings,
     pub log: LogSettings,
     /// The name of the environment the settings were loaded for.
     #[serde(skip)]
@@ -52,8 +53,23 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     pub address: SocketAddr,
+    /// Largest request body of every route but the CSV import.
     pub max_body_bytes: usize,
+    /// Largest body of `POST /api/v1/members/import`.
+    pub max_import_bytes: usize,
     pub trust_forwarded_for: bool,
+    /// A request not answered within this many seconds gets 503.
+    pub request_timeout_seconds: u64,
+    /// Requests handled at once; more are answered 503 at once instead of
+    /// waiting in a queue.
+    pub max_concurrent_requests: usize,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSettings {
+    /// Largest number of data rows one CSV import may hold (413 beyond).
+    pub max_rows: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -305,6 +321,18 @@ impl Settings {
         {
             return refuse("auth.argon2_*", "not valid Argon2 parameters");
         }
+        if self.server.max_body_bytes == 0 || self.server.max_import_bytes == 0 {
+            return refuse("server.max_body_bytes", "body limits must be at least 1");
+        }
+        if self.server.request_timeout_seconds == 0 {
+            return refuse("server.request_timeout_seconds", "must be at least 1");
+        }
+        if self.server.max_concurrent_requests == 0 {
+            return refuse("server.max_concurrent_requests", "must be at least 1");
+        }
+        if self.import.max_rows == 0 {
+            return refuse("import.max_rows", "must be at least 1");
+        }
         if self.mail.poll_seconds == 0 {
             return refuse("mail.poll_seconds", "must be at least 1");
         }
@@ -362,6 +390,8 @@ mod tests {
             assert_eq!(s.retention.years_after_leaving, 10);
             assert_eq!(s.retention.days_after_closing, 365);
             assert!(s.demo.seed_on_empty);
+            assert_eq!(s.import.max_rows, 200_000);
+            assert_eq!(s.server.max_body_bytes, 64 * 1024);
             Ok(())
         });
     }
