@@ -16,6 +16,11 @@ on_both_databases!(
     failed_logins_are_throttled_per_account,
     failed_logins_are_throttled_per_client_address,
     passwords_are_stored_as_argon2id_and_tokens_as_hashes,
+    logout_ends_the_access_tokens_of_that_session_at_once,
+    parallel_guesses_get_no_more_tries_than_the_limit,
+    behind_a_proxy_the_address_the_proxy_added_is_throttled,
+    a_refresh_family_ends_after_its_absolute_lifetime,
+    two_tabs_refreshing_at_once_both_go_on_but_later_reuse_revokes,
 );
 
 async fn login_gives_a_token_pair_that_opens_me(db: Db) {
@@ -143,6 +148,10 @@ async fn refresh_rotates_and_reuse_revokes_the_family(db: Db) {
     assert_ne!(refresh_1, refresh_2);
     let access_2 = second.body["access_token"].as_str().expect("access");
     assert_eq!(app.get("/api/v1/me", access_2).await.status, 200);
+
+    // Past the grace for two tabs refreshing at once (see
+    // two_tabs_refreshing_at_once_both_go_on_but_later_reuse_revokes).
+    app.state.clock.advance(Duration::seconds(6));
 
     // The spent token again: refused, and the whole family with it.
     app.post(
@@ -337,4 +346,233 @@ async fn passwords_are_stored_as_argon2id_and_tokens_as_hashes(db: Db) {
         assert_ne!(stored, refresh);
         assert_eq!(stored.len(), 64);
     }
+}
+
+fn refresh_body(reply: &kartei_tests::Reply) -> serde_json::Value {
+    json!({ "refresh_token": reply.body["refresh_token"].as_str().expect("refresh") })
+}
+
+fn access(reply: &kartei_tests::Reply) -> String {
+    reply.body["access_token"]
+        .as_str()
+        .expect("access")
+        .to_owned()
+}
+
+async fn logout_ends_the_access_tokens_of_that_session_at_once(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let ended = app.login_reply(ADMIN, DEMO_PASSWORD).await;
+    let other = app.login_reply(ADMIN, DEMO_PASSWORD).await;
+    assert_eq!(app.get("/api/v1/me", &access(&ended)).await.status, 200);
+
+    let out = app
+        .post("/api/v1/auth/logout", None, &refresh_body(&ended))
+        .await;
+    assert_eq!(out.status, 204);
+    // Not 15 minutes later: at once.
+    app.get("/api/v1/me", &access(&ended))
+        .await
+        .assert_problem(401);
+    // The account's other session goes on.
+    assert_eq!(app.get("/api/v1/me", &access(&other)).await.status, 200);
+
+    // Every access token of the session ends with it, also those handed
+    // out before the last refresh.
+    let refreshed = app
+        .post("/api/v1/auth/refresh", None, &refresh_body(&other))
+        .await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+    assert_eq!(app.get("/api/v1/me", &access(&refreshed)).await.status, 200);
+    app.post("/api/v1/auth/logout", None, &refresh_body(&refreshed))
+        .await;
+    app.get("/api/v1/me", &access(&other))
+        .await
+        .assert_problem(401);
+    app.get("/api/v1/me", &access(&refreshed))
+        .await
+        .assert_problem(401);
+    // Logging in again starts a session that works.
+    let again = app.token_of(ADMIN).await;
+    assert_eq!(app.get("/api/v1/me", &again).await.status, 200);
+}
+
+/// Sends `count` logins at once; their status codes and whether each
+/// carried Retry-After.
+async fn parallel_logins(
+    app: &TestApp,
+    count: usize,
+    email: &str,
+    password: &str,
+) -> Vec<(u16, bool)> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..count {
+        let request = app
+            .http
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({ "email": email, "password": password }));
+        tasks.spawn(async move {
+            let reply = request.send().await.expect("sent");
+            (
+                reply.status().as_u16(),
+                reply.headers().contains_key("retry-after"),
+            )
+        });
+    }
+    let mut replies = Vec::new();
+    while let Some(reply) = tasks.join_next().await {
+        replies.push(reply.expect("task"));
+    }
+    replies
+}
+
+async fn parallel_guesses_get_no_more_tries_than_the_limit(db: Db) {
+    // auth.max_failed_logins is 5.
+    let app = TestApp::spawn_demo(db).await;
+    let replies = parallel_logins(&app, 20, BOARD, "wrong password").await;
+    let checked = replies.iter().filter(|(status, _)| *status == 401).count();
+    let refused = replies
+        .iter()
+        .filter(|(status, retry)| *status == 429 && *retry)
+        .count();
+    assert!((1..=5).contains(&checked), "{replies:?}");
+    assert_eq!(checked + refused, 20, "{replies:?}");
+    assert!(app.count("login_failures").await <= 5);
+    // Locked, even with the right password.
+    app.login_reply(BOARD, DEMO_PASSWORD)
+        .await
+        .assert_problem(429);
+
+    // Fewer guesses than the limit, at once: every one is checked.
+    let replies = parallel_logins(&app, 4, ADMIN, "wrong password").await;
+    assert!(
+        replies.iter().all(|(status, _)| *status == 401),
+        "{replies:?}"
+    );
+    assert_eq!(app.login_reply(ADMIN, DEMO_PASSWORD).await.status, 200);
+}
+
+async fn behind_a_proxy_the_address_the_proxy_added_is_throttled(db: Db) {
+    // 2 failures per account, 20 per address.
+    let app = TestApp::spawn_with(
+        db,
+        &[
+            ("auth.max_failed_logins", json!(2)),
+            ("server.trust_forwarded_for", json!(true)),
+        ],
+    )
+    .await;
+    kartei_api::seed::seed_demo(&app.state)
+        .await
+        .expect("seeded");
+    let login = |forwarded: String, email: String, password: &'static str| {
+        app.send(
+            app.request(Method::POST, "/api/v1/auth/login", None)
+                .header("x-forwarded-for", forwarded)
+                .json(&json!({ "email": email, "password": password })),
+        )
+    };
+    // The client forges a new leftmost entry each time; the proxy appends
+    // the address it saw.
+    for attempt in 0..20 {
+        login(
+            format!("10.0.{attempt}.1, 203.0.113.7"),
+            format!("guess{attempt}@kartei.example"),
+            "wrong password",
+        )
+        .await
+        .assert_problem(401);
+    }
+    login("10.9.9.9, 203.0.113.7".into(), ADMIN.into(), DEMO_PASSWORD)
+        .await
+        .assert_problem(429);
+    // Another client behind the same proxy is not affected.
+    let other = login("10.9.9.9, 203.0.113.8".into(), ADMIN.into(), DEMO_PASSWORD).await;
+    assert_eq!(other.status, 200, "{}", other.text);
+}
+
+async fn a_refresh_family_ends_after_its_absolute_lifetime(db: Db) {
+    // auth.refresh_token_days is 14 (sliding), the family lives 30 days.
+    let app = TestApp::spawn_demo(db).await;
+    let mut current = app.login_reply(ADMIN, DEMO_PASSWORD).await;
+    for days in [13, 13, 3] {
+        app.state.clock.advance(Duration::days(days));
+        current = app
+            .post("/api/v1/auth/refresh", None, &refresh_body(&current))
+            .await;
+        assert_eq!(current.status, 200, "{}", current.text);
+    }
+    // Day 29 worked; past day 30 the family is over although its newest
+    // token is a day old.
+    app.state
+        .clock
+        .advance(Duration::days(1) + Duration::seconds(1));
+    app.post("/api/v1/auth/refresh", None, &refresh_body(&current))
+        .await
+        .assert_problem(401);
+    // A new login starts a new family.
+    let fresh = app.login_reply(ADMIN, DEMO_PASSWORD).await;
+    let next = app
+        .post("/api/v1/auth/refresh", None, &refresh_body(&fresh))
+        .await;
+    assert_eq!(next.status, 200, "{}", next.text);
+}
+
+async fn two_tabs_refreshing_at_once_both_go_on_but_later_reuse_revokes(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let login = app.login_reply(ADMIN, DEMO_PASSWORD).await;
+    // Two tabs send the same refresh token at the same moment.
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..2 {
+        let request = app
+            .http
+            .post(app.url("/api/v1/auth/refresh"))
+            .json(&refresh_body(&login));
+        tasks.spawn(async move {
+            let reply = request.send().await.expect("sent");
+            let status = reply.status().as_u16();
+            let text = reply.text().await.expect("body");
+            (
+                status,
+                serde_json::from_str::<serde_json::Value>(&text).expect("json"),
+            )
+        });
+    }
+    let mut tabs = Vec::new();
+    while let Some(tab) = tasks.join_next().await {
+        let (status, body) = tab.expect("task");
+        assert_eq!(status, 200, "{body}");
+        tabs.push(body);
+    }
+    assert_ne!(tabs[0]["refresh_token"], tabs[1]["refresh_token"]);
+    for tab in &tabs {
+        let token = tab["access_token"].as_str().expect("access");
+        assert_eq!(app.get("/api/v1/me", token).await.status, 200);
+    }
+
+    // Within the grace, once more in sequence: still a pair.
+    let again = app
+        .post("/api/v1/auth/refresh", None, &refresh_body(&login))
+        .await;
+    assert_eq!(again.status, 200, "{}", again.text);
+
+    // After the grace, the spent token is a stolen one: the whole family
+    // goes, the tabs' newer tokens with it.
+    app.state.clock.advance(Duration::seconds(6));
+    app.post("/api/v1/auth/refresh", None, &refresh_body(&login))
+        .await
+        .assert_problem(401);
+    for tab in &tabs {
+        app.post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({ "refresh_token": tab["refresh_token"] }),
+        )
+        .await
+        .assert_problem(401);
+        let token = tab["access_token"].as_str().expect("access");
+        app.get("/api/v1/me", token).await.assert_problem(401);
+    }
+    app.post("/api/v1/auth/refresh", None, &refresh_body(&again))
+        .await
+        .assert_problem(401);
 }

@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use kartei_api::cli::{Cli, run_with};
+use kartei_api::config::Settings;
 use kartei_tests::{Db, TestApp, TestDatabase, on_both_databases, test_settings};
 use serde_json::json;
 
@@ -15,6 +16,7 @@ on_both_databases!(
     user_add_refuses_bad_input,
     serve_loads_the_demo_into_an_empty_database_only_when_asked,
     generate_fills_the_database_with_synthetic_history,
+    production_refuses_the_demo_commands,
 );
 
 async fn migrate_seed_demo_and_user_add(db: Db) {
@@ -204,4 +206,53 @@ async fn generate_fills_the_database_with_synthetic_history(db: Db) {
         .await
         .expect_err("a number is needed");
     conn.close().await.expect("closed");
+}
+
+/// Settings a production installation could start with, on `database_url`.
+fn production_settings(database_url: &str) -> Settings {
+    use figment::providers::Serialized;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    let figment = Settings::figment(&dir, "production")
+        .merge(Serialized::default("database.url", database_url))
+        .merge(Serialized::default(
+            "auth.jwt_secret",
+            "a-real-secret-of-enough-length-0123456789",
+        ))
+        .merge(Serialized::default("mail.smtp_host", "relay.example.org"));
+    Settings::from_figment(figment, "production").expect("production settings")
+}
+
+async fn production_refuses_the_demo_commands(db: Db) {
+    let database = TestDatabase::create(db).await;
+    let run = |args: &'static [&'static str]| {
+        let settings = production_settings(&database.url);
+        async move {
+            let cli = Cli::try_parse_from(std::iter::once("kartei").chain(args.iter().copied()))
+                .expect("arguments");
+            run_with(cli, settings, &mut "".as_bytes()).await
+        }
+    };
+    run(&["migrate"][..]).await.expect("production may migrate");
+    for command in [&["seed-demo"][..], &["generate", "--members", "10"][..]] {
+        let err = run(command)
+            .await
+            .expect_err("refused in production")
+            .to_string();
+        assert!(err.contains("production"), "{err}");
+    }
+    // Nothing was loaded.
+    let conn = kartei_persistence::connect(&database.url, 2)
+        .await
+        .expect("connect");
+    assert_eq!(
+        kartei_persistence::org_units::count(&conn)
+            .await
+            .expect("count"),
+        0
+    );
+    conn.close().await.ok();
+    // Outside production the same command loads the demo.
+    kartei(&database.url, &["seed-demo"], "")
+        .await
+        .expect("seeded in test");
 }

@@ -11,6 +11,7 @@ mod errors;
 mod headers;
 mod health;
 mod import;
+mod limits;
 mod logs;
 mod mail;
 mod members;

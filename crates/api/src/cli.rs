@@ -95,6 +95,7 @@ pub async fn run_with(cli: Cli, settings: Settings, stdin: &mut dyn BufRead) -> 
         }
         Command::Serve => serve(settings).await,
         Command::SeedDemo => {
+            refuse_in_production(&settings, "seed-demo")?;
             let db = open_database(&settings).await?;
             let state = build_state(settings, db, Clock::system())?;
             let report = seed::seed_demo(&state).await.map_err(describe)?;
@@ -115,6 +116,7 @@ pub async fn run_with(cli: Cli, settings: Settings, stdin: &mut dyn BufRead) -> 
             years,
             seed,
         } => {
+            refuse_in_production(&settings, "generate")?;
             let db = open_database(&settings).await?;
             let state = build_state(settings, db, Clock::system())?;
             let plan = synthetic::Plan {
@@ -131,6 +133,19 @@ pub async fn run_with(cli: Cli, settings: Settings, stdin: &mut dyn BufRead) -> 
             Ok(())
         }
     }
+}
+
+/// The demo organisation and synthetic members are for trying kartei out
+/// and for benchmarks: in production they would mix invented people and
+/// known demo passwords into the real register. Refused before the database
+/// is touched.
+fn refuse_in_production(settings: &Settings, command: &str) -> anyhow::Result<()> {
+    if settings.is_production() {
+        anyhow::bail!(
+            "{command} is refused in production (KARTEI_ENV=production): it loads demo data and accounts"
+        );
+    }
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

@@ -13,6 +13,19 @@ use serde::Deserialize;
 /// The signing secret shipped in `config/default.toml`; production refuses it.
 pub const DEVELOPMENT_JWT_SECRET: &str = "kartei-development-secret-change-me";
 
+/// OWASP's minimum Argon2id cost (m = 19 MiB, t = 2, p = 1).
+pub const OWASP_ARGON2_MEMORY_KIB: u32 = 19_456;
+pub const OWASP_ARGON2_ITERATIONS: u32 = 2;
+
+/// Whether `host` names this machine: `localhost` or a loopback address.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// The defaults, compiled in so that the binary also starts outside the
 /// repository; `config/default.toml` on disk is the same file.
 const EMBEDDED_DEFAULTS: &str = include_str!("../../../config/default.toml");
@@ -29,6 +42,7 @@ pub struct Settings {
     pub reminders: ReminderSettings,
     pub retention: RetentionSettings,
     pub demo: DemoSettings,
+    pub import: ImportSettings,
     pub log: LogSettings,
     /// The name of the environment the settings were loaded for.
     #[serde(skip)]
@@ -39,8 +53,23 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     pub address: SocketAddr,
+    /// Largest request body of every route but the CSV import.
     pub max_body_bytes: usize,
+    /// Largest body of `POST /api/v1/members/import`.
+    pub max_import_bytes: usize,
     pub trust_forwarded_for: bool,
+    /// A request not answered within this many seconds gets 503.
+    pub request_timeout_seconds: u64,
+    /// Requests handled at once; more are answered 503 at once instead of
+    /// waiting in a queue.
+    pub max_concurrent_requests: usize,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSettings {
+    /// Largest number of data rows one CSV import may hold (413 beyond).
+    pub max_rows: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +85,12 @@ pub struct AuthSettings {
     pub jwt_secret: SecretString,
     pub access_token_minutes: u32,
     pub refresh_token_days: u32,
+    /// How long a session (refresh-token family) lasts at most, however
+    /// often it is refreshed.
+    pub refresh_family_max_days: u32,
+    /// How long after a refresh the spent token still gets a pair instead of
+    /// revoking the session: two tabs refreshing at once.
+    pub refresh_reuse_grace_seconds: u32,
     pub max_failed_logins: u32,
     pub lockout_minutes: u32,
     pub argon2_memory_kib: u32,
@@ -189,6 +224,61 @@ impl Settings {
         self.environment == "production"
     }
 
+    /// What only a development or demo installation may do: production
+    /// stops here, naming the key to change.
+    fn check_production(&self) -> Result<(), ConfigError> {
+        let refuse = |key, message: &str| {
+            Err(ConfigError::Refused {
+                key,
+                message: message.to_owned(),
+            })
+        };
+        if self.auth.jwt_secret.expose_secret() == DEVELOPMENT_JWT_SECRET {
+            return refuse(
+                "auth.jwt_secret",
+                "production refuses the development secret; set KARTEI__AUTH__JWT_SECRET",
+            );
+        }
+        if self.mail.transport == MailTransport::File {
+            return refuse(
+                "mail.transport",
+                "production refuses the file transport; use smtp",
+            );
+        }
+        // OWASP's minimum for Argon2id: 19 MiB and two passes. Less is for
+        // the test suite only, where hundreds of logins must stay fast.
+        if self.auth.argon2_memory_kib < OWASP_ARGON2_MEMORY_KIB {
+            return refuse(
+                "auth.argon2_memory_kib",
+                "production refuses less than 19456 (19 MiB, OWASP's minimum)",
+            );
+        }
+        if self.auth.argon2_iterations < OWASP_ARGON2_ITERATIONS {
+            return refuse(
+                "auth.argon2_iterations",
+                "production refuses fewer than 2 (OWASP's minimum)",
+            );
+        }
+        // Mail carries names and addresses of members: in clear text only
+        // to a relay on this machine.
+        if self.mail.transport == MailTransport::Smtp
+            && self.mail.smtp_tls == SmtpTls::None
+            && !is_loopback_host(&self.mail.smtp_host)
+        {
+            return refuse(
+                "mail.smtp_tls",
+                "production refuses \"none\" to a relay on another host; use starttls or tls",
+            );
+        }
+        if self.demo.seed_on_empty {
+            return refuse(
+                "demo.seed_on_empty",
+                "production refuses to load the demo organisation",
+            );
+        }
+        Ok(())
+    }
+
     /// Rules that serde cannot express.
     fn check(&self) -> Result<(), ConfigError> {
         let refuse = |key, message: &str| {
@@ -198,24 +288,25 @@ impl Settings {
             })
         };
         if self.is_production() {
-            if self.auth.jwt_secret.expose_secret() == DEVELOPMENT_JWT_SECRET {
-                return refuse(
-                    "auth.jwt_secret",
-                    "production refuses the development secret; set KARTEI__AUTH__JWT_SECRET",
-                );
-            }
-            if self.mail.transport == MailTransport::File {
-                return refuse(
-                    "mail.transport",
-                    "production refuses the file transport; use smtp",
-                );
-            }
+            self.check_production()?;
         }
         if self.auth.jwt_secret.expose_secret().len() < 32 {
             return refuse("auth.jwt_secret", "must be at least 32 characters");
         }
         if self.auth.access_token_minutes == 0 || self.auth.refresh_token_days == 0 {
             return refuse("auth", "token lifetimes must be at least 1");
+        }
+        if self.auth.refresh_family_max_days < self.auth.refresh_token_days {
+            return refuse(
+                "auth.refresh_family_max_days",
+                "must be at least auth.refresh_token_days",
+            );
+        }
+        if self.auth.refresh_reuse_grace_seconds > 60 {
+            return refuse(
+                "auth.refresh_reuse_grace_seconds",
+                "must be at most 60; a longer grace lets a stolen token through",
+            );
         }
         if self.auth.lockout_minutes == 0 {
             return refuse("auth.lockout_minutes", "must be at least 1");
@@ -229,6 +320,18 @@ impl Settings {
         .is_err()
         {
             return refuse("auth.argon2_*", "not valid Argon2 parameters");
+        }
+        if self.server.max_body_bytes == 0 || self.server.max_import_bytes == 0 {
+            return refuse("server.max_body_bytes", "body limits must be at least 1");
+        }
+        if self.server.request_timeout_seconds == 0 {
+            return refuse("server.request_timeout_seconds", "must be at least 1");
+        }
+        if self.server.max_concurrent_requests == 0 {
+            return refuse("server.max_concurrent_requests", "must be at least 1");
+        }
+        if self.import.max_rows == 0 {
+            return refuse("import.max_rows", "must be at least 1");
         }
         if self.mail.poll_seconds == 0 {
             return refuse("mail.poll_seconds", "must be at least 1");
@@ -272,6 +375,8 @@ mod tests {
             );
             assert_eq!(s.auth.access_token_minutes, 15);
             assert_eq!(s.auth.refresh_token_days, 14);
+            assert_eq!(s.auth.refresh_family_max_days, 30);
+            assert_eq!(s.auth.refresh_reuse_grace_seconds, 5);
             assert_eq!(s.auth.max_failed_logins, 5);
             assert_eq!(s.auth.lockout_minutes, 15);
             assert_eq!(s.mail.transport, MailTransport::File);
@@ -285,6 +390,8 @@ mod tests {
             assert_eq!(s.retention.years_after_leaving, 10);
             assert_eq!(s.retention.days_after_closing, 365);
             assert!(s.demo.seed_on_empty);
+            assert_eq!(s.import.max_rows, 200_000);
+            assert_eq!(s.server.max_body_bytes, 64 * 1024);
             Ok(())
         });
     }
@@ -348,6 +455,72 @@ mod tests {
             let s = load("production").map_err(|e| e.to_string())?;
             assert!(s.is_production());
             assert!(!s.demo.seed_on_empty);
+            Ok(())
+        });
+    }
+
+    /// The error of loading production with these variables on top of a
+    /// valid production setting, or "" when it loads.
+    fn production_error(jail: &mut Jail, vars: &[(&str, &str)]) -> String {
+        jail.set_env(
+            "KARTEI__AUTH__JWT_SECRET",
+            "a-real-secret-of-enough-length-0123456789",
+        );
+        jail.set_env("KARTEI__MAIL__SMTP_HOST", "relay.example.org");
+        for (key, value) in vars {
+            jail.set_env(key, value);
+        }
+        load("production")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn production_refuses_weak_argon2_clear_text_smtp_and_the_demo() {
+        Jail::expect_with(|jail| {
+            assert_eq!(production_error(jail, &[]), "");
+            let err = production_error(jail, &[("KARTEI__AUTH__ARGON2_MEMORY_KIB", "19455")]);
+            assert!(err.contains("auth.argon2_memory_kib"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            let err = production_error(jail, &[("KARTEI__AUTH__ARGON2_ITERATIONS", "1")]);
+            assert!(err.contains("auth.argon2_iterations"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            let err = production_error(jail, &[("KARTEI__MAIL__SMTP_TLS", "none")]);
+            assert!(err.contains("mail.smtp_tls"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            let err = production_error(jail, &[("KARTEI__DEMO__SEED_ON_EMPTY", "true")]);
+            assert!(err.contains("demo.seed_on_empty"), "{err}");
+            Ok(())
+        });
+        // What production may do: clear text to a relay on this machine,
+        // a stronger hash.
+        for host in ["localhost", "127.0.0.1", "::1"] {
+            Jail::expect_with(|jail| {
+                let err = production_error(
+                    jail,
+                    &[
+                        ("KARTEI__MAIL__SMTP_TLS", "none"),
+                        ("KARTEI__MAIL__SMTP_HOST", host),
+                        ("KARTEI__AUTH__ARGON2_MEMORY_KIB", "65536"),
+                        ("KARTEI__AUTH__ARGON2_ITERATIONS", "3"),
+                    ],
+                );
+                assert_eq!(err, "", "{host}");
+                Ok(())
+            });
+        }
+        // Development and tests keep their cheap settings.
+        Jail::expect_with(|jail| {
+            jail.set_env("KARTEI__MAIL__SMTP_TLS", "none");
+            jail.set_env("KARTEI__MAIL__SMTP_HOST", "relay.example.org");
+            assert!(load("test").is_ok());
             Ok(())
         });
     }

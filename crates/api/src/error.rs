@@ -62,6 +62,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("payload too large")]
     PayloadTooLarge,
+    /// A CSV import with more data rows than `import.max_rows`.
+    #[error("too many rows")]
+    TooManyRows { max_rows: usize },
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
     #[error("precondition failed")]
@@ -111,7 +114,9 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge | ApiError::TooManyRows { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -139,6 +144,10 @@ impl ApiError {
             ApiError::PayloadTooLarge => (
                 "payload-too-large",
                 "The request body is larger than allowed.".into(),
+            ),
+            ApiError::TooManyRows { max_rows } => (
+                "too-many-rows",
+                format!("An import may hold at most {max_rows} rows; split the file."),
             ),
             ApiError::UnsupportedMediaType(detail) => ("unsupported-media-type", detail.clone()),
             ApiError::PreconditionFailed => (

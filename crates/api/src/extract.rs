@@ -12,6 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
 
 /// `axum::Json`, with rejections turned into problem+json.
 #[derive(Debug, Clone, Copy, Default, FromRequest)]
@@ -34,15 +35,34 @@ pub struct Path<T>(pub T);
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct Query<T>(pub T);
 
-/// The raw body (for CSV), with rejections turned into problem+json.
+/// The raw body of the CSV import, up to `server.max_import_bytes`: the one
+/// route allowed more than `server.max_body_bytes`. Read here with its own
+/// limit, since the router's `DefaultBodyLimit` is the small one.
 #[derive(Debug)]
-pub struct Body(pub axum::body::Bytes);
+pub struct ImportBody(pub axum::body::Bytes);
 
-impl<S: Send + Sync> FromRequest<S> for Body {
+impl FromRequest<AppState> for ImportBody {
     type Rejection = ApiError;
 
-    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        Ok(Body(axum::body::Bytes::from_request(request, state).await?))
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
+        let limit = state.settings.server.max_import_bytes;
+        match http_body_util::BodyExt::collect(http_body_util::Limited::new(
+            request.into_body(),
+            limit,
+        ))
+        .await
+        {
+            Ok(collected) => Ok(ImportBody(collected.to_bytes())),
+            Err(err) if err.is::<http_body_util::LengthLimitError>() => {
+                Err(ApiError::PayloadTooLarge)
+            }
+            Err(_) => Err(ApiError::BadRequest(
+                "The request body could not be read.".into(),
+            )),
+        }
     }
 }
 

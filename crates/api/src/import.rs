@@ -44,6 +44,10 @@ const OPTIONAL: [&str; 7] = [
 
 /// Imports `body` as `staff`; the number of members created.
 pub async fn import(state: &AppState, staff: &Staff, body: &[u8]) -> Result<usize, ApiError> {
+    let max_rows = state.settings.import.max_rows;
+    if more_rows_than(body, max_rows) {
+        return Err(ApiError::TooManyRows { max_rows });
+    }
     let now = state.clock.now();
     let units = org_units::all(&state.db).await?;
     let mut rows =
@@ -176,6 +180,23 @@ fn row_error(row: usize, field: impl Into<String>, message: impl ToString) -> Fi
 
 /// Reads and checks the whole file: the members with their row numbers, or
 /// every error found.
+/// Whether `body` holds more than `max_rows` data rows, counted before the
+/// file is checked, so that an oversized file costs one quick pass and no
+/// per-row work. Quoted line breaks are part of their row, as in `parse`.
+fn more_rows_than(body: &[u8], max_rows: usize) -> bool {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0usize;
+    // A file that cannot be read stops the count; `parse` reports it.
+    while let Ok(true) = reader.read_byte_record(&mut record) {
+        rows += 1;
+        if rows > max_rows {
+            return true;
+        }
+    }
+    false
+}
+
 pub fn parse(
     body: &[u8],
     units: &[OrgUnit],

@@ -2,12 +2,15 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
+use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -20,7 +23,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenKeys;
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{ServerSettings, Settings};
 use crate::error::{ApiError, problem_response};
 use crate::mail::Mailer;
 use crate::openapi::ApiDoc;
@@ -85,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .url("/api/v1/openapi.json", doc)
         .config(Config::default().validator_url("none"));
     let max_body = state.settings.server.max_body_bytes;
+    let limits = RequestLimits::new(&state.settings.server);
     Router::new()
         .merge(api)
         .merge(docs)
@@ -113,9 +117,65 @@ pub fn router(state: AppState) -> Router {
                     HeaderValue::from_static("no-referrer"),
                 ))
                 .layer(CatchPanicLayer::custom(|_| panic_response()))
-                .layer(axum::middleware::from_fn(telemetry::track_requests)),
+                .layer(axum::middleware::from_fn(telemetry::track_requests))
+                .layer(axum::middleware::from_fn_with_state(limits, limit_requests)),
         )
         .with_state(state)
+}
+
+/// The server-wide limits: how many requests run at once and for how long.
+#[derive(Clone)]
+struct RequestLimits {
+    running: Arc<Semaphore>,
+    timeout: Duration,
+}
+
+impl RequestLimits {
+    fn new(server: &ServerSettings) -> Self {
+        RequestLimits {
+            running: Arc::new(Semaphore::new(server.max_concurrent_requests)),
+            timeout: Duration::from_secs(server.request_timeout_seconds),
+        }
+    }
+}
+
+/// Answers 503 at once when `server.max_concurrent_requests` are running,
+/// rather than queueing: a queue only grows while the server is behind, and
+/// the client (or the load balancer) can try another instance. A request
+/// still running after `server.request_timeout_seconds` is dropped (its
+/// transaction rolls back) and answered 503 too.
+async fn limit_requests(
+    State(limits): State<RequestLimits>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Ok(_running) = limits.running.clone().try_acquire_owned() else {
+        tracing::warn!("request refused: too many requests running");
+        return unavailable("busy", "The server is busy; try again shortly.");
+    };
+    match tokio::time::timeout(limits.timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!("request cut off: took longer than the request timeout");
+            unavailable(
+                "timeout",
+                "The request took too long and was stopped; try again.",
+            )
+        }
+    }
+}
+
+fn unavailable(slug: &str, detail: &str) -> Response {
+    let mut response = problem_response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        slug,
+        detail.to_owned(),
+        None,
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(5u64));
+    response
 }
 
 fn panic_response() -> Response {

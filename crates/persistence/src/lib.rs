@@ -29,4 +29,4 @@ pub mod users;
 pub use db::{Backend, connect, migrate};
 pub use error::{RepoError, db_err_class, error_class};
 pub use page::Page;
-pub use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};

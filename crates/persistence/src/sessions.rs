@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::RepoError;
@@ -65,6 +68,22 @@ pub async fn find_by_hash<C: ConnectionTrait>(
         .one(db)
         .await?
         .map(RefreshToken::from))
+}
+
+/// When the family's first token was handed out: the login that started it.
+pub async fn family_started_at<C: ConnectionTrait>(
+    db: &C,
+    family_id: Uuid,
+) -> Result<Option<DateTime<Utc>>, RepoError> {
+    Ok(RefreshTokens::find()
+        .select_only()
+        .column(refresh_token::Column::CreatedAt)
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .order_by_asc(refresh_token::Column::CreatedAt)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?)
 }
 
 /// Marks the token spent. Returns false when it was already spent or revoked,

@@ -1,12 +1,13 @@
 use chrono::{DateTime, Utc};
 use kartei_domain::{EmailAddress, Role, StaffAccount};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
 use uuid::Uuid;
 
+use crate::entities::refresh_token;
 use crate::entities::user::{self, Entity as Users};
 use crate::{Page, RepoError};
 
@@ -71,6 +72,31 @@ pub async fn insert<C: ConnectionTrait>(
         updated_at: Set(now),
     };
     Users::insert(row).exec_with_returning(db).await?.try_into()
+}
+
+/// The account `id`, if its session `session_id` (a refresh-token family)
+/// has not been ended: by logout, reuse of a spent token, deactivation or a
+/// password change, which all revoke the family's tokens. One statement, the
+/// session checked through the index on `refresh_tokens.family_id`, so an
+/// ended session costs the request nothing more than the account read did.
+pub async fn get_in_session<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    session_id: Uuid,
+) -> Result<StaffAccount, RepoError> {
+    let live_session = Query::select()
+        .expr(Expr::val(1))
+        .from(refresh_token::Entity)
+        .and_where(refresh_token::Column::FamilyId.eq(session_id))
+        .and_where(refresh_token::Column::UserId.eq(id))
+        .and_where(refresh_token::Column::RevokedAt.is_null())
+        .to_owned();
+    Users::find_by_id(id)
+        .filter(Expr::exists(live_session))
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)?
+        .try_into()
 }
 
 pub async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<StaffAccount, RepoError> {

@@ -8,8 +8,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The staff account behind the request's bearer token. The account is read
-/// from the database on every request, so a deactivated account loses access
-/// at once, even with an access token that has not expired yet.
+/// from the database on every request, together with whether the token's
+/// session is still live, so a deactivated account or an ended session loses
+/// access at once, even with an access token that has not expired yet.
 #[derive(Debug, Clone)]
 pub struct Staff(pub StaffAccount);
 
@@ -37,9 +38,12 @@ impl FromRequestParts<AppState> for Staff {
             .tokens
             .verify_access(token.trim(), state.clock.now())
             .map_err(|_| ApiError::Unauthenticated)?;
-        let account = match users::get(&state.db, claims.sub).await {
+        let account = match users::get_in_session(&state.db, claims.sub, claims.sid).await {
             Ok(account) => account,
-            Err(RepoError::NotFound) => return Err(ApiError::Unauthenticated),
+            Err(RepoError::NotFound) => {
+                tracing::info!(target: "security", "token of an ended session refused");
+                return Err(ApiError::Unauthenticated);
+            }
             Err(err) => return Err(err.into()),
         };
         if !account.active {

@@ -50,18 +50,26 @@ pub async fn login(
     );
     let client_key = state.tokens.keyed_hash("login-client", &client.to_string());
 
+    // Count the earlier attempts and record this one in one turn per key,
+    // before the slow hash: attempts sent at once cannot all see the same
+    // count, so at most `max_failed_logins` of them reach the password check.
     let since = policy.window_start(now);
+    let turn = state.db.begin().await.map_err(RepoError::from)?;
+    failures::take_turn(&turn, &[&account_key, &client_key], since).await?;
     for (key, limit) in [
         (Key::Account(&account_key), policy.max_failures_per_account),
         (Key::Client(&client_key), policy.max_failures_per_client),
     ] {
-        let recent = failures::failures_since(&state.db, key, since, u64::from(limit)).await?;
+        let recent = failures::failures_since(&turn, key, since, u64::from(limit)).await?;
         if let Some(wait) = policy.retry_after(&recent, limit, now) {
+            turn.rollback().await.map_err(RepoError::from)?;
             tracing::warn!(target: "security", "login refused: too many failed attempts");
             let retry_after = wait.to_std().unwrap_or_default();
             return Err(ApiError::TooManyRequests { retry_after });
         }
     }
+    failures::record_failure(&turn, &account_key, &client_key, now).await?;
+    turn.commit().await.map_err(RepoError::from)?;
 
     let found = match &email {
         Some(email) => users::find_for_login(&state.db, email).await?,
@@ -78,7 +86,7 @@ pub async fn login(
         .map_err(ApiError::internal)?;
 
     let Some(account) = account.filter(|a| password_ok && a.active) else {
-        failures::record_failure(&state.db, &account_key, &client_key, now).await?;
+        // The attempt was recorded before the check.
         failures::prune_before(&state.db, since).await?;
         tracing::warn!(target: "security", "login failed");
         audit::record(
@@ -96,6 +104,7 @@ pub async fn login(
         return Err(ApiError::Unauthenticated);
     };
 
+    // Forgives the earlier failures and this attempt's own record.
     failures::clear_account(&state.db, &account_key).await?;
     let tokens = start_family(state, account.id, Uuid::now_v7(), now).await?;
     tracing::info!(target: "security", user_id = %account.id, "login");
@@ -133,7 +142,7 @@ async fn start_family(
     .await?;
     let access_token = state
         .tokens
-        .issue_access(user_id, now)
+        .issue_access(user_id, family_id, now)
         .map_err(ApiError::internal)?;
     Ok(IssuedTokens {
         access_token,
@@ -143,12 +152,18 @@ async fn start_family(
 }
 
 /// Spends `refresh_token` and hands out a new pair. A token that was spent
-/// before is a sign of theft: the whole family is revoked.
+/// before is a sign of theft: the whole family is revoked, unless it was
+/// spent within `auth.refresh_reuse_grace_seconds`, which is two tabs of one
+/// browser refreshing at once; each of them gets a pair. A family ends
+/// `auth.refresh_family_max_days` after its login, however often refreshed.
 pub async fn refresh(
     state: &AppState,
     refresh_token: SecretString,
 ) -> Result<IssuedTokens, ApiError> {
     let now = state.clock.now();
+    let grace = state.tokens.reuse_grace;
+    let within_grace =
+        |token: &sessions::RefreshToken| token.spent_at.is_some_and(|spent| now - spent <= grace);
     let hash = refresh_token_hash(refresh_token.expose_secret());
     let Some(token) = sessions::find_by_hash(&state.db, &hash).await? else {
         return Err(ApiError::Unauthenticated);
@@ -156,13 +171,20 @@ pub async fn refresh(
     if token.revoked_at.is_some() {
         return Err(ApiError::Unauthenticated);
     }
-    if token.spent_at.is_some() {
+    if token.spent_at.is_some() && !within_grace(&token) {
         revoke_for_reuse(state, token.family_id, token.user_id, now).await?;
         return Err(ApiError::Unauthenticated);
     }
     if token.expires_at <= now {
         return Err(ApiError::Unauthenticated);
     }
+    let Some(family_ends) = sessions::family_started_at(&state.db, token.family_id)
+        .await?
+        .map(|started| started + state.tokens.family_lifetime)
+        .filter(|ends| *ends > now)
+    else {
+        return Err(ApiError::Unauthenticated);
+    };
     let account = match users::get(&state.db, token.user_id).await {
         Ok(account) if account.active => account,
         Ok(_) | Err(RepoError::NotFound) => return Err(ApiError::Unauthenticated),
@@ -170,26 +192,48 @@ pub async fn refresh(
     };
 
     let txn = state.db.begin().await.map_err(RepoError::from)?;
-    if !sessions::spend(&txn, token.id, now).await? {
-        // Someone spent it between our read and our write.
+    if token.spent_at.is_none() && !sessions::spend(&txn, token.id, now).await? {
+        // Someone spent it between our read and our write: the other tab,
+        // or a thief, depending on when.
         drop(txn);
-        revoke_for_reuse(state, token.family_id, token.user_id, now).await?;
-        return Err(ApiError::Unauthenticated);
+        let now_spent = sessions::find_by_hash(&state.db, &hash).await?;
+        if !now_spent.is_some_and(|t| t.revoked_at.is_none() && within_grace(&t)) {
+            revoke_for_reuse(state, token.family_id, token.user_id, now).await?;
+            return Err(ApiError::Unauthenticated);
+        }
+        return issue_in_family(state, &state.db, &token, family_ends, now).await;
     }
+    if token.spent_at.is_some() {
+        tracing::info!(target: "security", user_id = %account.id, "spent refresh token presented again within the grace");
+    }
+    let tokens = issue_in_family(state, &txn, &token, family_ends, now).await?;
+    txn.commit().await.map_err(RepoError::from)?;
+    Ok(tokens)
+}
+
+/// A new pair in the family of `spent`, its refresh token valid for the
+/// sliding lifetime but never past the family's end.
+async fn issue_in_family<C: kartei_persistence::ConnectionTrait>(
+    state: &AppState,
+    db: &C,
+    spent: &sessions::RefreshToken,
+    family_ends: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<IssuedTokens, ApiError> {
+    let expires_at = (now + state.tokens.refresh_lifetime).min(family_ends);
     let new_token = new_refresh_token();
     sessions::insert(
-        &txn,
-        token.family_id,
-        account.id,
+        db,
+        spent.family_id,
+        spent.user_id,
         refresh_token_hash(&new_token),
         now,
-        now + state.tokens.refresh_lifetime,
+        expires_at,
     )
     .await?;
-    txn.commit().await.map_err(RepoError::from)?;
     let access_token = state
         .tokens
-        .issue_access(account.id, now)
+        .issue_access(spent.user_id, spent.family_id, now)
         .map_err(ApiError::internal)?;
     Ok(IssuedTokens {
         access_token,

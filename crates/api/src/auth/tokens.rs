@@ -16,6 +16,9 @@ const ISSUER: &str = "kartei";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessClaims {
     pub sub: Uuid,
+    /// The session (refresh-token family) the token was issued in, so that
+    /// ending the session ends its access tokens at once (ADR 0004).
+    pub sid: Uuid,
     pub iat: i64,
     pub exp: i64,
     pub iss: String,
@@ -29,6 +32,10 @@ pub struct TokenKeys {
     hash_key: Vec<u8>,
     pub access_lifetime: Duration,
     pub refresh_lifetime: Duration,
+    /// The absolute lifetime of a refresh-token family.
+    pub family_lifetime: Duration,
+    /// How long a spent refresh token still gets a pair (two tabs at once).
+    pub reuse_grace: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,12 +65,20 @@ impl TokenKeys {
             hash_key: secret.to_vec(),
             access_lifetime: Duration::minutes(i64::from(settings.access_token_minutes)),
             refresh_lifetime: Duration::days(i64::from(settings.refresh_token_days)),
+            family_lifetime: Duration::days(i64::from(settings.refresh_family_max_days)),
+            reuse_grace: Duration::seconds(i64::from(settings.refresh_reuse_grace_seconds)),
         }
     }
 
-    pub fn issue_access(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<String, TokenError> {
+    pub fn issue_access(
+        &self,
+        user_id: Uuid,
+        session_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<String, TokenError> {
         let claims = AccessClaims {
             sub: user_id,
+            sid: session_id,
             iat: now.timestamp(),
             exp: (now + self.access_lifetime).timestamp(),
             iss: ISSUER.to_owned(),

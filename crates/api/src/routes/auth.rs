@@ -55,8 +55,11 @@ impl From<IssuedTokens> for TokenResponse {
     }
 }
 
-/// The address a request came from, for login throttling: the peer, or the
-/// first `X-Forwarded-For` entry when `server.trust_forwarded_for` is on.
+/// The address a request came from, for login throttling: the peer, or,
+/// when `server.trust_forwarded_for` is on, the rightmost `X-Forwarded-For`
+/// entry. The proxy appends the address it saw to whatever the client sent,
+/// so only the last entry is the proxy's word; the ones before it are the
+/// client's and would let it pick a fresh address for every guess.
 pub struct ClientIp(pub IpAddr);
 
 impl FromRequestParts<AppState> for ClientIp {
@@ -64,11 +67,14 @@ impl FromRequestParts<AppState> for ClientIp {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if state.settings.server.trust_forwarded_for {
+            // Several header lines form one list, in order.
             let forwarded = parts
                 .headers
-                .get("x-forwarded-for")
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.rsplit(',').next())
                 .and_then(|v| v.trim().parse::<IpAddr>().ok());
             if let Some(ip) = forwarded {
                 return Ok(ClientIp(ip));

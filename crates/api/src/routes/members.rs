@@ -29,7 +29,7 @@ use crate::checks::{Checks, double_option};
 use crate::csv_out::{excel_csv, optional};
 use crate::dto::ProcessingDto;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, IfMatch, Json, Path, Query};
+use crate::extract::{IfMatch, ImportBody, Json, Path, Query};
 use crate::local_time;
 use crate::members::{self, View};
 use crate::person_input::{self, PersonInput};
@@ -872,7 +872,7 @@ async fn import_members(
     State(state): State<AppState>,
     staff: Staff,
     headers: axum::http::HeaderMap,
-    Body(body): Body,
+    ImportBody(body): ImportBody,
 ) -> ApiResult<(StatusCode, Json<ImportResponse>)> {
     authorize(&staff.actor(), Action::ImportMembers, None)?;
     let is_csv = headers
