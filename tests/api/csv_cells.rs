@@ -3,7 +3,7 @@
 //! as text, with a leading `'`; plain text and the figures of a report are
 //! written as they are.
 
-use kartei_tests::{Db, STATE_OFFICE, TestApp, on_both_databases};
+use kartei_tests::{Db, STATE_OFFICE, TestApp, on_both_databases, read_excel_csv};
 use serde_json::json;
 
 use crate::members::enter;
@@ -12,22 +12,6 @@ on_both_databases!(
     formulas_in_member_and_unentered_csv_are_written_as_text,
     report_figures_stay_numbers,
 );
-
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    let body = text.strip_prefix('\u{feff}').expect("UTF-8 BOM");
-    csv::ReaderBuilder::new()
-        .delimiter(b';')
-        .has_headers(false)
-        .from_reader(body.as_bytes())
-        .records()
-        .map(|r| {
-            r.expect("well-formed CSV")
-                .iter()
-                .map(str::to_owned)
-                .collect()
-        })
-        .collect()
-}
 
 fn column(rows: &[Vec<String>], name: &str) -> usize {
     rows[0].iter().position(|h| h == name).expect(name)
@@ -55,7 +39,7 @@ async fn formulas_in_member_and_unentered_csv_are_written_as_text(db: Db) {
 
     let reply = app.get("/api/v1/members?format=csv", &lgs).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
-    let rows = csv_rows(&reply.text);
+    let rows = read_excel_csv(&reply.text);
     let last = column(&rows, "last_name");
     let evil = rows
         .iter()
@@ -82,7 +66,7 @@ async fn formulas_in_member_and_unentered_csv_are_written_as_text(db: Db) {
     .await;
     let reply = app.get("/api/v1/reports/unentered?format=csv", &lgs).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
-    let rows = csv_rows(&reply.text);
+    let rows = read_excel_csv(&reply.text);
     let row = &rows[1];
     assert_eq!(row[column(&rows, "first_name")], "'=A1+2");
     assert_eq!(row[column(&rows, "last_name")], "'-Bindestrich");
@@ -96,7 +80,7 @@ async fn report_figures_stay_numbers(db: Db) {
     app.register(&lgs, json!({})).await;
     let reply = app.get("/api/v1/reports/entry-lag?format=csv", &lgs).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
-    let rows = csv_rows(&reply.text);
+    let rows = read_excel_csv(&reply.text);
     let dd = rows.iter().find(|r| r[1] == "DD").expect("DD row");
     assert_eq!(dd[column(&rows, "received")], "1");
     assert_eq!(dd[column(&rows, "open")], "1");

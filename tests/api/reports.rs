@@ -5,6 +5,7 @@
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use kartei_tests::{
     ADMIN, BOARD, BRANCH_NEUSTADT, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases,
+    read_excel_csv,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -342,23 +343,6 @@ async fn reports_are_scoped_by_role(db: Db) {
     }
 }
 
-/// Parses an Excel-ready CSV: BOM, `;`, a header row.
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    let body = text.strip_prefix('\u{feff}').expect("UTF-8 BOM");
-    csv::ReaderBuilder::new()
-        .delimiter(b';')
-        .has_headers(false)
-        .from_reader(body.as_bytes())
-        .records()
-        .map(|r| {
-            r.expect("well-formed CSV")
-                .iter()
-                .map(str::to_owned)
-                .collect()
-        })
-        .collect()
-}
-
 async fn the_report_reads_as_german_excel_csv(db: Db) {
     let app = TestApp::spawn_demo(db).await;
     scenario(&app).await;
@@ -371,7 +355,7 @@ async fn the_report_reads_as_german_excel_csv(db: Db) {
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert!(reply.content_type().starts_with("text/csv"));
-    let rows = csv_rows(&reply.text);
+    let rows = read_excel_csv(&reply.text);
     let header = &rows[0];
     assert_eq!(
         header[..4],
@@ -398,14 +382,14 @@ async fn the_report_reads_as_german_excel_csv(db: Db) {
             &lgs,
         )
         .await;
-    let rows = csv_rows(&recent.text);
+    let rows = read_excel_csv(&recent.text);
     let dd = rows.iter().find(|r| r[1] == "DD").expect("DD row");
     assert_eq!(dd[column("median_lag_days")], "9,5");
 
     let unentered = app.get("/api/v1/reports/unentered?format=csv", &lgs).await;
     assert_eq!(unentered.status, 200);
     assert!(unentered.content_type().starts_with("text/csv"));
-    let rows = csv_rows(&unentered.text);
+    let rows = read_excel_csv(&unentered.text);
     assert_eq!(rows[0][..4], ["id", "received_on", "status", "stage"]);
     assert_eq!(rows.len(), 1 + 4);
 }
@@ -519,7 +503,7 @@ async fn the_trend_gives_monthly_medians_and_a_chart(db: Db) {
     let csv = app.get(&format!("{path}&format=csv"), &lgs).await;
     assert_eq!(csv.status, 200, "{}", csv.text);
     assert!(csv.content_type().starts_with("text/csv"));
-    let rows = csv_rows(&csv.text);
+    let rows = read_excel_csv(&csv.text);
     assert_eq!(
         rows[0],
         [

@@ -600,6 +600,24 @@ impl Drop for SmtpServer {
 }
 
 /// The Message-ID header of a mail.
+/// Parses what kartei writes for Excel: a BOM, `;` between cells, the
+/// header row as the first record.
+pub fn read_excel_csv(text: &str) -> Vec<Vec<String>> {
+    let body = text.strip_prefix('\u{feff}').expect("UTF-8 BOM");
+    csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .from_reader(body.as_bytes())
+        .records()
+        .map(|r| {
+            r.expect("well-formed CSV")
+                .iter()
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect()
+}
+
 pub fn message_id(mail: &str) -> Option<String> {
     header(mail, "message-id")
 }

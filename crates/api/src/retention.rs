@@ -9,7 +9,8 @@ use chrono::{DateTime, Duration, Months, Utc};
 use kartei_domain::member::retention_over;
 use kartei_persistence::audit::{self, AuditEntry};
 use kartei_persistence::{
-    RepoError, TransactionTrait, anonymise, member_keys, sessions, transfers, users,
+    DatabaseTransaction, RepoError, TransactionTrait, anonymise, member_keys, sessions, transfers,
+    users,
 };
 use uuid::Uuid;
 
@@ -100,56 +101,63 @@ async fn member(
     if let Some(application) = application {
         anonymise::application(&txn, application, now).await?;
     }
-    audit::record(
-        &txn,
-        AuditEntry {
-            actor_id: None,
-            action: "member_anonymised",
-            subject_type: "member",
-            subject_id: Some(id),
-            details: serde_json::json!({ "changes": [], "application_id": application }),
-        },
+    done(
+        txn,
+        "member_anonymised",
+        "member",
+        id,
+        serde_json::json!({ "changes": [], "application_id": application }),
         now,
     )
-    .await?;
-    txn.commit().await.map_err(RepoError::from)?;
-    Ok(())
+    .await
 }
 
 async fn application(state: &AppState, id: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
     let txn = state.db.begin().await.map_err(RepoError::from)?;
     anonymise::application(&txn, id, now).await?;
-    audit::record(
-        &txn,
-        AuditEntry {
-            actor_id: None,
-            action: "application_anonymised",
-            subject_type: "application",
-            subject_id: Some(id),
-            details: serde_json::json!({}),
-        },
+    done(
+        txn,
+        "application_anonymised",
+        "application",
+        id,
+        serde_json::json!({}),
         now,
     )
-    .await?;
-    txn.commit().await.map_err(RepoError::from)?;
-    Ok(())
+    .await
 }
 
 async fn staff_account(state: &AppState, id: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
     let txn = state.db.begin().await.map_err(RepoError::from)?;
     users::anonymise(&txn, id, now).await?;
-    audit::record(
-        &txn,
-        AuditEntry {
-            actor_id: None,
-            action: "staff_account_anonymised",
-            subject_type: "user",
-            subject_id: Some(id),
-            details: serde_json::json!({}),
-        },
+    done(
+        txn,
+        "staff_account_anonymised",
+        "user",
+        id,
+        serde_json::json!({}),
         now,
     )
-    .await?;
+    .await
+}
+
+/// Records what the job did to one record, without an actor, and commits
+/// it together with the change.
+async fn done(
+    txn: DatabaseTransaction,
+    action: &'static str,
+    subject_type: &'static str,
+    id: Uuid,
+    details: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let entry = AuditEntry {
+        actor_id: None,
+        action,
+        subject_type,
+        subject_id: Some(id),
+        details,
+    };
+    audit::record(&txn, entry, now).await?;
     txn.commit().await.map_err(RepoError::from)?;
     Ok(())
 }
