@@ -718,8 +718,8 @@ async fn assert_sources_agree(app: &TestApp) {
                 to,
                 grouping,
                 today,
-                overdue: kartei_api::onboarding::overdue_cutoffs(&app.state, today),
-                escalated: kartei_api::onboarding::escalation_cutoffs(&app.state, today),
+                overdue: kartei_app::onboarding::overdue_cutoffs(&app.state.app, today),
+                escalated: kartei_app::onboarding::escalation_cutoffs(&app.state.app, today),
             };
             let raw = reports::entry_lag(&app.state.db, &query, Source::Raw)
                 .await

@@ -14,8 +14,9 @@
 use std::time::Instant;
 
 use chrono::Duration;
+use kartei_api::local_time;
 use kartei_api::synthetic::{Plan, generate};
-use kartei_api::{local_time, onboarding};
+use kartei_app::onboarding;
 use kartei_persistence::applications::{UnitFilter, open_by_age_statement};
 use kartei_persistence::reports::{
     Grouping, LagQuery, Source, entry_lag_statements, trend_statements,
@@ -90,8 +91,8 @@ async fn run(db: Db, members: u64, applications: u64) {
         to: today,
         grouping,
         today,
-        overdue: onboarding::overdue_cutoffs(&app.state, today),
-        escalated: onboarding::escalation_cutoffs(&app.state, today),
+        overdue: onboarding::overdue_cutoffs(&app.state.app, today),
+        escalated: onboarding::escalation_cutoffs(&app.state.app, today),
     };
     let backend = app.state.db.get_database_backend();
     let dresden = app.unit_id("DD").await;

@@ -2,7 +2,7 @@
 //! needs no OpenAPI dependency.
 
 use kartei_domain::{OrgUnitKind, Role};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -114,4 +114,14 @@ impl From<kartei_domain::privacy::Processing> for ProcessingDto {
             },
         }
     }
+}
+
+/// For PATCH bodies: tells "absent" (`None`) from "set to null"
+/// (`Some(None)`). Use with `#[serde(default, deserialize_with = ...)]`.
+pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }

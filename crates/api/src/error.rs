@@ -8,30 +8,25 @@ use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kartei_app::AppError;
 use kartei_domain::Denied;
 use kartei_persistence::RepoError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
+pub use kartei_app::FieldError;
+
+/// One invalid field of a request, as the OpenAPI document describes
+/// [`FieldError`] (which lives in the use-case crate, without schema).
+#[derive(ToSchema)]
+#[schema(as = FieldError)]
+#[allow(dead_code)]
+pub struct FieldErrorSchema {
     /// In a CSV import: the data row (1 is the first row after the header;
     /// 0 the header itself).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub row: Option<usize>,
     pub field: String,
     pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl ToString) -> Self {
-        FieldError {
-            row: None,
-            field: field.into(),
-            message: message.to_string(),
-        }
-    }
 }
 
 /// The problem+json body (RFC 9457).
@@ -43,6 +38,7 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<FieldErrorSchema>>)]
     pub errors: Option<Vec<FieldError>>,
 }
 
@@ -237,6 +233,21 @@ impl From<RepoError> for ApiError {
             RepoError::StaleVersion => ApiError::PreconditionFailed,
             RepoError::Unavailable(_) => ApiError::Unavailable,
             err @ (RepoError::Corrupt(_) | RepoError::Database(_)) => ApiError::internal(err),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Denied(denied) => denied.into(),
+            AppError::NotFound => ApiError::NotFound,
+            AppError::Conflict(detail) => ApiError::Conflict(detail),
+            AppError::Invalid(errors) => ApiError::Validation(errors),
+            AppError::Stale => ApiError::PreconditionFailed,
+            AppError::TooManyRows { max_rows } => ApiError::TooManyRows { max_rows },
+            AppError::Unavailable(_) => ApiError::Unavailable,
+            AppError::Internal(err) => ApiError::Internal(err),
         }
     }
 }

@@ -8,10 +8,7 @@
 
 pub mod accounts;
 pub mod auth;
-pub mod checks;
 pub mod cli;
-pub mod clock;
-pub mod config;
 pub mod csv_out;
 pub mod dto;
 pub mod error;
@@ -19,9 +16,7 @@ pub mod extract;
 pub mod import;
 pub mod mail;
 pub mod members;
-pub mod onboarding;
 pub mod openapi;
-pub mod person_input;
 pub mod retention;
 pub mod routes;
 pub mod seed;
@@ -31,5 +26,4 @@ pub mod synthetic;
 pub mod telemetry;
 pub mod transfers;
 
-/// The party office's calendar (Europe/Berlin), under the name the API uses.
-pub use kartei_domain::calendar as local_time;
+pub use kartei_app::{checks, clock, config, local_time, person_input};

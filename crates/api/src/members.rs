@@ -95,7 +95,7 @@ pub async fn holding(
     state: &AppState,
     unit_id: Uuid,
 ) -> Result<Option<(Uuid, Option<Uuid>)>, ApiError> {
-    Ok(crate::onboarding::route_to(state, unit_id)
+    Ok(kartei_app::scope::route_to(&state.app, unit_id)
         .await?
         .map(|route| (route.district_id, route.local_id)))
 }

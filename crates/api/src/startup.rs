@@ -49,11 +49,13 @@ pub fn build_state(
     db: kartei_persistence::DatabaseConnection,
     clock: Clock,
 ) -> anyhow::Result<AppState> {
+    let settings = Arc::new(settings);
     Ok(AppState {
+        app: kartei_app::App::new(db.clone(), settings.clone(), clock.clone()),
         mailer: Mailer::new(&settings.mail)?,
         tokens: Arc::new(TokenKeys::new(&settings.auth)),
         passwords: PasswordHasher::new(&settings.auth)?,
-        settings: Arc::new(settings),
+        settings,
         db,
         clock,
         metrics: telemetry::metrics_handle(),

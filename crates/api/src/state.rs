@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use kartei_app::App;
 use kartei_persistence::DatabaseConnection;
 use metrics_exporter_prometheus::PrometheusHandle;
 
@@ -12,6 +13,8 @@ use crate::mail::Mailer;
 /// What every request handler shares. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
+    /// The use cases, which every route calls.
+    pub app: App,
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub tokens: Arc<TokenKeys>,

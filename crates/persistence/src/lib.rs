@@ -24,9 +24,11 @@ mod sql;
 pub mod synthetic;
 pub mod throttle;
 pub mod transfers;
+mod unit_of_work;
 pub mod users;
 
 pub use db::{Backend, connect, migrate};
 pub use error::{RepoError, db_err_class, error_class};
 pub use page::Page;
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+pub use unit_of_work::{Tx, unit_of_work};

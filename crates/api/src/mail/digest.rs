@@ -16,8 +16,8 @@ use uuid::Uuid;
 use super::templates::{self, DigestLine};
 use crate::error::ApiError;
 use crate::local_time;
-use crate::onboarding::{clocks_of, overdue_cutoffs};
 use crate::state::AppState;
+use kartei_app::onboarding::{clocks_of, overdue_cutoffs};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DigestReport {
@@ -51,7 +51,7 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> Result<DigestReport, A
     let mut owed: BTreeMap<Uuid, Vec<DigestLine>> = BTreeMap::new();
     let mut escalated: BTreeMap<Uuid, Vec<DigestLine>> = BTreeMap::new();
     for application in overdue_applications(state, now).await? {
-        let Some(clocks) = clocks_of(state, &application, today) else {
+        let Some(clocks) = clocks_of(&state.app, &application, today) else {
             continue;
         };
         let owner = application
@@ -133,7 +133,7 @@ async fn overdue_applications(
     const PAGE: u64 = 500;
     let filter = ListFilter {
         scope: Some(UnitFilter::All),
-        overdue: Some(overdue_cutoffs(state, local_time::local_date(now))),
+        overdue: Some(overdue_cutoffs(&state.app, local_time::local_date(now))),
         ..ListFilter::default()
     };
     let mut all = Vec::new();

@@ -3,7 +3,7 @@
 //! the outbox in their transaction, and the worker delivers it.
 
 pub mod digest;
-pub mod templates;
+pub use kartei_app::mail_texts as templates;
 pub mod transport;
 pub mod worker;
 

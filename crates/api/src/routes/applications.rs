@@ -1,16 +1,11 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
-use kartei_domain::application::{
-    Application, CONTACT_CHANNELS, Command, Contact, Decision, Event, INTAKE_CHANNELS, Status,
-    Verdict,
+use kartei_app::onboarding::{
+    self, ApplicationView, ContactInput, DecisionInput, Declaration, ListQuery, Reroute, Withdrawal,
 };
-use kartei_domain::authz::{Scope, visible_scope};
-use kartei_domain::privacy;
-use kartei_domain::{Action, OrgUnitKind, authorize, person};
-use kartei_persistence::applications::{self, DuplicateCandidate, ListFilter, UnitFilter};
-use kartei_persistence::audit::{self, AuditEntry};
-use kartei_persistence::{RepoError, TransactionTrait, members, org_units};
+use kartei_domain::application::{Event, Status, Verdict};
+use kartei_persistence::applications::DuplicateCandidate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -18,13 +13,9 @@ use uuid::Uuid;
 
 use super::ListResponse;
 use crate::auth::Staff;
-use crate::checks::Checks;
 use crate::dto::ProcessingDto;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Json, PageParams, Path, Query};
-use crate::local_time;
-use crate::onboarding::{self, Registration, clocks_of, objection_deadline, route_to};
-use crate::person_input::{self, PersonInput};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -39,9 +30,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(withdraw_application))
         .routes(routes!(export_application))
 }
-
-const NOTES_MAX: usize = 2000;
-const REASON_MAX: usize = 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -222,13 +210,10 @@ pub struct ApplicationResponse {
     pub timeline: Option<Vec<TimelineEntry>>,
 }
 
-impl ApplicationResponse {
-    fn new(state: &AppState, application: Application) -> Self {
-        let today = local_time::local_date(state.clock.now());
-        let clocks = clocks_of(state, &application, today);
-        let deadline = objection_deadline(state, &application);
-        let open = application.state.status.is_open();
-        let a = application;
+impl From<ApplicationView> for ApplicationResponse {
+    fn from(view: ApplicationView) -> Self {
+        let clocks = view.clocks;
+        let a = view.application;
         let person = a.applicant;
         let contact = a.state.contact;
         let decision = a.state.decision;
@@ -250,8 +235,8 @@ impl ApplicationResponse {
             notes: a.notes,
             district_id: a.state.route.map(|r| r.district_id),
             local_id: a.state.route.and_then(|r| r.local_id),
-            objection_deadline: deadline,
-            member_by_statute: open && today > deadline,
+            objection_deadline: view.objection_deadline,
+            member_by_statute: view.member_by_statute,
             stage: clocks.map(|c| c.stage.as_str().to_owned()),
             days_in_stage: clocks.map(|c| c.stage_days),
             days_waiting: clocks.map(|c| c.entry_days),
@@ -271,115 +256,17 @@ impl ApplicationResponse {
             withdrawn_on: a.state.withdrawn_on,
             withdrawal_reason: a.withdrawal_reason,
             member_id: a.member_id,
-            membership_number: None,
+            membership_number: view.membership_number,
             version: a.version,
             updated_at: a.updated_at,
-            possible_duplicates: None,
-            timeline: None,
+            possible_duplicates: view
+                .duplicates
+                .map(|d| d.into_iter().map(DuplicateDto::from).collect()),
+            timeline: view
+                .timeline
+                .map(|t| t.into_iter().map(TimelineEntry::from).collect()),
         }
     }
-
-    /// The full view, for the GDPR export.
-    pub async fn full_for_export(state: &AppState, application: Application) -> ApiResult<Self> {
-        Self::full(state, application).await
-    }
-
-    /// The full view of one application: timeline and membership number.
-    async fn full(state: &AppState, application: Application) -> ApiResult<Self> {
-        let events = applications::events(&state.db, application.id).await?;
-        let member_id = application.member_id;
-        let mut response = ApplicationResponse::new(state, application);
-        if let Some(member_id) = member_id {
-            response.membership_number =
-                Some(members::get(&state.db, member_id).await?.membership_number);
-        }
-        response.timeline = Some(events.into_iter().map(TimelineEntry::from).collect());
-        Ok(response)
-    }
-}
-
-pub fn optional_text(raw: Option<String>) -> Option<String> {
-    raw.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
-}
-
-pub fn multi_line(raw: &str, max: usize) -> Result<String, String> {
-    let text = raw.trim();
-    if text.chars().count() > max {
-        Err(format!("must be at most {max} characters"))
-    } else if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        Err("must not contain control characters".into())
-    } else {
-        Ok(text.to_owned())
-    }
-}
-
-pub fn one_of(value: &str, allowed: &[&str]) -> Result<String, String> {
-    if allowed.contains(&value) {
-        Ok(value.to_owned())
-    } else {
-        Err(format!("must be one of {}", allowed.join(", ")))
-    }
-}
-
-async fn parse_registration(state: &AppState, request: RegisterRequest) -> ApiResult<Registration> {
-    let today = local_time::local_date(state.clock.now());
-    let mut checks = Checks::new();
-    let received_on = checks.field(
-        "received_on",
-        person::not_in_future(request.received_on, today),
-    );
-    let channel = checks.field("channel", one_of(&request.channel, &INTAKE_CHANNELS));
-    let applicant = person_input::parse(
-        &mut checks,
-        &PersonInput {
-            first_name: &request.first_name,
-            last_name: &request.last_name,
-            date_of_birth: request.date_of_birth,
-            email: request.email.as_deref(),
-            phone: request.phone.as_deref(),
-            street: &request.street,
-            postal_code: &request.postal_code,
-            city: &request.city,
-            interests: &request.interests,
-        },
-        received_on.unwrap_or(today),
-    );
-    let notes = match optional_text(request.notes) {
-        Some(raw) => checks.field("notes", multi_line(&raw, NOTES_MAX)).map(Some),
-        None => Some(None),
-    };
-    let preferred_route = match request.preferred_org_unit_id {
-        Some(unit) => match route_to(state, unit).await? {
-            Some(route) => Some(route),
-            None => {
-                checks.fail(
-                    "preferred_org_unit_id",
-                    "must be a district or a local branch",
-                );
-                None
-            }
-        },
-        None => None,
-    };
-    checks.finish()?;
-    let (Some(received_on), Some(channel), Some(applicant), Some(notes)) =
-        (received_on, channel, applicant, notes)
-    else {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "checks passed without values"
-        )));
-    };
-    Ok(Registration {
-        received_on,
-        channel,
-        applicant,
-        preferred_org_unit_id: request.preferred_org_unit_id,
-        preferred_route,
-        notes,
-    })
 }
 
 /// Register a membership declaration; it is routed at once.
@@ -397,13 +284,23 @@ async fn register_application(
     staff: Staff,
     Json(request): Json<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<ApplicationResponse>)> {
-    authorize(&staff.actor(), Action::RegisterApplication, None)?;
-    let registration = parse_registration(&state, request).await?;
-    let (application, duplicates) = onboarding::register(&state, &staff, registration).await?;
-    let duplicates = onboarding::visible_duplicates(&state, &staff, duplicates).await?;
-    let mut response = ApplicationResponse::new(&state, application);
-    response.possible_duplicates = Some(duplicates.into_iter().map(DuplicateDto::from).collect());
-    Ok((StatusCode::CREATED, Json(response)))
+    let declaration = Declaration {
+        received_on: request.received_on,
+        channel: request.channel,
+        first_name: request.first_name,
+        last_name: request.last_name,
+        date_of_birth: request.date_of_birth,
+        email: request.email,
+        phone: request.phone,
+        street: request.street,
+        postal_code: request.postal_code,
+        city: request.city,
+        interests: request.interests,
+        preferred_org_unit_id: request.preferred_org_unit_id,
+        notes: request.notes,
+    };
+    let view = onboarding::register(&state.app, &staff.actor(), declaration).await?;
+    Ok((StatusCode::CREATED, Json(view.into())))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -421,36 +318,6 @@ pub struct ListParams {
     pub cursor: Option<String>,
 }
 
-/// The filter for what `staff` may see.
-pub async fn scope_filter(state: &AppState, staff: &Staff) -> ApiResult<Option<UnitFilter>> {
-    Ok(match visible_scope(&staff.actor()) {
-        Scope::Everything => Some(UnitFilter::All),
-        Scope::Subtree(unit) => Some(unit_filter(state, unit).await?),
-        Scope::Nothing => None,
-    })
-}
-
-/// The unit a list was asked to narrow to (`?org_unit_id=`); an unknown
-/// one is a field error, since it is a filter, not the resource asked for.
-pub async fn requested_unit(state: &AppState, unit: Option<Uuid>) -> ApiResult<Option<UnitFilter>> {
-    let Some(unit) = unit else {
-        return Ok(None);
-    };
-    match unit_filter(state, unit).await {
-        Ok(filter) => Ok(Some(filter)),
-        Err(ApiError::NotFound) => Err(ApiError::validation("org_unit_id", "no such org unit")),
-        Err(err) => Err(err),
-    }
-}
-
-pub async fn unit_filter(state: &AppState, unit: Uuid) -> ApiResult<UnitFilter> {
-    Ok(match org_units::get(&state.db, unit).await?.kind {
-        OrgUnitKind::State => UnitFilter::All,
-        OrgUnitKind::District => UnitFilter::District(unit),
-        OrgUnitKind::Local => UnitFilter::Local(unit),
-    })
-}
-
 /// Applications the caller may see, filtered.
 #[utoipa::path(
     get, path = "/applications", tag = "applications", security(("bearer" = [])),
@@ -466,34 +333,22 @@ async fn list_applications(
     staff: Staff,
     Query(params): Query<ListParams>,
 ) -> ApiResult<Json<ListResponse<ApplicationResponse>>> {
-    authorize(&staff.actor(), Action::ReadApplications, None)?;
     let (limit, after) = PageParams {
         limit: params.limit,
         cursor: params.cursor,
     }
     .resolve()?;
-    let Some(scope) = scope_filter(&state, &staff).await? else {
-        return Ok(Json(ListResponse {
-            items: Vec::new(),
-            next_cursor: None,
-        }));
-    };
-    let unit = requested_unit(&state, params.org_unit_id).await?;
-    let today = local_time::local_date(state.clock.now());
-    let filter = ListFilter {
-        scope: Some(scope),
-        unit,
+    let query = ListQuery {
         status: params.status.map(Into::into),
-        overdue: params
-            .overdue
-            .filter(|o| *o)
-            .map(|_| onboarding::overdue_cutoffs(&state, today)),
-        query: params.q,
+        org_unit_id: params.org_unit_id,
+        overdue: params.overdue == Some(true),
+        q: params.q,
     };
-    let page = applications::list(&state.db, &filter, after, limit).await?;
-    Ok(Json(ListResponse::from_page(page, |a| {
-        ApplicationResponse::new(&state, a)
-    })))
+    let page = onboarding::list(&state.app, &staff.actor(), query, after, limit).await?;
+    Ok(Json(ListResponse::from_page(
+        page,
+        ApplicationResponse::from,
+    )))
 }
 
 /// One application with its timeline.
@@ -511,22 +366,8 @@ async fn get_application(
     staff: Staff,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<ApplicationResponse>> {
-    let application = onboarding::read(&state, &staff, id).await?;
-    let duplicates = applications::duplicates_of(&state.db, id).await?;
-    let duplicates = onboarding::visible_duplicates(&state, &staff, duplicates).await?;
-    let mut response = ApplicationResponse::full(&state, application).await?;
-    response.possible_duplicates = Some(duplicates.into_iter().map(DuplicateDto::from).collect());
-    Ok(Json(response))
-}
-
-async fn transition_response(
-    state: &AppState,
-    staff: &Staff,
-    id: Uuid,
-    command: Command,
-) -> ApiResult<Json<ApplicationResponse>> {
-    let application = onboarding::apply(state, staff, id, command).await?;
-    Ok(Json(ApplicationResponse::full(state, application).await?))
+    let view = onboarding::get(&state.app, &staff.actor(), id).await?;
+    Ok(Json(view.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -534,16 +375,6 @@ async fn transition_response(
 pub struct RouteRequest {
     /// A district or local branch.
     pub org_unit_id: Uuid,
-}
-
-async fn required_route(
-    state: &AppState,
-    field: &str,
-    unit: Uuid,
-) -> ApiResult<kartei_domain::application::Route> {
-    route_to(state, unit)
-        .await?
-        .ok_or_else(|| ApiError::validation(field, "must be a district or a local branch"))
 }
 
 /// Route by hand (the state office's manual queue, or before hand-over).
@@ -564,9 +395,8 @@ async fn route_application(
     Path(id): Path<Uuid>,
     Json(request): Json<RouteRequest>,
 ) -> ApiResult<Json<ApplicationResponse>> {
-    authorize(&staff.actor(), Action::RouteApplication, None)?;
-    let route = required_route(&state, "org_unit_id", request.org_unit_id).await?;
-    transition_response(&state, &staff, id, Command::Route(route)).await
+    let view = onboarding::route(&state.app, &staff.actor(), id, request.org_unit_id).await?;
+    Ok(Json(view.into()))
 }
 
 /// The district confirms it has taken the application over.
@@ -585,7 +415,8 @@ async fn confirm_handover(
     staff: Staff,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<ApplicationResponse>> {
-    transition_response(&state, &staff, id, Command::ConfirmHandover).await
+    let view = onboarding::confirm_handover(&state.app, &staff.actor(), id).await?;
+    Ok(Json(view.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -615,33 +446,12 @@ async fn reroute_application(
     Path(id): Path<Uuid>,
     Json(request): Json<RerouteRequest>,
 ) -> ApiResult<Json<ApplicationResponse>> {
-    authorize(&staff.actor(), Action::RerouteApplication, None)?;
-    let mut checks = Checks::new();
-    let reason = checks.field(
-        "reason",
-        multi_line(&request.reason, REASON_MAX).and_then(non_empty),
-    );
-    let to = match request.org_unit_id {
-        Some(unit) => match route_to(&state, unit).await? {
-            Some(route) => Some(route),
-            None => {
-                checks.fail("org_unit_id", "must be a district or a local branch");
-                None
-            }
-        },
-        None => None,
+    let input = Reroute {
+        reason: request.reason,
+        org_unit_id: request.org_unit_id,
     };
-    checks.finish()?;
-    let reason = reason.unwrap_or_default();
-    transition_response(&state, &staff, id, Command::Reroute { to, reason }).await
-}
-
-fn non_empty(text: String) -> Result<String, String> {
-    if text.is_empty() {
-        Err("must not be empty".into())
-    } else {
-        Ok(text)
-    }
+    let view = onboarding::reroute(&state.app, &staff.actor(), id, input).await?;
+    Ok(Json(view.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -653,22 +463,14 @@ pub struct ContactRequest {
     pub note: Option<String>,
 }
 
-fn parse_contact(checks: &mut Checks, prefix: &str, request: ContactRequest) -> Option<Contact> {
-    let channel = checks.field(
-        &format!("{prefix}channel"),
-        one_of(&request.channel, &CONTACT_CHANNELS),
-    );
-    let note = match optional_text(request.note) {
-        Some(raw) => checks
-            .field(&format!("{prefix}note"), multi_line(&raw, NOTES_MAX))
-            .map(Some),
-        None => Some(None),
-    };
-    Some(Contact {
-        contacted_on: request.contacted_on,
-        channel: channel?,
-        note: note?,
-    })
+impl From<ContactRequest> for ContactInput {
+    fn from(request: ContactRequest) -> Self {
+        ContactInput {
+            contacted_on: request.contacted_on,
+            channel: request.channel,
+            note: request.note,
+        }
+    }
 }
 
 /// Record the first contact with the applicant.
@@ -689,16 +491,8 @@ async fn record_contact(
     Path(id): Path<Uuid>,
     Json(request): Json<ContactRequest>,
 ) -> ApiResult<Json<ApplicationResponse>> {
-    authorize(&staff.actor(), Action::RecordContact, None)?;
-    let mut checks = Checks::new();
-    let contact = parse_contact(&mut checks, "", request);
-    checks.finish()?;
-    let Some(contact) = contact else {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "checks passed without values"
-        )));
-    };
-    transition_response(&state, &staff, id, Command::RecordContact(contact)).await
+    let view = onboarding::record_contact(&state.app, &staff.actor(), id, request.into()).await?;
+    Ok(Json(view.into()))
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -737,35 +531,17 @@ async fn decide_application(
     Path(id): Path<Uuid>,
     Json(request): Json<DecisionRequest>,
 ) -> ApiResult<Json<ApplicationResponse>> {
-    authorize(&staff.actor(), Action::DecideApplication, None)?;
-    let verdict = match request.decision {
-        VerdictDto::Admitted => Verdict::Admitted,
-        VerdictDto::Rejected => Verdict::Rejected,
-    };
-    let mut checks = Checks::new();
-    let reason = match optional_text(request.reason) {
-        Some(raw) => checks
-            .field("reason", multi_line(&raw, REASON_MAX))
-            .map(Some),
-        None if verdict == Verdict::Rejected => {
-            checks.fail("reason", "a rejection needs a reason");
-            None
-        }
-        None => Some(None),
-    };
-    let contact = request
-        .contact
-        .map(|contact| parse_contact(&mut checks, "contact.", contact));
-    checks.finish()?;
-    let command = Command::Decide {
-        decision: Decision {
-            verdict,
-            decided_on: request.decided_on,
-            reason: reason.flatten(),
+    let input = DecisionInput {
+        verdict: match request.decision {
+            VerdictDto::Admitted => Verdict::Admitted,
+            VerdictDto::Rejected => Verdict::Rejected,
         },
-        contact: contact.flatten(),
+        decided_on: request.decided_on,
+        reason: request.reason,
+        contact: request.contact.map(ContactInput::from),
     };
-    transition_response(&state, &staff, id, command).await
+    let view = onboarding::decide(&state.app, &staff.actor(), id, input).await?;
+    Ok(Json(view.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -793,20 +569,12 @@ async fn withdraw_application(
     Path(id): Path<Uuid>,
     Json(request): Json<WithdrawalRequest>,
 ) -> ApiResult<Json<ApplicationResponse>> {
-    authorize(&staff.actor(), Action::WithdrawApplication, None)?;
-    let mut checks = Checks::new();
-    let reason = match optional_text(request.reason) {
-        Some(raw) => checks
-            .field("reason", multi_line(&raw, REASON_MAX))
-            .map(Some),
-        None => Some(None),
-    };
-    checks.finish()?;
-    let command = Command::Withdraw {
+    let input = Withdrawal {
         withdrawn_on: request.withdrawn_on,
-        reason: reason.flatten(),
+        reason: request.reason,
     };
-    transition_response(&state, &staff, id, command).await
+    let view = onboarding::withdraw(&state.app, &staff.actor(), id, input).await?;
+    Ok(Json(view.into()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -834,35 +602,10 @@ async fn export_application(
     staff: Staff,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<ApplicationExport>> {
-    let actor = staff.actor();
-    authorize(&actor, Action::ExportApplicant, None)?;
-    let application = applications::get(&state.db, id).await?;
-    let path = onboarding::scope_path(&state, &application).await?;
-    authorize(&actor, Action::ExportApplicant, Some(&path))?;
-    let now = state.clock.now();
-    // Recorded before it is handed out: an export that happened is never missing.
-    let txn = state.db.begin().await.map_err(RepoError::from)?;
-    audit::record(
-        &txn,
-        AuditEntry {
-            actor_id: Some(staff.0.id),
-            action: "application_exported",
-            subject_type: "application",
-            subject_id: Some(id),
-            details: serde_json::json!({}),
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await.map_err(RepoError::from)?;
-    let processing = privacy::of_application(
-        &application,
-        crate::members::state_unit_id(&state).await?,
-        state.settings.retention.days_after_closing,
-    );
+    let export = onboarding::export(&state.app, &staff.actor(), id).await?;
     Ok(Json(ApplicationExport {
-        exported_at: now,
-        application: ApplicationResponse::full(&state, application).await?,
-        processing: processing.into(),
+        exported_at: export.exported_at,
+        application: export.application.into(),
+        processing: export.processing.into(),
     }))
 }

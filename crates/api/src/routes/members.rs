@@ -10,7 +10,7 @@ use kartei_domain::authz::{Scope, visible_scope};
 use kartei_domain::member::{self, CONSENT_KINDS, Member, MemberStatus};
 use kartei_domain::privacy;
 use kartei_domain::{Action, authorize, person};
-use kartei_persistence::applications::{self, UnitFilter};
+use kartei_persistence::applications::UnitFilter;
 use kartei_persistence::members::{
     self as member_repo, MemberCursor, MemberFilter, MemberQuery, NewMember,
 };
@@ -20,20 +20,21 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::applications::{
-    ApplicationResponse, multi_line, optional_text, requested_unit, scope_filter,
-};
+use super::applications::ApplicationResponse;
 use super::transfers::TransferResponse;
 use crate::auth::Staff;
-use crate::checks::{Checks, double_option};
+use crate::checks::Checks;
 use crate::csv_out::{excel_csv, optional};
 use crate::dto::ProcessingDto;
+use crate::dto::double_option;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{IfMatch, ImportBody, Json, Path, Query};
 use crate::local_time;
 use crate::members::{self, View};
 use crate::person_input::{self, PersonInput};
 use crate::state::AppState;
+use kartei_app::onboarding::{multi_line, optional_text};
+use kartei_app::scope::{list_scope, requested_unit};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -369,7 +370,7 @@ async fn list_members(
         .as_deref()
         .map(decode_member_cursor)
         .transpose()?;
-    let Some(scope) = scope_filter(&state, &staff).await? else {
+    let Some(scope) = list_scope(&state.app, &staff.actor()).await? else {
         return Ok(Json(MemberList {
             items: Vec::new(),
             next_cursor: None,
@@ -380,7 +381,7 @@ async fn list_members(
         (Scope::Subtree(unit), UnitFilter::District(_)) => Some(unit),
         _ => None,
     };
-    let unit = requested_unit(&state, params.org_unit_id).await?;
+    let unit = requested_unit(&state.app, params.org_unit_id).await?;
     let filter = MemberFilter {
         scope: Some(scope),
         include_home_ties_of: home,
@@ -823,8 +824,8 @@ async fn export_member(
 
     let mut applications_out = Vec::new();
     if let Some(application_id) = member.application_id {
-        let application = applications::get(&state.db, application_id).await?;
-        applications_out.push(ApplicationResponse::full_for_export(&state, application).await?);
+        let view = kartei_app::onboarding::full_view_unchecked(&state.app, application_id).await?;
+        applications_out.push(view.into());
     }
     let history = members::history(&state, member.id).await?;
     let processing = privacy::of_member(

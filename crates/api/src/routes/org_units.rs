@@ -13,8 +13,9 @@ use uuid::Uuid;
 
 use super::ListResponse;
 use crate::auth::Staff;
-use crate::checks::{Checks, double_option};
+use crate::checks::Checks;
 use crate::dto::OrgUnitKindDto;
+use crate::dto::double_option;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{IfMatch, Json, PageParams, Path, Query};
 use crate::state::AppState;

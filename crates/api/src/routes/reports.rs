@@ -25,15 +25,16 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::applications::{ApplicationStatusDto, requested_unit, scope_filter};
+use super::applications::ApplicationStatusDto;
 use super::members::ListFormat;
 use crate::auth::Staff;
 use crate::csv_out::{decimal, excel_csv, optional};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
 use crate::local_time;
-use crate::onboarding::{self, clocks_of, objection_deadline};
 use crate::state::AppState;
+use kartei_app::onboarding::{self, clocks_of, objection_deadline};
+use kartei_app::scope::{list_scope, requested_unit};
 
 mod chart;
 mod gauges;
@@ -227,8 +228,8 @@ async fn plan(state: &AppState, staff: &Staff, params: &LagParams) -> ApiResult<
             to,
             grouping,
             today,
-            overdue: onboarding::overdue_cutoffs(state, today),
-            escalated: onboarding::escalation_cutoffs(state, today),
+            overdue: onboarding::overdue_cutoffs(&state.app, today),
+            escalated: onboarding::escalation_cutoffs(&state.app, today),
         },
         today,
         rows,
@@ -608,7 +609,7 @@ async fn unentered(
         .transpose()?;
     let csv = params.format == Some(ListFormat::Csv);
     let export_filter = serde_json::json!({ "org_unit_id": params.org_unit_id });
-    let Some(scope) = scope_filter(&state, &staff).await? else {
+    let Some(scope) = list_scope(&state.app, &staff.actor()).await? else {
         return if csv {
             super::audit::record_export(&state, &staff, "unentered", export_filter, 0).await?;
             unentered_csv(&[])
@@ -620,11 +621,11 @@ async fn unentered(
             .into_response())
         };
     };
-    let unit = requested_unit(&state, params.org_unit_id).await?;
+    let unit = requested_unit(&state.app, params.org_unit_id).await?;
     let today = local_time::local_date(state.clock.now());
     let item = |a: kartei_domain::application::Application| {
-        let clocks = clocks_of(&state, &a, today)?;
-        let deadline = objection_deadline(&state, &a);
+        let clocks = clocks_of(&state.app, &a, today)?;
+        let deadline = objection_deadline(&state.app, &a);
         let person = a.applicant;
         Some(UnenteredItem {
             id: a.id,

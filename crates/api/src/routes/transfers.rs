@@ -14,7 +14,6 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::applications::{multi_line, optional_text, scope_filter};
 use crate::auth::Staff;
 use crate::checks::Checks;
 use crate::error::{ApiError, ApiResult};
@@ -23,6 +22,8 @@ use crate::local_time;
 use crate::members;
 use crate::state::AppState;
 use crate::transfers::{self, Destination, TransferRequest};
+use kartei_app::onboarding::{multi_line, optional_text};
+use kartei_app::scope::list_scope;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -246,7 +247,7 @@ async fn list_transfers(
     if !(1..=200).contains(&limit) {
         return Err(ApiError::validation("limit", "must be between 1 and 200"));
     }
-    let Some(scope) = scope_filter(&state, &staff).await? else {
+    let Some(scope) = list_scope(&state.app, &staff.actor()).await? else {
         return Ok(Json(Vec::new()));
     };
     let found =

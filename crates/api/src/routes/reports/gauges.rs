@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use crate::error::ApiResult;
 use crate::local_time;
-use crate::onboarding;
 use crate::state::AppState;
+use kartei_app::onboarding;
 
 struct Gauge {
     name: &'static str,
@@ -45,8 +45,8 @@ pub async fn waiting_gauges(state: &AppState) -> ApiResult<String> {
     let today = local_time::local_date(state.clock.now());
     let counts = reports::open_by_district_and_stage(
         &state.db,
-        &onboarding::overdue_cutoffs(state, today),
-        &onboarding::escalation_cutoffs(state, today),
+        &onboarding::overdue_cutoffs(&state.app, today),
+        &onboarding::escalation_cutoffs(&state.app, today),
     )
     .await?;
     let mut districts: Vec<(Option<Uuid>, String)> = org_units::all(&state.db)

@@ -2,9 +2,30 @@
 
 use std::fmt::Display;
 
-use serde::{Deserialize, Deserializer};
+use serde::Serialize;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::AppError;
+
+/// One invalid field of an input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// In a CSV import: the data row (1 is the first row after the header;
+    /// 0 the header itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl ToString) -> Self {
+        FieldError {
+            row: None,
+            field: field.into(),
+            message: message.to_string(),
+        }
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct Checks {
@@ -40,21 +61,11 @@ impl Checks {
         self.errors
     }
 
-    pub fn finish(self) -> Result<(), ApiError> {
+    pub fn finish(self) -> Result<(), AppError> {
         if self.errors.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::Validation(self.errors))
+            Err(AppError::Invalid(self.errors))
         }
     }
-}
-
-/// For PATCH bodies: tells "absent" (`None`) from "set to null"
-/// (`Some(None)`). Use with `#[serde(default, deserialize_with = ...)]`.
-pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }

@@ -1,0 +1,59 @@
+//! What a use case can answer instead of its result. Each variant is a case
+//! a front end shows differently (the API as a problem+json status, the web
+//! application as a message or a field error); none carries personal data.
+
+use kartei_domain::Denied;
+use kartei_persistence::RepoError;
+
+use crate::checks::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The role may never do this (403), or the subject lies outside the
+    /// actor's scope and must look as if it did not exist (404).
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error("not found")]
+    NotFound,
+    /// The request is well formed but the current state refuses it.
+    #[error("{0}")]
+    Conflict(String),
+    /// One or more fields of the input break a rule.
+    #[error("validation failed")]
+    Invalid(Vec<FieldError>),
+    /// The subject changed since the version the caller edited.
+    #[error("the record was changed by someone else")]
+    Stale,
+    /// A CSV import with more data rows than `import.max_rows`.
+    #[error("too many rows")]
+    TooManyRows { max_rows: usize },
+    /// The database cannot be reached right now; worth retrying.
+    #[error("database unavailable")]
+    Unavailable(#[source] RepoError),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, message: impl ToString) -> Self {
+        AppError::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        AppError::Internal(err.into())
+    }
+}
+
+impl From<RepoError> for AppError {
+    fn from(err: RepoError) -> Self {
+        match err {
+            RepoError::NotFound => AppError::NotFound,
+            RepoError::Conflict => AppError::Conflict("This conflicts with existing data.".into()),
+            RepoError::StaleVersion => AppError::Stale,
+            err @ RepoError::Unavailable(_) => AppError::Unavailable(err),
+            err @ (RepoError::Corrupt(_) | RepoError::Database(_)) => AppError::internal(err),
+        }
+    }
+}

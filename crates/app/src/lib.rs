@@ -1,0 +1,26 @@
+//! The use cases of the party office: what the state office, the districts,
+//! the branches and the board do with declarations, members and reports.
+//!
+//! Each use case is a function of the acting staff member
+//! ([`kartei_domain::Actor`]), typed input and the clock of [`App`]. It asks
+//! the domain whether the actor may act and what the rules say, runs one
+//! unit of work in `kartei_persistence`, and answers domain types or an
+//! [`AppError`]. The JSON API (`kartei-api`) and the staff web application
+//! call the same functions, so no rule, query or scope check is written
+//! twice; neither front end opens a transaction.
+
+pub mod checks;
+pub mod clock;
+pub mod config;
+mod context;
+mod error;
+pub mod mail_texts;
+pub mod onboarding;
+pub mod person_input;
+pub mod scope;
+
+pub use checks::{Checks, FieldError};
+pub use clock::Clock;
+pub use context::App;
+pub use error::{AppError, AppResult};
+pub use kartei_domain::calendar as local_time;
