@@ -9,6 +9,10 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+pub mod channel;
+
+pub use channel::{ContactChannel, IntakeChannel, UnknownChannel};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
     Received,
@@ -673,10 +677,10 @@ mod tests {
     }
 }
 
-/// How a declaration reached the party.
-pub const INTAKE_CHANNELS: [&str; 6] = ["paper", "email", "online", "event", "phone", "other"];
-/// How the first contact was made.
-pub const CONTACT_CHANNELS: [&str; 6] = ["phone", "email", "in_person", "letter", "video", "other"];
+/// How a declaration reached the party: the names of [`IntakeChannel`].
+pub const INTAKE_CHANNELS: [&str; 6] = IntakeChannel::NAMES;
+/// How the first contact was made: the names of [`ContactChannel`].
+pub const CONTACT_CHANNELS: [&str; 6] = ContactChannel::NAMES;
 
 /// The applicant as declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
