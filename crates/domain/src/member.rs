@@ -8,6 +8,12 @@ use uuid::Uuid;
 
 use crate::application::Applicant;
 
+pub mod consent;
+pub mod number;
+
+pub use consent::{ConsentKind, Consents, UnknownConsent};
+pub use number::{MembershipNumber, MembershipNumberError};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MemberStatus {
     Active,
@@ -146,8 +152,9 @@ pub fn resignation_due(member: &Member, today: NaiveDate) -> Option<Member> {
     }
 }
 
-/// The consents a member can give, each recorded with the time it was given.
-pub const CONSENT_KINDS: [&str; 4] = ["email_contact", "phone_contact", "newsletter", "photos"];
+/// The consents a member can give, each recorded with the time it was given:
+/// the names of [`ConsentKind`].
+pub const CONSENT_KINDS: [&str; 4] = ConsentKind::NAMES;
 
 /// Whether a former member's record is due for anonymisation on `today`:
 /// `years` full years after the day they left.
