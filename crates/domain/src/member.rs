@@ -9,10 +9,16 @@ use uuid::Uuid;
 use crate::application::Applicant;
 
 pub mod consent;
+pub mod ending;
 pub mod number;
+pub mod transfer;
 
 pub use consent::{ConsentKind, Consents, UnknownConsent};
+pub use ending::{
+    EndingError, ending_by_edit, not_before_joining, resignation_day, resignation_in_reach,
+};
 pub use number::{MembershipNumber, MembershipNumberError};
+pub use transfer::{Move, TransferError, may_transfer, moved, transfer_day};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MemberStatus {
@@ -233,7 +239,7 @@ pub fn answer_transfer(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -259,7 +265,8 @@ mod tests {
         assert_eq!(answer_transfer(Declined, Confirmed), Err(Declined));
     }
 
-    fn member(home: Option<Uuid>) -> Member {
+    /// An active member of district 2, joined 2026-01-02.
+    pub(crate) fn member(home: Option<Uuid>) -> Member {
         let Ok(postal_code) = crate::PostalCode::parse("01067") else {
             panic!("postal code")
         };
