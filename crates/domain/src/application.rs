@@ -395,6 +395,26 @@ pub fn transition(
     }
 }
 
+/// The day from which a declaration makes its applicant a member by
+/// statute unless the district objects: `objection_days` after receipt.
+/// The same day as [`crate::lag::objection_deadline`].
+pub fn objection_deadline(received_on: NaiveDate, objection_days: u32) -> NaiveDate {
+    crate::lag::objection_deadline(received_on, objection_days)
+}
+
+/// Whether the applicant is a member by statute on `today`: the
+/// declaration is still open and the objection deadline has passed. A
+/// decided or withdrawn declaration is no longer waiting for anyone, so
+/// the statute has nothing to say about it.
+pub fn member_by_statute(
+    status: Status,
+    received_on: NaiveDate,
+    objection_days: u32,
+    today: NaiveDate,
+) -> bool {
+    status.is_open() && today > objection_deadline(received_on, objection_days)
+}
+
 /// A date of a step: not before `earliest`, not after today.
 fn check_date(
     date: NaiveDate,
@@ -674,6 +694,25 @@ mod tests {
         }
         assert!(Routed.is_open());
         assert!(!Admitted.is_open() && !Rejected.is_open() && !Withdrawn.is_open());
+    }
+
+    #[test]
+    fn an_open_declaration_makes_a_member_by_statute_after_the_deadline() {
+        let received = day(1);
+        // 2026-11-01 + 10 days: the deadline is the 11th, the day after it counts.
+        assert_eq!(objection_deadline(received, 10), day(11));
+        assert!(!member_by_statute(Contacted, received, 10, day(11)));
+        assert!(member_by_statute(Contacted, received, 10, day(12)));
+        for status in Status::OPEN {
+            assert!(member_by_statute(status, received, 0, day(2)), "{status}");
+        }
+        for status in [Admitted, Rejected, Withdrawn] {
+            assert!(
+                !member_by_statute(status, received, 10, day(30)),
+                "{status}"
+            );
+        }
+        assert!(!member_by_statute(Received, received, u32::MAX, day(30)));
     }
 }
 
