@@ -129,6 +129,29 @@ pub struct Decision {
     pub reason: Option<String>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecisionReasonError {
+    #[error("{0}")]
+    Text(#[from] crate::text::TextError),
+    /// The onboarding flow records a rejection with its reason: whoever
+    /// reads the declaration later (the applicant's Art. 15 export
+    /// included) must learn why it was turned down.
+    #[error("a rejection needs a reason")]
+    Missing,
+}
+
+/// The reason of a decision as typed (absent or blank counts as none):
+/// optional for an admission, required for a rejection.
+pub fn decision_reason(
+    verdict: Verdict,
+    raw: Option<&str>,
+) -> Result<Option<crate::text::Reason>, DecisionReasonError> {
+    match (crate::text::Reason::optional(raw)?, verdict) {
+        (None, Verdict::Rejected) => Err(DecisionReasonError::Missing),
+        (reason, _) => Ok(reason),
+    }
+}
+
 /// What the state machine needs to know of an application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct State {
@@ -713,6 +736,37 @@ mod tests {
             );
         }
         assert!(!member_by_statute(Received, received, u32::MAX, day(30)));
+    }
+
+    #[test]
+    fn a_rejection_needs_a_reason_and_an_admission_may_have_one() {
+        use crate::text::TextError;
+        assert_eq!(
+            decision_reason(Verdict::Rejected, None),
+            Err(DecisionReasonError::Missing)
+        );
+        assert_eq!(
+            decision_reason(Verdict::Rejected, Some("  ")),
+            Err(DecisionReasonError::Missing)
+        );
+        assert_eq!(
+            decision_reason(Verdict::Rejected, Some(" Satzung § 3 ")).map(|r| r.map(String::from)),
+            Ok(Some("Satzung § 3".to_owned()))
+        );
+        assert_eq!(decision_reason(Verdict::Admitted, None), Ok(None));
+        assert_eq!(decision_reason(Verdict::Admitted, Some("")), Ok(None));
+        assert_eq!(
+            decision_reason(Verdict::Admitted, Some(&"x".repeat(1001))),
+            Err(DecisionReasonError::Text(TextError::TooLong(1000)))
+        );
+        assert_eq!(
+            DecisionReasonError::Missing.to_string(),
+            "a rejection needs a reason"
+        );
+        assert_eq!(
+            DecisionReasonError::Text(TextError::ControlCharacter).to_string(),
+            "must not contain control characters"
+        );
     }
 }
 

@@ -10,6 +10,7 @@ use crate::application::Applicant;
 
 pub mod consent;
 pub mod ending;
+pub mod entry;
 pub mod number;
 pub mod transfer;
 
@@ -17,6 +18,7 @@ pub use consent::{ConsentKind, Consents, UnknownConsent};
 pub use ending::{
     EndingError, ending_by_edit, not_before_joining, resignation_day, resignation_in_reach,
 };
+pub use entry::{EntryDateError, entry_dates};
 pub use number::{MembershipNumber, MembershipNumberError};
 pub use transfer::{Move, TransferError, may_transfer, moved, transfer_day};
 
