@@ -9,6 +9,10 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+pub mod channel;
+
+pub use channel::{ContactChannel, IntakeChannel, UnknownChannel};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
     Received,
@@ -123,6 +127,29 @@ pub struct Decision {
     pub verdict: Verdict,
     pub decided_on: NaiveDate,
     pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecisionReasonError {
+    #[error("{0}")]
+    Text(#[from] crate::text::TextError),
+    /// The onboarding flow records a rejection with its reason: whoever
+    /// reads the declaration later (the applicant's Art. 15 export
+    /// included) must learn why it was turned down.
+    #[error("a rejection needs a reason")]
+    Missing,
+}
+
+/// The reason of a decision as typed (absent or blank counts as none):
+/// optional for an admission, required for a rejection.
+pub fn decision_reason(
+    verdict: Verdict,
+    raw: Option<&str>,
+) -> Result<Option<crate::text::Reason>, DecisionReasonError> {
+    match (crate::text::Reason::optional(raw)?, verdict) {
+        (None, Verdict::Rejected) => Err(DecisionReasonError::Missing),
+        (reason, _) => Ok(reason),
+    }
 }
 
 /// What the state machine needs to know of an application.
@@ -389,6 +416,26 @@ pub fn transition(
             }
         }
     }
+}
+
+/// The day from which a declaration makes its applicant a member by
+/// statute unless the district objects: `objection_days` after receipt.
+/// The same day as [`crate::lag::objection_deadline`].
+pub fn objection_deadline(received_on: NaiveDate, objection_days: u32) -> NaiveDate {
+    crate::lag::objection_deadline(received_on, objection_days)
+}
+
+/// Whether the applicant is a member by statute on `today`: the
+/// declaration is still open and the objection deadline has passed. A
+/// decided or withdrawn declaration is no longer waiting for anyone, so
+/// the statute has nothing to say about it.
+pub fn member_by_statute(
+    status: Status,
+    received_on: NaiveDate,
+    objection_days: u32,
+    today: NaiveDate,
+) -> bool {
+    status.is_open() && today > objection_deadline(received_on, objection_days)
 }
 
 /// A date of a step: not before `earliest`, not after today.
@@ -671,12 +718,62 @@ mod tests {
         assert!(Routed.is_open());
         assert!(!Admitted.is_open() && !Rejected.is_open() && !Withdrawn.is_open());
     }
+
+    #[test]
+    fn an_open_declaration_makes_a_member_by_statute_after_the_deadline() {
+        let received = day(1);
+        // 2026-11-01 + 10 days: the deadline is the 11th, the day after it counts.
+        assert_eq!(objection_deadline(received, 10), day(11));
+        assert!(!member_by_statute(Contacted, received, 10, day(11)));
+        assert!(member_by_statute(Contacted, received, 10, day(12)));
+        for status in Status::OPEN {
+            assert!(member_by_statute(status, received, 0, day(2)), "{status}");
+        }
+        for status in [Admitted, Rejected, Withdrawn] {
+            assert!(
+                !member_by_statute(status, received, 10, day(30)),
+                "{status}"
+            );
+        }
+        assert!(!member_by_statute(Received, received, u32::MAX, day(30)));
+    }
+
+    #[test]
+    fn a_rejection_needs_a_reason_and_an_admission_may_have_one() {
+        use crate::text::TextError;
+        assert_eq!(
+            decision_reason(Verdict::Rejected, None),
+            Err(DecisionReasonError::Missing)
+        );
+        assert_eq!(
+            decision_reason(Verdict::Rejected, Some("  ")),
+            Err(DecisionReasonError::Missing)
+        );
+        assert_eq!(
+            decision_reason(Verdict::Rejected, Some(" Satzung § 3 ")).map(|r| r.map(String::from)),
+            Ok(Some("Satzung § 3".to_owned()))
+        );
+        assert_eq!(decision_reason(Verdict::Admitted, None), Ok(None));
+        assert_eq!(decision_reason(Verdict::Admitted, Some("")), Ok(None));
+        assert_eq!(
+            decision_reason(Verdict::Admitted, Some(&"x".repeat(1001))),
+            Err(DecisionReasonError::Text(TextError::TooLong(1000)))
+        );
+        assert_eq!(
+            DecisionReasonError::Missing.to_string(),
+            "a rejection needs a reason"
+        );
+        assert_eq!(
+            DecisionReasonError::Text(TextError::ControlCharacter).to_string(),
+            "must not contain control characters"
+        );
+    }
 }
 
-/// How a declaration reached the party.
-pub const INTAKE_CHANNELS: [&str; 6] = ["paper", "email", "online", "event", "phone", "other"];
-/// How the first contact was made.
-pub const CONTACT_CHANNELS: [&str; 6] = ["phone", "email", "in_person", "letter", "video", "other"];
+/// How a declaration reached the party: the names of [`IntakeChannel`].
+pub const INTAKE_CHANNELS: [&str; 6] = IntakeChannel::NAMES;
+/// How the first contact was made: the names of [`ContactChannel`].
+pub const CONTACT_CHANNELS: [&str; 6] = ContactChannel::NAMES;
 
 /// The applicant as declared.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,11 @@
 //! Who may do what, where. Every route asks [`authorize`] before it touches a
-//! resource, and lists ask [`visible_scope`] for the filter to apply, so the
+//! resource, and lists ask [`list_scope`] for the filter to apply, so the
 //! rules of the product specification ("Actors and roles") live here and
-//! nowhere else.
+//! nowhere else: the role table ([`role_may`]), the scope of the tree
+//! ([`visible_scope`], [`list_scope`]), home ties ([`member_view`],
+//! [`home_ties_read`]), both sides of a transfer ([`transfer_visible`],
+//! [`transfer_names_person`]) and what nobody may do to their own account
+//! ([`check_own_account_change`]).
 //!
 //! Two different answers for two different situations: an action that a role
 //! may never take is [`Denied::Forbidden`] (HTTP 403); an action on a resource
@@ -11,7 +15,7 @@
 use uuid::Uuid;
 
 use crate::member::TransferStatus;
-use crate::{Role, UnitPath};
+use crate::{OrgUnitKind, Role, StaffAccount, UnitPath};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -221,14 +225,34 @@ pub fn member_view(
 ) -> Result<MemberView, Denied> {
     match authorize(actor, action, Some(holding)) {
         Ok(()) => Ok(MemberView::Full),
-        Err(Denied::OutOfScope)
-            if action == Action::ReadMembers
-                && home.is_some_and(|home| authorize(actor, action, Some(home)).is_ok()) =>
-        {
-            Ok(MemberView::HomeTies)
-        }
+        Err(Denied::OutOfScope) if home_ties_read(actor, action, home) => Ok(MemberView::HomeTies),
         Err(denied) => Err(denied),
     }
+}
+
+/// The home-ties rule on its own: `actor` takes `action` on a member only
+/// by the home ties of the district at `home` (the member's
+/// `home_district_id` path while the membership lasts, see
+/// `Member::home_ties`). Home ties open reading and nothing else: the
+/// former district keeps in touch, it does not keep the record.
+pub fn home_ties_read(actor: &Actor, action: Action, home: Option<&UnitPath>) -> bool {
+    action == Action::ReadMembers
+        && home.is_some_and(|home| authorize(actor, action, Some(home)).is_ok())
+}
+
+/// Whether `actor` sees a transfer at all: the sending side (whoever reads
+/// the members of the unit the member leaves, `sending` being the path of
+/// its branch or district) or the receiving side (whoever answers for the
+/// district at `receiving`). Anyone else is told it does not exist.
+pub fn transfer_visible(actor: &Actor, sending: &UnitPath, receiving: &UnitPath) -> bool {
+    authorize(actor, Action::ReadMembers, Some(sending)).is_ok()
+        || authorize(actor, Action::AnswerTransfer, Some(receiving)).is_ok()
+}
+
+/// Whether `actor` sees the declarations waiting in the state office's
+/// queue (routed nowhere yet): only the state level does.
+pub fn sees_state_queue(actor: &Actor) -> bool {
+    visible_scope(actor) == Scope::Everything
 }
 
 /// Whether a side of a transfer learns who moves. While it is pending both
@@ -237,6 +261,134 @@ pub fn member_view(
 /// side keeps ids, units, dates and the outcome.
 pub fn transfer_names_person(status: TransferStatus, reads_member: bool) -> bool {
     status == TransferStatus::Pending || reads_member
+}
+
+/// What a change of a staff account sets; `None` leaves a field as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccountChange {
+    pub role: Option<Role>,
+    pub org_unit_id: Option<Option<Uuid>>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum OwnAccountError {
+    /// HTTP 409: the request is understood and allowed in general, but not
+    /// on the account that makes it.
+    #[error("You cannot deactivate your own account or change its role.")]
+    LockOut,
+}
+
+/// What an account may not do to itself: deactivate itself or change its
+/// own role, so that the last administrator cannot lock everyone out by a
+/// slip. Everything else it may change about itself: e-mail, display name,
+/// password, and its unit, since only administrators change accounts
+/// ([`Action::ManageUsers`]) and an administrator sees everything whatever
+/// its unit. `account` is the account as it is now; setting the role it
+/// already has is no change.
+pub fn check_own_account_change(
+    actor: &Actor,
+    account: &StaffAccount,
+    change: &AccountChange,
+) -> Result<(), OwnAccountError> {
+    let own = actor.user_id == account.id;
+    let deactivates = change.active == Some(false);
+    let changes_role = change.role.is_some_and(|role| role != account.role);
+    if own && (deactivates || changes_role) {
+        Err(OwnAccountError::LockOut)
+    } else {
+        Ok(())
+    }
+}
+
+/// A part of the tree a list is cut to. Built from a unit and its kind, so
+/// a list never needs the tree: a district's records are those with its
+/// `district_id`, a branch's those with its `local_id`. Persistence's
+/// `UnitFilter` has the same three cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnitScope {
+    All,
+    /// Held by this district or any of its branches.
+    District(Uuid),
+    /// Held by this local branch.
+    Local(Uuid),
+}
+
+impl UnitScope {
+    /// The records of `unit`, a unit of `kind`; the state unit holds all.
+    pub fn of(unit: Uuid, kind: OrgUnitKind) -> UnitScope {
+        match kind {
+            OrgUnitKind::State => UnitScope::All,
+            OrgUnitKind::District => UnitScope::District(unit),
+            OrgUnitKind::Local => UnitScope::Local(unit),
+        }
+    }
+
+    /// Whether a record held by `district_id` (and `local_id`) lies inside.
+    pub fn holds(self, district_id: Uuid, local_id: Option<Uuid>) -> bool {
+        match self {
+            UnitScope::All => true,
+            UnitScope::District(district) => district_id == district,
+            UnitScope::Local(local) => local_id == Some(local),
+        }
+    }
+
+    /// How a member record that a list with this visible scope found is
+    /// shown: in full when held inside, else it was found by its home ties
+    /// (`home_ties_of` of [`ListScope::Within`]) and shows name and contact.
+    pub fn member_view(self, district_id: Uuid, local_id: Option<Uuid>) -> MemberView {
+        if self.holds(district_id, local_id) {
+            MemberView::Full
+        } else {
+            MemberView::HomeTies
+        }
+    }
+}
+
+/// What a list may show `actor`. Every list (applications, members,
+/// transfers, the unentered report) asks [`list_scope`] for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListScope {
+    /// An empty list, without asking the database: a bound role whose
+    /// account lost its unit.
+    Nothing,
+    Within {
+        /// What the actor may see.
+        visible: UnitScope,
+        /// The unit the list was asked to narrow to (`?org_unit_id=`), to
+        /// be applied together with `visible`: asking for a unit outside
+        /// one's scope gives an empty list, never more.
+        narrowed_to: Option<UnitScope>,
+        /// Member lists only: the district whose home-tie members also
+        /// appear (in the home-ties view). Other lists ignore it.
+        home_ties_of: Option<Uuid>,
+    },
+}
+
+/// The one scope rule of every list: state-level roles see everything,
+/// district and branch roles their unit and what lies below it, a former
+/// district also the members it keeps home ties with. `requested` is the
+/// unit the list was narrowed to, with its kind, as the caller found it.
+///
+/// The kind of the actor's own unit comes from its role: an account is
+/// bound to a unit of its role's kind (`staff::check_account_unit`, on
+/// every creation and change of an account) and a unit's kind never
+/// changes, so no read of the unit is needed.
+pub fn list_scope(actor: &Actor, requested: Option<(Uuid, OrgUnitKind)>) -> ListScope {
+    let visible = match (actor.role.required_unit_kind(), actor.org_unit_id) {
+        (None, _) => UnitScope::All,
+        (Some(kind), Some(unit)) => UnitScope::of(unit, kind),
+        (Some(_), None) => return ListScope::Nothing,
+    };
+    let home_ties_of = match visible {
+        UnitScope::District(district) => Some(district),
+        UnitScope::All | UnitScope::Local(_) => None,
+    };
+    ListScope::Within {
+        visible,
+        narrowed_to: requested.map(|(unit, kind)| UnitScope::of(unit, kind)),
+        home_ties_of,
+    }
 }
 
 #[cfg(test)]
@@ -472,5 +624,258 @@ mod tests {
             authorize(&actor, ReadMembers, Some(&tree.path_of_local())),
             Err(Denied::OutOfScope)
         );
+    }
+
+    #[test]
+    fn the_home_ties_rule_opens_reading_of_the_former_district_only() {
+        let tree = Tree::new();
+        let former = tree.actor(Role::DistrictOffice);
+        let home = tree.path_of_district();
+        assert!(home_ties_read(&former, ReadMembers, Some(&home)));
+        assert!(!home_ties_read(&former, ReadMembers, None));
+        assert!(!home_ties_read(&former, EditMember, Some(&home)));
+        // A home district outside the actor's scope opens nothing.
+        let other = tree.path_of_other_local();
+        assert!(!home_ties_read(&former, ReadMembers, Some(&other)));
+        // The board never reads a person, home ties or not.
+        assert!(!home_ties_read(
+            &tree.actor(Role::Board),
+            ReadMembers,
+            Some(&home)
+        ));
+    }
+
+    #[test]
+    fn either_side_of_a_transfer_sees_it_and_nobody_else() {
+        let tree = Tree::new();
+        // From the branch of `district` to `other_district`.
+        let sending = tree.path_of_local();
+        let receiving = UnitPath::new(vec![tree.other_district, tree.state]);
+        let sees = |role: Role, unit: Uuid| {
+            let actor = Actor {
+                user_id: Uuid::new_v4(),
+                role,
+                org_unit_id: Some(unit),
+            };
+            transfer_visible(&actor, &sending, &receiving)
+        };
+        assert!(
+            sees(Role::DistrictOffice, tree.district),
+            "sending district"
+        );
+        assert!(sees(Role::LocalBranch, tree.local), "sending branch");
+        assert!(
+            sees(Role::DistrictOffice, tree.other_district),
+            "receiving district"
+        );
+        assert!(
+            !sees(Role::LocalBranch, tree.other_local),
+            "a branch of the receiver"
+        );
+        assert!(sees(Role::StateOffice, tree.state));
+        assert!(sees(Role::Admin, tree.state));
+        assert!(!sees(Role::Board, tree.state));
+        let third = Uuid::new_v4();
+        assert!(!sees(Role::DistrictOffice, third), "a third district");
+    }
+
+    #[test]
+    fn only_the_state_level_sees_the_state_queue() {
+        let tree = Tree::new();
+        for role in Role::ALL {
+            let want = matches!(role, Role::Admin | Role::StateOffice | Role::Board);
+            assert_eq!(sees_state_queue(&tree.actor(role)), want, "{role}");
+        }
+    }
+
+    fn account(id: Uuid, role: Role) -> StaffAccount {
+        let Ok(email) = crate::EmailAddress::parse("admin@example.org") else {
+            panic!("e-mail")
+        };
+        StaffAccount {
+            id,
+            email,
+            display_name: "Admin".into(),
+            role,
+            org_unit_id: None,
+            active: true,
+            version: 1,
+            created_at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+            updated_at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        }
+    }
+
+    #[test]
+    fn nobody_deactivates_their_own_account_or_changes_its_role() {
+        let me = Actor {
+            user_id: Uuid::from_u128(1),
+            role: Role::Admin,
+            org_unit_id: None,
+        };
+        let mine = account(me.user_id, Role::Admin);
+        let theirs = account(Uuid::from_u128(2), Role::Admin);
+        let refused = Err(OwnAccountError::LockOut);
+        let deactivate = AccountChange {
+            active: Some(false),
+            ..AccountChange::default()
+        };
+        let demote = AccountChange {
+            role: Some(Role::Board),
+            ..AccountChange::default()
+        };
+        assert_eq!(check_own_account_change(&me, &mine, &deactivate), refused);
+        assert_eq!(check_own_account_change(&me, &mine, &demote), refused);
+        assert_eq!(check_own_account_change(&me, &theirs, &deactivate), Ok(()));
+        assert_eq!(check_own_account_change(&me, &theirs, &demote), Ok(()));
+        // What changes nothing that matters is fine on one's own account.
+        for harmless in [
+            AccountChange::default(),
+            AccountChange {
+                role: Some(Role::Admin),
+                active: Some(true),
+                ..AccountChange::default()
+            },
+            AccountChange {
+                org_unit_id: Some(None),
+                ..AccountChange::default()
+            },
+        ] {
+            assert_eq!(check_own_account_change(&me, &mine, &harmless), Ok(()));
+        }
+        assert_eq!(
+            OwnAccountError::LockOut.to_string(),
+            "You cannot deactivate your own account or change its role."
+        );
+    }
+
+    #[test]
+    fn every_list_is_cut_to_the_actor_scope() {
+        let tree = Tree::new();
+        let within = |visible, home_ties_of| ListScope::Within {
+            visible,
+            narrowed_to: None,
+            home_ties_of,
+        };
+        for role in [Role::Admin, Role::StateOffice, Role::Board] {
+            assert_eq!(
+                list_scope(&tree.actor(role), None),
+                within(UnitScope::All, None),
+                "{role}"
+            );
+        }
+        assert_eq!(
+            list_scope(&tree.actor(Role::DistrictOffice), None),
+            within(UnitScope::District(tree.district), Some(tree.district))
+        );
+        assert_eq!(
+            list_scope(&tree.actor(Role::LocalBranch), None),
+            within(UnitScope::Local(tree.local), None)
+        );
+        let unbound = Actor {
+            user_id: Uuid::new_v4(),
+            role: Role::LocalBranch,
+            org_unit_id: None,
+        };
+        assert_eq!(
+            list_scope(&unbound, Some((tree.local, OrgUnitKind::Local))),
+            ListScope::Nothing
+        );
+        // A state-level account bound to the state unit sees everything.
+        assert_eq!(
+            list_scope(&tree.actor(Role::StateOffice), None),
+            within(UnitScope::All, None)
+        );
+    }
+
+    #[test]
+    fn a_list_narrowed_to_a_unit_keeps_the_actor_scope() {
+        let tree = Tree::new();
+        let district = tree.actor(Role::DistrictOffice);
+        assert_eq!(
+            list_scope(
+                &district,
+                Some((tree.other_district, OrgUnitKind::District))
+            ),
+            ListScope::Within {
+                visible: UnitScope::District(tree.district),
+                narrowed_to: Some(UnitScope::District(tree.other_district)),
+                home_ties_of: Some(tree.district),
+            }
+        );
+        assert_eq!(
+            list_scope(
+                &tree.actor(Role::Admin),
+                Some((tree.state, OrgUnitKind::State))
+            ),
+            ListScope::Within {
+                visible: UnitScope::All,
+                narrowed_to: Some(UnitScope::All),
+                home_ties_of: None,
+            }
+        );
+        assert_eq!(
+            list_scope(
+                &tree.actor(Role::Admin),
+                Some((tree.local, OrgUnitKind::Local))
+            ),
+            ListScope::Within {
+                visible: UnitScope::All,
+                narrowed_to: Some(UnitScope::Local(tree.local)),
+                home_ties_of: None,
+            }
+        );
+    }
+
+    #[test]
+    fn the_scope_agrees_with_authorize_on_every_record() {
+        // For each actor, a record held by a district or one of its
+        // branches is inside the list scope exactly when `authorize`
+        // lets the actor read it.
+        let tree = Tree::new();
+        let holdings = [
+            (tree.district, None, tree.path_of_district()),
+            (tree.district, Some(tree.local), tree.path_of_local()),
+            (
+                tree.other_district,
+                Some(tree.other_local),
+                tree.path_of_other_local(),
+            ),
+            (
+                tree.other_district,
+                None,
+                UnitPath::new(vec![tree.other_district, tree.state]),
+            ),
+        ];
+        for role in [
+            Role::Admin,
+            Role::StateOffice,
+            Role::DistrictOffice,
+            Role::LocalBranch,
+        ] {
+            let actor = tree.actor(role);
+            let ListScope::Within { visible, .. } = list_scope(&actor, None) else {
+                panic!("{role} sees something")
+            };
+            for (district, local, path) in &holdings {
+                assert_eq!(
+                    visible.holds(*district, *local),
+                    authorize(&actor, ReadMembers, Some(path)).is_ok(),
+                    "{role} {path:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_listed_member_outside_the_scope_came_by_home_ties() {
+        let (district, local, other) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        assert_eq!(UnitScope::All.member_view(other, None), MemberView::Full);
+        let scope = UnitScope::District(district);
+        assert_eq!(scope.member_view(district, Some(local)), MemberView::Full);
+        assert_eq!(scope.member_view(other, None), MemberView::HomeTies);
+        let scope = UnitScope::Local(local);
+        assert_eq!(scope.member_view(district, Some(local)), MemberView::Full);
+        assert_eq!(scope.member_view(district, None), MemberView::HomeTies);
+        assert_eq!(UnitScope::of(other, OrgUnitKind::State), UnitScope::All);
     }
 }

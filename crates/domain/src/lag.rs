@@ -2,9 +2,10 @@
 //! the entry clock since the declaration was received, against the service
 //! levels. All in calendar days; the caller converts times to local dates.
 
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use crate::application::Status;
+use crate::calendar;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServiceLevels {
@@ -210,6 +211,81 @@ pub fn clocks(
     })
 }
 
+/// How far past its level a clock is looked at: overdue once past the
+/// level, escalated once past twice the level (the same factors as
+/// [`Clocks::overdue`] and [`Clocks::escalated`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Threshold {
+    Overdue,
+    Escalated,
+}
+
+impl Threshold {
+    pub fn factor(self) -> u32 {
+        match self {
+            Threshold::Overdue => 1,
+            Threshold::Escalated => 2,
+        }
+    }
+}
+
+/// The moments before which each clock of an open application has passed
+/// its level times a factor, on a given day: what a database query compares
+/// the stored timestamps with, so that "overdue" in a list means what
+/// [`clocks`] says of one application. The stage clocks start at an
+/// instant (`stage_started_at`), the entry clock on a date (`received_on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cutoffs {
+    /// Waiting for routing or hand-over since before this instant.
+    pub handover_stage_before: DateTime<Utc>,
+    /// Waiting for the first contact since before this instant.
+    pub first_contact_stage_before: DateTime<Utc>,
+    /// Received before this day.
+    pub received_before: NaiveDate,
+}
+
+/// The cut-offs on `today` at `threshold`. A clock has passed `level ×
+/// factor` days when it started before the local day `today - level ×
+/// factor` began; [`clocks`] counts the same whole local days.
+pub fn cutoffs(levels: &ServiceLevels, today: NaiveDate, threshold: Threshold) -> Cutoffs {
+    cutoffs_with_factor(levels, today, threshold.factor())
+}
+
+/// [`cutoffs`] for any factor; `factor` 1 is overdue, 2 escalated.
+pub fn cutoffs_with_factor(levels: &ServiceLevels, today: NaiveDate, factor: u32) -> Cutoffs {
+    let days_before = |days: u32| {
+        today
+            .checked_sub_days(Days::new(u64::from(days) * u64::from(factor)))
+            .unwrap_or(NaiveDate::MIN)
+    };
+    Cutoffs {
+        handover_stage_before: calendar::start_of_day(days_before(levels.handover_days)),
+        first_contact_stage_before: calendar::start_of_day(days_before(levels.first_contact_days)),
+        received_before: days_before(levels.entered_days),
+    }
+}
+
+impl Cutoffs {
+    /// Whether an application in `status` has passed these cut-offs: the
+    /// condition a list query writes in SQL, here for one application.
+    /// Agrees with [`clocks`] (tested), so it is the reference for the
+    /// query.
+    pub fn passed(
+        &self,
+        status: Status,
+        received_on: NaiveDate,
+        stage_started_at: DateTime<Utc>,
+    ) -> bool {
+        let stage = match Stage::of(status) {
+            Some(Stage::Handover) => stage_started_at < self.handover_stage_before,
+            Some(Stage::FirstContact) => stage_started_at < self.first_contact_stage_before,
+            Some(Stage::Decision) => false,
+            None => return false,
+        };
+        stage || received_on < self.received_before
+    }
+}
+
 /// The day a declaration takes effect by statute unless the district
 /// objects: `objection_days` after it was received.
 pub fn objection_deadline(received_on: NaiveDate, objection_days: u32) -> NaiveDate {
@@ -318,5 +394,100 @@ mod tests {
         assert!(p.p90.is_some_and(|v| (v - 37.0).abs() < 1e-9));
         assert_eq!(percentiles_of(&[]), Percentiles::default());
         assert_eq!(percentiles_of(&[(7, 1)]).p90, Some(7.0));
+    }
+
+    mod cutoff_properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn status() -> impl Strategy<Value = Status> {
+            proptest::sample::select(Status::ALL.to_vec())
+        }
+
+        proptest! {
+            // Small levels and short waits, so that the boundaries (a clock
+            // exactly at its level or twice it) come up often.
+            #![proptest_config(ProptestConfig::with_cases(2048))]
+
+            /// The cut-offs a query compares with say "overdue" and
+            /// "escalated" exactly when the clocks of the application do,
+            /// across Berlin's clock changes.
+            #[test]
+            fn cutoffs_agree_with_the_clocks(
+                status in status(),
+                handover in 0u32..5,
+                first_contact in 0u32..5,
+                entered in 0u32..12,
+                today_offset in 0u64..800,
+                stage_days_back in 0u64..12,
+                // The edges of a day matter most: its first second, the
+                // second after, and its last second.
+                seconds_into_day in proptest::sample::select(vec![0i64, 1, 43_200, 86_399]),
+                received_days_back in 0u64..14,
+            ) {
+                let levels = ServiceLevels {
+                    handover_days: handover,
+                    first_contact_days: first_contact,
+                    entered_days: entered,
+                };
+                let base = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default();
+                let today = base + Days::new(today_offset);
+                let stage_day = today
+                    .checked_sub_days(Days::new(stage_days_back))
+                    .unwrap_or(today);
+                // Days with a clock change are 23 or 25 hours long.
+                let stage_started_at = calendar::start_of_day(stage_day)
+                    + chrono::Duration::seconds(seconds_into_day);
+                let stage_started_on = calendar::local_date(stage_started_at);
+                let received_on = stage_started_on
+                    .checked_sub_days(Days::new(received_days_back))
+                    .unwrap_or(stage_started_on);
+                let clocks = clocks(status, received_on, stage_started_on, today, &levels);
+                let overdue = cutoffs(&levels, today, Threshold::Overdue)
+                    .passed(status, received_on, stage_started_at);
+                let escalated = cutoffs(&levels, today, Threshold::Escalated)
+                    .passed(status, received_on, stage_started_at);
+                prop_assert_eq!(overdue, clocks.is_some_and(|c| c.overdue));
+                prop_assert_eq!(escalated, clocks.is_some_and(|c| c.escalated));
+            }
+        }
+    }
+
+    #[test]
+    fn cutoffs_are_the_starts_of_the_days_the_levels_reach_back_to() {
+        let today = NaiveDate::from_ymd_opt(2026, 7, 15).unwrap_or_default();
+        let overdue = cutoffs(&LEVELS, today, Threshold::Overdue);
+        assert_eq!(
+            overdue.handover_stage_before.to_rfc3339(),
+            "2026-07-11T22:00:00+00:00"
+        );
+        assert_eq!(
+            overdue.first_contact_stage_before.to_rfc3339(),
+            "2026-06-30T22:00:00+00:00"
+        );
+        assert_eq!(
+            overdue.received_before,
+            NaiveDate::from_ymd_opt(2026, 6, 17).unwrap_or_default()
+        );
+        let escalated = cutoffs(&LEVELS, today, Threshold::Escalated);
+        assert_eq!(escalated, cutoffs_with_factor(&LEVELS, today, 2));
+        assert_eq!(
+            escalated.handover_stage_before.to_rfc3339(),
+            "2026-07-08T22:00:00+00:00"
+        );
+        assert_eq!(
+            escalated.received_before,
+            NaiveDate::from_ymd_opt(2026, 5, 20).unwrap_or_default()
+        );
+        // Far back beyond the calendar: nothing is that old.
+        let huge = ServiceLevels {
+            handover_days: u32::MAX,
+            first_contact_days: u32::MAX,
+            entered_days: u32::MAX,
+        };
+        assert_eq!(
+            cutoffs(&huge, today, Threshold::Escalated).received_before,
+            NaiveDate::MIN
+        );
     }
 }

@@ -8,6 +8,20 @@ use uuid::Uuid;
 
 use crate::application::Applicant;
 
+pub mod consent;
+pub mod ending;
+pub mod entry;
+pub mod number;
+pub mod transfer;
+
+pub use consent::{ConsentKind, Consents, UnknownConsent};
+pub use ending::{
+    EndingError, ending_by_edit, not_before_joining, resignation_day, resignation_in_reach,
+};
+pub use entry::{EntryDateError, entry_dates};
+pub use number::{MembershipNumber, MembershipNumberError};
+pub use transfer::{Move, TransferError, may_transfer, moved, transfer_day};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MemberStatus {
     Active,
@@ -146,8 +160,9 @@ pub fn resignation_due(member: &Member, today: NaiveDate) -> Option<Member> {
     }
 }
 
-/// The consents a member can give, each recorded with the time it was given.
-pub const CONSENT_KINDS: [&str; 4] = ["email_contact", "phone_contact", "newsletter", "photos"];
+/// The consents a member can give, each recorded with the time it was given:
+/// the names of [`ConsentKind`].
+pub const CONSENT_KINDS: [&str; 4] = ConsentKind::NAMES;
 
 /// Whether a former member's record is due for anonymisation on `today`:
 /// `years` full years after the day they left.
@@ -226,7 +241,7 @@ pub fn answer_transfer(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -252,7 +267,8 @@ mod tests {
         assert_eq!(answer_transfer(Declined, Confirmed), Err(Declined));
     }
 
-    fn member(home: Option<Uuid>) -> Member {
+    /// An active member of district 2, joined 2026-01-02.
+    pub(crate) fn member(home: Option<Uuid>) -> Member {
         let Ok(postal_code) = crate::PostalCode::parse("01067") else {
             panic!("postal code")
         };

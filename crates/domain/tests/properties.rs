@@ -1,13 +1,17 @@
 //! Properties of the parsers that take what people type (postal codes,
-//! e-mail addresses, names, phone numbers, free text) and of the lag
-//! arithmetic, over arbitrary input: nothing panics, and what is accepted
-//! has the shape the rest of kartei relies on.
+//! e-mail addresses, names, phone numbers, membership numbers, free text)
+//! and of the date arithmetic (lags, cut-offs, the days of leaving and
+//! moving), over arbitrary input: nothing panics, and what is accepted has
+//! the shape the rest of kartei relies on.
 
 use chrono::{Days, NaiveDate};
 use kartei_domain::application::Status;
-use kartei_domain::lag::{ServiceLevels, clocks, objection_deadline, percentiles_of};
-use kartei_domain::person::{age_on, check_birth_date, person_name, phone};
-use kartei_domain::text::{search_key, single_line};
+use kartei_domain::lag::{
+    ServiceLevels, Threshold, clocks, cutoffs, objection_deadline, percentiles_of,
+};
+use kartei_domain::member::{MembershipNumber, entry_dates, resignation_in_reach, transfer_day};
+use kartei_domain::person::{PersonName, Phone, age_on, check_birth_date, person_name, phone};
+use kartei_domain::text::{Note, Reason, search_key, single_line};
 use kartei_domain::{EmailAddress, PostalCode};
 use proptest::prelude::*;
 
@@ -134,5 +138,65 @@ proptest! {
             }
             _ => prop_assert_eq!(p, Default::default()),
         }
+    }
+
+    #[test]
+    fn reasons_and_notes_are_trimmed_bounded_and_keep_only_line_breaks(raw in prop_oneof![
+        text(),
+        "[ a-zäöü\n\r\t.,\u{0}\u{7}\u{1b}]{0,60}",
+    ]) {
+        if let Ok(reason) = Reason::parse(&raw) {
+            let text = reason.as_str();
+            prop_assert!(!text.is_empty());
+            prop_assert!(text.chars().count() <= 1000);
+            prop_assert!(!text.chars().any(|c| c.is_control() && !"\n\r\t".contains(c)));
+            prop_assert_eq!(text, raw.trim());
+            prop_assert_eq!(Reason::parse(text), Ok(reason.clone()));
+        }
+        prop_assert_eq!(
+            Note::optional(Some(&raw)).map(|n| n.map(String::from)),
+            Note::parse(&raw).map(|n| Some(String::from(n))).or_else(|e| {
+                if raw.trim().is_empty() { Ok(None) } else { Err(e) }
+            })
+        );
+    }
+
+    #[test]
+    fn the_name_and_phone_types_agree_with_their_functions(raw in text()) {
+        prop_assert_eq!(PersonName::parse(&raw).map(String::from), person_name(&raw));
+        prop_assert_eq!(Phone::parse(&raw).map(String::from), phone(&raw));
+    }
+
+    #[test]
+    fn membership_numbers_are_short_ascii_and_parse_again(raw in prop_oneof![
+        text(),
+        "[ A-Za-z0-9/-]{0,24}",
+    ]) {
+        if let Ok(number) = MembershipNumber::parse(&raw) {
+            let text = number.as_str();
+            prop_assert!((1..=20).contains(&text.len()));
+            prop_assert!(text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/'));
+            prop_assert_eq!(MembershipNumber::parse(text), Ok(number.clone()));
+        }
+    }
+
+    #[test]
+    fn cutoffs_and_the_days_of_leaving_and_moving_never_panic(
+        today in any_date(),
+        on in any_date(),
+        levels in (any::<u32>(), any::<u32>(), any::<u32>()),
+    ) {
+        let levels = ServiceLevels {
+            handover_days: levels.0,
+            first_contact_days: levels.1,
+            entered_days: levels.2,
+        };
+        let overdue = cutoffs(&levels, today, Threshold::Overdue);
+        let escalated = cutoffs(&levels, today, Threshold::Escalated);
+        // Twice the level reaches at least as far back.
+        prop_assert!(escalated.received_before <= overdue.received_before);
+        prop_assert!(escalated.handover_stage_before <= overdue.handover_stage_before);
+        let _ = (resignation_in_reach(on, today), transfer_day(on, today));
+        let _ = entry_dates(on, today, today);
     }
 }
