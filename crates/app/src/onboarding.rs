@@ -5,12 +5,13 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_domain::application::{
-    Applicant, Application, CONTACT_CHANNELS, Command, Contact, Decision, Event, EventKind,
-    INTAKE_CHANNELS, Outcome, Route, State, Status, TransitionError, Verdict, transition,
+    self as rules, Applicant, Application, Command, Contact, ContactChannel, Decision, Event,
+    EventKind, IntakeChannel, Outcome, Route, State, Status, TransitionError, Verdict, transition,
 };
-use kartei_domain::authz::{Scope, visible_scope};
-use kartei_domain::lag::{self, Clocks};
+use kartei_domain::authz::sees_state_queue;
+use kartei_domain::lag::{self, Clocks, Cutoffs, Threshold};
 use kartei_domain::privacy::{self, Processing};
+use kartei_domain::text::{Note, Reason};
 use kartei_domain::{Action, Actor, UnitPath, authorize, person};
 use kartei_persistence::applications::{
     self, DuplicateCandidate, ListFilter, NewApplication, OverdueCutoffs, PersonKeys,
@@ -24,9 +25,6 @@ use crate::checks::Checks;
 use crate::person_input::{self, PersonInput};
 use crate::scope::{self, UnitPaths, route_to};
 use crate::{App, AppError, AppResult, local_time, mail_texts};
-
-const NOTES_MAX: usize = 2000;
-const REASON_MAX: usize = 1000;
 
 /// An application as a reader sees it: with its clocks and deadline today,
 /// and, when read on its own, its timeline, membership number and the
@@ -45,27 +43,27 @@ pub struct ApplicationView {
 
 /// The instants before which each clock has passed its level today.
 pub fn overdue_cutoffs(app: &App, today: NaiveDate) -> OverdueCutoffs {
-    cutoffs_at(app, today, 1)
+    stored(lag::cutoffs(
+        &app.service_levels(),
+        today,
+        Threshold::Overdue,
+    ))
 }
 
 /// The instants before which each clock has passed twice its level today.
 pub fn escalation_cutoffs(app: &App, today: NaiveDate) -> OverdueCutoffs {
-    cutoffs_at(app, today, 2)
+    stored(lag::cutoffs(
+        &app.service_levels(),
+        today,
+        Threshold::Escalated,
+    ))
 }
 
-fn cutoffs_at(app: &App, today: NaiveDate, factor: u32) -> OverdueCutoffs {
-    let levels = app.service_levels();
-    let days_before = |days: u32| {
-        today
-            .checked_sub_days(chrono::Days::new(u64::from(days) * u64::from(factor)))
-            .unwrap_or(NaiveDate::MIN)
-    };
+fn stored(cutoffs: Cutoffs) -> OverdueCutoffs {
     OverdueCutoffs {
-        handover_stage_before: local_time::start_of_day(days_before(levels.handover_days)),
-        first_contact_stage_before: local_time::start_of_day(days_before(
-            levels.first_contact_days,
-        )),
-        received_before: days_before(levels.entered_days),
+        handover_stage_before: cutoffs.handover_stage_before,
+        first_contact_stage_before: cutoffs.first_contact_stage_before,
+        received_before: cutoffs.received_before,
     }
 }
 
@@ -80,7 +78,7 @@ pub fn clocks_of(app: &App, application: &Application, today: NaiveDate) -> Opti
 }
 
 pub fn objection_deadline(app: &App, application: &Application) -> NaiveDate {
-    lag::objection_deadline(
+    rules::objection_deadline(
         application.received_on,
         app.settings.admission.objection_days,
     )
@@ -91,7 +89,12 @@ pub fn view(app: &App, application: Application) -> ApplicationView {
     let today = app.today();
     let clocks = clocks_of(app, &application, today);
     let deadline = objection_deadline(app, &application);
-    let member_by_statute = application.state.status.is_open() && today > deadline;
+    let member_by_statute = rules::member_by_statute(
+        application.state.status,
+        application.received_on,
+        app.settings.admission.objection_days,
+        today,
+    );
     ApplicationView {
         application,
         clocks,
@@ -245,33 +248,11 @@ pub fn multi_line(raw: &str, max: usize) -> Result<String, String> {
     }
 }
 
-pub fn one_of(value: &str, allowed: &[&str]) -> Result<String, String> {
-    if allowed.contains(&value) {
-        Ok(value.to_owned())
-    } else {
-        Err(format!("must be one of {}", allowed.join(", ")))
-    }
-}
-
-fn non_empty(text: String) -> Result<String, String> {
-    if text.is_empty() {
-        Err("must not be empty".into())
-    } else {
-        Ok(text)
-    }
-}
-
-/// An optional multi-line text field: absent, or checked.
-fn optional_note(
-    checks: &mut Checks,
-    field: &str,
-    raw: Option<String>,
-    max: usize,
-) -> Option<Option<String>> {
-    match optional_text(raw) {
-        Some(raw) => checks.field(field, multi_line(&raw, max)).map(Some),
-        None => Some(None),
-    }
+/// An optional note: absent when blank, else checked.
+fn optional_note(checks: &mut Checks, field: &str, raw: Option<&str>) -> Option<Option<String>> {
+    checks
+        .field(field, Note::optional(raw))
+        .map(|note| note.map(String::from))
 }
 
 fn checks_passed<T>(value: Option<T>) -> AppResult<T> {
@@ -285,7 +266,7 @@ async fn parse_declaration(app: &App, input: Declaration) -> AppResult<Registrat
         "received_on",
         person::not_in_future(input.received_on, today),
     );
-    let channel = checks.field("channel", one_of(&input.channel, &INTAKE_CHANNELS));
+    let channel = checks.field("channel", IntakeChannel::parse(&input.channel));
     let applicant = person_input::parse(
         &mut checks,
         &PersonInput {
@@ -301,7 +282,7 @@ async fn parse_declaration(app: &App, input: Declaration) -> AppResult<Registrat
         },
         received_on.unwrap_or(today),
     );
-    let notes = optional_note(&mut checks, "notes", input.notes, NOTES_MAX);
+    let notes = optional_note(&mut checks, "notes", input.notes.as_deref());
     let preferred_route = match input.preferred_org_unit_id {
         Some(unit) => match route_to(app, unit).await? {
             Some(route) => Some(route),
@@ -318,7 +299,7 @@ async fn parse_declaration(app: &App, input: Declaration) -> AppResult<Registrat
     checks.finish()?;
     Ok(Registration {
         received_on: checks_passed(received_on)?,
-        channel: checks_passed(channel)?,
+        channel: checks_passed(channel)?.as_str().to_owned(),
         applicant: checks_passed(applicant)?,
         preferred_org_unit_id: input.preferred_org_unit_id,
         preferred_route,
@@ -441,7 +422,7 @@ pub async fn visible_duplicates(
                 Err(err) => return Err(err),
             },
             // In the manual queue: held by the state level.
-            None => visible_scope(actor) == Scope::Everything,
+            None => sees_state_queue(actor),
         };
         if sees {
             visible.push(candidate);
@@ -502,10 +483,7 @@ pub async fn reroute(
 ) -> AppResult<ApplicationView> {
     authorize(actor, Action::RerouteApplication, None)?;
     let mut checks = Checks::new();
-    let reason = checks.field(
-        "reason",
-        multi_line(&input.reason, REASON_MAX).and_then(non_empty),
-    );
+    let reason = checks.field("reason", Reason::parse(&input.reason));
     let to = match input.org_unit_id {
         Some(unit) => match route_to(app, unit).await? {
             Some(route) => Some(route),
@@ -517,7 +495,7 @@ pub async fn reroute(
         None => None,
     };
     checks.finish()?;
-    let reason = checks_passed(reason)?;
+    let reason = checks_passed(reason)?.into();
     apply(app, actor, id, Command::Reroute { to, reason }).await
 }
 
@@ -533,12 +511,12 @@ pub struct ContactInput {
 fn parse_contact(checks: &mut Checks, prefix: &str, input: ContactInput) -> Option<Contact> {
     let channel = checks.field(
         &format!("{prefix}channel"),
-        one_of(&input.channel, &CONTACT_CHANNELS),
+        ContactChannel::parse(&input.channel),
     );
-    let note = optional_note(checks, &format!("{prefix}note"), input.note, NOTES_MAX);
+    let note = optional_note(checks, &format!("{prefix}note"), input.note.as_deref());
     Some(Contact {
         contacted_on: input.contacted_on,
-        channel: channel?,
+        channel: channel?.as_str().to_owned(),
         note: note?,
     })
 }
@@ -582,16 +560,10 @@ pub async fn decide(
 ) -> AppResult<ApplicationView> {
     authorize(actor, Action::DecideApplication, None)?;
     let mut checks = Checks::new();
-    let reason = match optional_text(input.reason) {
-        Some(raw) => checks
-            .field("reason", multi_line(&raw, REASON_MAX))
-            .map(Some),
-        None if input.verdict == Verdict::Rejected => {
-            checks.fail("reason", "a rejection needs a reason");
-            None
-        }
-        None => Some(None),
-    };
+    let reason = checks.field(
+        "reason",
+        rules::decision_reason(input.verdict, input.reason.as_deref()),
+    );
     let contact = input
         .contact
         .map(|contact| parse_contact(&mut checks, "contact.", contact));
@@ -600,7 +572,7 @@ pub async fn decide(
         decision: Decision {
             verdict: input.verdict,
             decided_on: input.decided_on,
-            reason: reason.flatten(),
+            reason: reason.flatten().map(String::from),
         },
         contact: contact.flatten(),
     };
@@ -622,11 +594,11 @@ pub async fn withdraw(
 ) -> AppResult<ApplicationView> {
     authorize(actor, Action::WithdrawApplication, None)?;
     let mut checks = Checks::new();
-    let reason = optional_note(&mut checks, "reason", input.reason, REASON_MAX);
+    let reason = checks.field("reason", Reason::optional(input.reason.as_deref()));
     checks.finish()?;
     let command = Command::Withdraw {
         withdrawn_on: input.withdrawn_on,
-        reason: reason.flatten(),
+        reason: reason.flatten().map(String::from),
     };
     apply(app, actor, id, command).await
 }
