@@ -22,7 +22,7 @@ use kartei_tests::{
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::members::{enter, entry, id};
+use kartei_tests::members::{enter, entry, id};
 
 on_both_databases!(every_operation_every_role_own_and_other_unit);
 

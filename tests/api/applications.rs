@@ -241,7 +241,7 @@ async fn a_district_learns_only_of_duplicates_inside_its_scope(db: Db) {
     let in_leipzig = app.register(&lgs, in_leipzig).await;
     let leipzig_unit = app.unit_id("L").await;
     assert_eq!(in_leipzig["district_id"], leipzig_unit.as_str());
-    let leipzig_member = crate::members::enter(
+    let leipzig_member = kartei_tests::members::enter(
         &app,
         &lgs,
         &leipzig_unit,

@@ -6,7 +6,7 @@
 use kartei_tests::{ADMIN, BOARD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases};
 use serde_json::{Value, json};
 
-use crate::members::{enter, id};
+use kartei_tests::members::{enter, id};
 
 on_both_databases!(
     bulk_reads_and_imports_are_logged_with_filter_and_count_only,

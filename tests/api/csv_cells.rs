@@ -6,7 +6,7 @@
 use kartei_tests::{Db, STATE_OFFICE, TestApp, on_both_databases, read_excel_csv};
 use serde_json::json;
 
-use crate::members::enter;
+use kartei_tests::members::enter;
 
 on_both_databases!(
     formulas_in_member_and_unentered_csv_are_written_as_text,

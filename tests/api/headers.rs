@@ -5,7 +5,7 @@
 use kartei_tests::{ADMIN, Db, STATE_OFFICE, TestApp, on_both_databases};
 use reqwest::Method;
 
-use crate::members::enter;
+use kartei_tests::members::enter;
 
 on_both_databases!(
     api_answers_are_not_stored_and_every_answer_is_hardened,

@@ -3,7 +3,7 @@
 use kartei_tests::{DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases};
 use serde_json::{Value, json};
 
-use crate::members::{enter, id};
+use kartei_tests::members::{enter, id};
 
 on_both_databases!(
     a_member_list_imports_whole_with_numbers_kept_and_assigned,

@@ -117,7 +117,7 @@ async fn a_database_error_quoting_the_row_reaches_neither_log_nor_answer(db: Db)
         .expect("refusal installed");
     let lgs = app.token_of(STATE_OFFICE).await;
     let members_before = app.count("members").await;
-    let body = crate::members::entry(
+    let body = kartei_tests::members::entry(
         &app,
         &app.unit_id("DD").await,
         json!({
@@ -133,7 +133,7 @@ async fn a_database_error_quoting_the_row_reaches_neither_log_nor_answer(db: Db)
     assert_eq!(app.count("members").await, members_before);
 
     // The negative case: the same entry with another name goes in.
-    let other = crate::members::entry(&app, &app.unit_id("DD").await, json!({}));
+    let other = kartei_tests::members::entry(&app, &app.unit_id("DD").await, json!({}));
     assert_eq!(
         app.post("/api/v1/members", Some(&lgs), &other).await.status,
         201

@@ -1,6 +1,7 @@
 //! Member master data: direct entry, search, safe edits, the audit trail,
 //! leaving, export, CSV, and who sees what.
 
+use kartei_tests::members::{enter, entry, id};
 use kartei_tests::{
     ADMIN, BOARD, BRANCH_NEUSTADT, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases,
 };
@@ -17,41 +18,6 @@ on_both_databases!(
     the_member_list_exports_as_excel_ready_csv,
     members_are_seen_only_where_they_belong,
 );
-
-pub(crate) fn entry(app: &TestApp, unit: &str, changes: Value) -> Value {
-    let today = kartei_api::local_time::local_date(app.state.clock.now());
-    let mut body = json!({
-        "first_name": "Karl",
-        "last_name": "Meier",
-        "date_of_birth": "1980-05-01",
-        "email": "karl.meier@example.org",
-        "phone": "0351 7654321",
-        "street": "Lindenweg 3",
-        "postal_code": "01067",
-        "city": "Dresden",
-        "org_unit_id": unit,
-        "received_on": (today - chrono::Duration::days(30)).to_string(),
-        "joined_on": (today - chrono::Duration::days(20)).to_string(),
-        "interests": ["Verkehr"],
-        "consents": ["newsletter"]
-    });
-    if let (Some(body), Some(changes)) = (body.as_object_mut(), changes.as_object()) {
-        body.extend(changes.clone());
-    }
-    body
-}
-
-pub(crate) async fn enter(app: &TestApp, token: &str, unit: &str, changes: Value) -> Value {
-    let reply = app
-        .post("/api/v1/members", Some(token), &entry(app, unit, changes))
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.text);
-    reply.body
-}
-
-pub(crate) fn id(body: &Value) -> String {
-    body["id"].as_str().expect("id").to_owned()
-}
 
 async fn direct_entry_creates_a_member_with_number_and_dates(db: Db) {
     let app = TestApp::spawn_demo(db).await;

@@ -10,7 +10,7 @@ use kartei_tests::{
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::members::enter;
+use kartei_tests::members::enter;
 
 on_both_databases!(
     entry_lag_figures_match_the_hand_computed_ones,

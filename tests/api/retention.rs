@@ -6,7 +6,7 @@ use kartei_api::retention::{self, RetentionReport};
 use kartei_tests::{ADMIN, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases};
 use serde_json::{Value, json};
 
-use crate::members::{enter, id};
+use kartei_tests::members::{enter, id};
 
 on_both_databases!(
     members_and_closed_applications_are_anonymised_after_retention,

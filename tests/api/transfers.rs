@@ -8,7 +8,7 @@ use kartei_tests::{
 };
 use serde_json::{Value, json};
 
-use crate::members::{enter, id};
+use kartei_tests::members::{enter, id};
 
 on_both_databases!(
     a_confirmed_transfer_moves_the_member_and_keeps_home_ties,

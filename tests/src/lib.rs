@@ -8,6 +8,7 @@
 //! `postgres://postgres@127.0.0.1:5432`), creating one database per test.
 
 pub mod bench;
+pub mod members;
 
 use std::path::Path;
 

@@ -1,0 +1,45 @@
+//! Members as many test modules need them: a direct-entry body, entering
+//! one over the API, and the id of an answer.
+
+use serde_json::{Value, json};
+
+use crate::TestApp;
+
+/// A valid direct-entry body for a member of `unit`, with `changes` laid
+/// over it.
+pub fn entry(app: &TestApp, unit: &str, changes: Value) -> Value {
+    let today = kartei_api::local_time::local_date(app.state.clock.now());
+    let mut body = json!({
+        "first_name": "Karl",
+        "last_name": "Meier",
+        "date_of_birth": "1980-05-01",
+        "email": "karl.meier@example.org",
+        "phone": "0351 7654321",
+        "street": "Lindenweg 3",
+        "postal_code": "01067",
+        "city": "Dresden",
+        "org_unit_id": unit,
+        "received_on": (today - chrono::Duration::days(30)).to_string(),
+        "joined_on": (today - chrono::Duration::days(20)).to_string(),
+        "interests": ["Verkehr"],
+        "consents": ["newsletter"]
+    });
+    if let (Some(body), Some(changes)) = (body.as_object_mut(), changes.as_object()) {
+        body.extend(changes.clone());
+    }
+    body
+}
+
+/// Enters a member over the API and answers its record.
+pub async fn enter(app: &TestApp, token: &str, unit: &str, changes: Value) -> Value {
+    let reply = app
+        .post("/api/v1/members", Some(token), &entry(app, unit, changes))
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.body
+}
+
+/// The `id` of an answer's body.
+pub fn id(body: &Value) -> String {
+    body["id"].as_str().expect("id").to_owned()
+}
