@@ -929,9 +929,16 @@ impl World {
     }
 }
 
-/// Operations of the OpenAPI document: (METHOD, path) → whether it asks for
-/// a bearer token.
-async fn documented_operations(app: &TestApp) -> BTreeMap<(String, String), bool> {
+/// What the OpenAPI document says of one operation.
+struct Documented {
+    /// It asks for a bearer token.
+    secured: bool,
+    /// The statuses of its documented responses.
+    statuses: BTreeSet<String>,
+}
+
+/// Operations of the OpenAPI document by (METHOD, path).
+async fn documented_operations(app: &TestApp) -> BTreeMap<(String, String), Documented> {
     let doc = app
         .send(app.request(Method::GET, "/api/v1/openapi.json", None))
         .await;
@@ -952,15 +959,24 @@ async fn documented_operations(app: &TestApp) -> BTreeMap<(String, String), bool
             let secured = operation["security"]
                 .as_array()
                 .is_some_and(|s| !s.is_empty());
-            operations.insert((method.to_uppercase(), path.clone()), secured);
+            let statuses = operation["responses"]
+                .as_object()
+                .map(|r| r.keys().cloned().collect())
+                .unwrap_or_default();
+            operations.insert(
+                (method.to_uppercase(), path.clone()),
+                Documented { secured, statuses },
+            );
         }
     }
     operations
 }
 
 /// Every operation has exactly one entry, and the table agrees with the
-/// document on which operations need a token.
-fn check_classification(documented: &BTreeMap<(String, String), bool>) {
+/// document on which operations need a token, which answer 403 to a role
+/// that may never call them, and which answer 404 for a target outside the
+/// caller's part of the tree.
+fn check_classification(documented: &BTreeMap<(String, String), Documented>) {
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
     for entry in TABLE {
@@ -968,7 +984,7 @@ fn check_classification(documented: &BTreeMap<(String, String), bool>) {
             problems.push(format!("classified twice: {}", entry.name()));
         }
     }
-    for ((method, path), secured) in documented {
+    for ((method, path), Documented { secured, statuses }) in documented {
         let Some(entry) = TABLE.iter().find(|e| e.method == method && e.path == path) else {
             problems.push(format!("unclassified operation: {method} {path}"));
             continue;
@@ -986,6 +1002,30 @@ fn check_classification(documented: &BTreeMap<(String, String), bool>) {
                 entry.name(),
                 if *secured { "" } else { "not " },
                 if staff_only { "staff only" } else { "public" }
+            ));
+        }
+        let refuses_a_role =
+            matches!(entry.who, Who::Staff(roles) if roles.len() < Role::ALL.len());
+        if statuses.contains("403") != refuses_a_role {
+            problems.push(format!(
+                "{}: the document {} 403, the table says {}",
+                entry.name(),
+                if statuses.contains("403") {
+                    "lists"
+                } else {
+                    "lacks"
+                },
+                if refuses_a_role {
+                    "some role is refused"
+                } else {
+                    "every role may"
+                }
+            ));
+        }
+        if entry.reach == Held && !statuses.contains("404") {
+            problems.push(format!(
+                "{}: the document lacks 404 for a target outside the caller's scope",
+                entry.name()
             ));
         }
     }

@@ -39,11 +39,26 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Completes the generated document with what every operation shares, so
-/// that a route documents only the answers particular to it: the problem
-/// responses any request can get (400 unreadable, 401 without a valid
-/// token, 415 a body of another media type, 422 invalid input, 503 the
-/// database away), and the schemas of enums used only in query parameters.
+/// The operations behind a bearer token that every role may call; every
+/// other one refuses some role with 403 (the access matrix checks this list
+/// against the role table).
+const OPEN_TO_EVERY_ROLE: [(&str, &str); 4] = [
+    ("get", "/api/v1/me"),
+    ("get", "/api/v1/org-units"),
+    ("get", "/api/v1/org-units/{id}"),
+    ("get", "/api/v1/routing/resolve"),
+];
+
+/// Completes the generated document with what operations share, so that a
+/// route documents only the answers particular to it. The problem responses
+/// follow from an operation's shape: 400 unreadable, 401 without a valid
+/// token (secured), 403 a role that may never call it (secured, unless open
+/// to every role), 404 the record of a path id that does not exist or lies
+/// outside the caller's scope, 409 a change the record's state refuses (a
+/// change addressed to a path id), 412 and 428 a missing or stale
+/// `If-Match`, 415 a body of another media type, 422 invalid input and 503
+/// the database away. Also the schemas of enums used only in query
+/// parameters.
 pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, path::ParameterIn};
     use utoipa::{PartialSchema, ToSchema};
@@ -81,21 +96,34 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
             .build()
             .into()
     };
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
         let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("patch", &mut item.patch),
         ];
-        for operation in operations.into_iter().flatten() {
+        for (method, operation) in operations {
+            let Some(operation) = operation else {
+                continue;
+            };
+            let has_parameter = |place: fn(&ParameterIn) -> bool, name: Option<&str>| {
+                operation.parameters.iter().flatten().any(|p| {
+                    matches!(p, RefOr::T(p) if place(&p.parameter_in)
+                        && name.is_none_or(|n| p.name.eq_ignore_ascii_case(n)))
+                })
+            };
             let has_body = operation.request_body.is_some();
-            let has_query =
-                operation.parameters.iter().flatten().any(
-                    |p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)),
-                );
+            let has_query = has_parameter(|p| matches!(p, ParameterIn::Query), None);
+            let has_path_id = has_parameter(|p| matches!(p, ParameterIn::Path), None);
+            let has_if_match =
+                has_parameter(|p| matches!(p, ParameterIn::Header), Some("If-Match"));
+            let changes = method != "get";
             let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let open_to_every_role = OPEN_TO_EVERY_ROLE.iter().any(|(m, p)| {
+                *m == method && (path == p || p.strip_prefix("/api/v1") == Some(path))
+            });
             let responses = &mut operation.responses.responses;
             let mut add = |status: &str, description: &str| {
                 responses
@@ -108,6 +136,22 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
             );
             if secured {
                 add("401", "No token, or a bad or expired one");
+            }
+            if secured && !open_to_every_role {
+                add("403", "The caller's role may never do this");
+            }
+            if has_path_id {
+                add(
+                    "404",
+                    "No such record, or it lies outside the caller's part of the tree",
+                );
+            }
+            if has_path_id && changes {
+                add("409", "The record's current state refuses this change");
+            }
+            if has_if_match {
+                add("412", "The record changed since the version in `If-Match`");
+                add("428", "`If-Match` is missing");
             }
             if has_body {
                 add("415", "The body is not of the documented media type");

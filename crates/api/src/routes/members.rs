@@ -226,6 +226,8 @@ pub fn check_entry(
     responses(
         (status = 201, body = MemberResponse),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The unit lies outside the caller's part of the tree", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The membership number is taken", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
