@@ -8,7 +8,7 @@
 //! move a figure: the repository reads the facts of the application (or of
 //! a directly entered member) before and after its write and applies the
 //! difference of their keys. `rebuild` recomputes the whole table from the
-//! same lag definitions the raw report uses (`reports::lags_cte`); a test
+//! same lag definitions the raw report uses (`lag_sql::lags_cte`); a test
 //! checks that both agree after a history of every kind of change.
 
 use std::collections::BTreeMap;
@@ -20,11 +20,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, TransactionTrait
 use uuid::Uuid;
 
 use crate::RepoError;
-use crate::reports::{items_cte, lags_cte};
+use crate::lag_sql::{ENTRY, RECEIVED, items_cte, lags_cte};
 use crate::sql::Sql;
-
-pub(crate) const RECEIVED: &str = "received";
-pub(crate) const ENTRY: &str = "entry";
 
 /// The dates and units of one declaration that the lags are made of.
 #[derive(Debug, Clone, PartialEq, Eq)]
