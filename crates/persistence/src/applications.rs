@@ -196,10 +196,11 @@ pub async fn insert<Db: ConnectionTrait>(
         version: Set(1),
         updated_at: Set(now),
     };
-    let application: Application = Applications::insert(row)
-        .exec_with_returning(db)
-        .await?
-        .try_into()?;
+    let row = Applications::insert(row).exec_with_returning(db).await?;
+    // The rollup counts the row as the INSERT returned it; reading it back
+    // would only cost a statement in every registration.
+    let facts = rollup::Facts::of_application(&row);
+    let application: Application = row.try_into()?;
     record_event(
         db,
         application.id,
@@ -211,8 +212,7 @@ pub async fn insert<Db: ConnectionTrait>(
         serde_json::json!({ "received_on": application.received_on }),
     )
     .await?;
-    let facts = rollup::read(db, rollup::Table::Applications, application.id).await?;
-    rollup::apply(db, None, facts.as_ref()).await?;
+    rollup::apply(db, None, Some(&facts)).await?;
     Ok(application)
 }
 
