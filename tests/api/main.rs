@@ -3,6 +3,7 @@
 
 mod access_matrix;
 mod applications;
+mod architecture;
 mod audit;
 mod auth;
 mod cli;

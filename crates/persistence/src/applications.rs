@@ -18,6 +18,9 @@ use crate::entities::application_event::{self, Entity as Events};
 use crate::entities::member::{self, Entity as Members};
 use crate::{Page, RepoError, rollup};
 
+// Their home is with the reports' SQL; callers name them here, as before.
+pub use crate::lag_sql::{OverdueCutoffs, overdue_condition};
+
 fn corrupt(id: Uuid, what: &str) -> RepoError {
     RepoError::Corrupt(format!("application {id}: {what}"))
 }
@@ -193,10 +196,11 @@ pub async fn insert<Db: ConnectionTrait>(
         version: Set(1),
         updated_at: Set(now),
     };
-    let application: Application = Applications::insert(row)
-        .exec_with_returning(db)
-        .await?
-        .try_into()?;
+    let row = Applications::insert(row).exec_with_returning(db).await?;
+    // The rollup counts the row as the INSERT returned it; reading it back
+    // would only cost a statement in every registration.
+    let facts = rollup::Facts::of_application(&row);
+    let application: Application = row.try_into()?;
     record_event(
         db,
         application.id,
@@ -208,8 +212,7 @@ pub async fn insert<Db: ConnectionTrait>(
         serde_json::json!({ "received_on": application.received_on }),
     )
     .await?;
-    let facts = rollup::read(db, rollup::Table::Applications, application.id).await?;
-    rollup::apply(db, None, facts.as_ref()).await?;
+    rollup::apply(db, None, Some(&facts)).await?;
     Ok(application)
 }
 
@@ -393,15 +396,6 @@ pub enum UnitFilter {
     Local(Uuid),
 }
 
-/// The instants and dates before which an open application is overdue, per
-/// clock (see `kartei_domain::lag`).
-#[derive(Debug, Clone, Copy)]
-pub struct OverdueCutoffs {
-    pub handover_stage_before: DateTime<Utc>,
-    pub first_contact_stage_before: DateTime<Utc>,
-    pub received_before: NaiveDate,
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     /// What the caller may see.
@@ -424,25 +418,6 @@ fn unit_condition(filter: UnitFilter) -> Condition {
 
 fn open_statuses() -> Vec<&'static str> {
     Status::OPEN.iter().map(|s| s.as_str()).collect()
-}
-
-/// The condition "overdue by either clock", for open applications.
-pub fn overdue_condition(cutoffs: &OverdueCutoffs) -> Condition {
-    let handover = [Status::Received, Status::Unroutable, Status::Routed].map(Status::as_str);
-    Condition::all().add(C::Status.is_in(open_statuses())).add(
-        Condition::any()
-            .add(
-                Condition::all()
-                    .add(C::Status.is_in(handover))
-                    .add(C::StageStartedAt.lt(cutoffs.handover_stage_before)),
-            )
-            .add(
-                Condition::all()
-                    .add(C::Status.eq(Status::HandedOver.as_str()))
-                    .add(C::StageStartedAt.lt(cutoffs.first_contact_stage_before)),
-            )
-            .add(C::ReceivedOn.lt(cutoffs.received_before)),
-    )
 }
 
 /// The smallest string greater than every string starting with `prefix`.

@@ -11,6 +11,7 @@ pub mod db;
 pub mod digests;
 pub mod entities;
 mod error;
+mod lag_sql;
 pub mod member_keys;
 pub mod members;
 pub mod org_units;

@@ -7,7 +7,7 @@ use kartei_domain::{EmailAddress, PostalCode};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, TryIntoModel,
 };
 use uuid::Uuid;
 
@@ -136,13 +136,13 @@ pub async fn insert<C: ConnectionTrait>(
     new: NewMember,
     now: DateTime<Utc>,
 ) -> Result<Member, RepoError> {
-    let member: Member = Members::insert(active_model(new, now))
+    let row = Members::insert(active_model(new, now))
         .exec_with_returning(db)
-        .await?
-        .try_into()?;
-    let facts = rollup::read(db, rollup::Table::Members, member.id).await?;
-    rollup::apply(db, None, facts.as_ref()).await?;
-    Ok(member)
+        .await?;
+    // The rollup counts the row as the INSERT returned it, without reading
+    // it back.
+    rollup::apply(db, None, rollup::Facts::of_member(&row).as_ref()).await?;
+    row.try_into()
 }
 
 /// Rows per INSERT statement: 29 columns stay below SQLite's limit of
@@ -156,23 +156,28 @@ pub async fn insert_many<C: ConnectionTrait>(
     new: Vec<NewMember>,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    // Directly entered members count in the lag rollup; imported ones and
-    // those of applications (counted through the application) do not.
-    let direct: Vec<Uuid> = new
-        .iter()
-        .filter(|n| n.source == EntrySource::DirectEntry)
-        .map(|n| n.id)
-        .collect();
-    let mut rows = new.into_iter().map(|n| active_model(n, now)).peekable();
+    let mut rows = Vec::with_capacity(new.len());
+    let mut counted = Vec::new();
+    for n in new {
+        // Only directly entered members count in the lag rollup (imported
+        // ones have no known lag; those of applications count through the
+        // application): the check spares an import's rows a copy.
+        let direct = n.source == EntrySource::DirectEntry;
+        let row = active_model(n, now);
+        if direct {
+            counted.extend(rollup::Facts::of_member(&row.clone().try_into_model()?));
+        }
+        rows.push(row);
+    }
+    let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
         Members::insert_many(chunk)
             .exec_without_returning(db)
             .await?;
     }
-    for id in direct {
-        let facts = rollup::read(db, rollup::Table::Members, id).await?;
-        rollup::apply(db, None, facts.as_ref()).await?;
+    for facts in &counted {
+        rollup::apply(db, None, Some(facts)).await?;
     }
     Ok(())
 }

@@ -13,15 +13,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use kartei_domain::application::Status;
 use kartei_domain::lag::{LagStage, Percentiles, percentiles_of};
-use kartei_domain::member::EntrySource;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 use uuid::Uuid;
 
 use crate::RepoError;
-use crate::applications::OverdueCutoffs;
-use crate::rollup::{ENTRY, RECEIVED};
+use crate::lag_sql::{
+    ENTRY, OverdueCutoffs, RECEIVED, items_cte, lags_cte, past_levels, waiting_stage,
+};
 use crate::sql::Sql;
 
 /// How the rows of a report are cut.
@@ -117,46 +116,6 @@ impl Default for UnitFigures {
     }
 }
 
-fn quoted(statuses: &[Status]) -> String {
-    statuses
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-const HANDOVER_STATUSES: [Status; 3] = [Status::Received, Status::Unroutable, Status::Routed];
-
-/// The SQL for "overdue by either clock" against `cutoffs`, 1 or 0.
-fn past_levels(sql: &mut Sql, cutoffs: &OverdueCutoffs) -> String {
-    let handover = sql.bind(cutoffs.handover_stage_before);
-    let contact = sql.bind(cutoffs.first_contact_stage_before);
-    let received = sql.bind(cutoffs.received_before);
-    format!(
-        "CASE WHEN status IN ({h}) AND stage_started_at < {handover} THEN 1 \
-              WHEN status = '{ho}' AND stage_started_at < {contact} THEN 1 \
-              WHEN status IN ({open}) AND received_on < {received} THEN 1 ELSE 0 END",
-        h = quoted(&HANDOVER_STATUSES),
-        ho = Status::HandedOver.as_str(),
-        open = quoted(&Status::OPEN),
-    )
-}
-
-/// The SQL naming the stage an open item waits in, NULL once closed.
-fn waiting_stage() -> String {
-    format!(
-        "CASE WHEN status IN ({h}) THEN '{handover}' \
-              WHEN status = '{ho}' THEN '{contact}' \
-              WHEN status = '{c}' THEN '{decision}' END",
-        h = quoted(&HANDOVER_STATUSES),
-        ho = Status::HandedOver.as_str(),
-        c = Status::Contacted.as_str(),
-        handover = LagStage::Handover.as_str(),
-        contact = LagStage::Contact.as_str(),
-        decision = LagStage::Decision.as_str(),
-    )
-}
-
 fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, RepoError> {
     Ok(row.try_get::<T>("", column)?)
 }
@@ -169,65 +128,6 @@ pub enum Source {
     /// `lag_rollup` for the whole months of the period, the applications
     /// and members for the days of a partial month at either end.
     Rollup,
-}
-
-/// The common table `items`: one row per declaration (received in
-/// `period`, held by `district` if given) with every date the lags need.
-pub(crate) fn items_cte(
-    sql: &mut Sql,
-    period: Option<(NaiveDate, NaiveDate)>,
-    district: Option<Uuid>,
-) -> String {
-    let mut filter = String::new();
-    if let Some((from, to)) = period {
-        let (from, to) = (sql.bind(from), sql.bind(to));
-        filter.push_str(&format!(
-            " AND received_on >= {from} AND received_on <= {to}"
-        ));
-    }
-    if let Some(district) = district {
-        filter.push_str(&format!(" AND district_id = {}", sql.bind(district)));
-    }
-    format!(
-        "items AS ( \
-           SELECT district_id, local_id, received_on, entered_on, registered_on, routed_on, \
-                  handed_over_on, contacted_on, decided_on \
-           FROM applications WHERE 1 = 1{filter} \
-           UNION ALL \
-           SELECT district_id, local_id, received_on, entered_on, NULL, NULL, NULL, NULL, NULL \
-           FROM members WHERE source = '{direct}'{filter} \
-         )",
-        direct = EntrySource::DirectEntry.as_str(),
-    )
-}
-
-/// The common table `lags`: per item one row `received` (0 days) and one
-/// per lag it has, in whole days. The one definition of the lags, for the
-/// raw report and for the rollup.
-pub(crate) fn lags_cte(sql: &Sql) -> String {
-    let lag = |metric: &str, later: &str, earlier: &str| {
-        format!(
-            "SELECT district_id, local_id, received_on, '{metric}' AS metric, {days} AS days \
-             FROM items WHERE {later} IS NOT NULL AND {earlier} IS NOT NULL",
-            days = sql.days(later, earlier)
-        )
-    };
-    let received = format!(
-        "SELECT district_id, local_id, received_on, '{RECEIVED}' AS metric, \
-                CAST(0 AS BIGINT) AS days FROM items"
-    );
-    format!(
-        "lags AS ({received} UNION ALL {} UNION ALL {} UNION ALL {} UNION ALL {} UNION ALL {})",
-        lag(ENTRY, "entered_on", "received_on"),
-        lag(
-            LagStage::Registration.as_str(),
-            "registered_on",
-            "received_on"
-        ),
-        lag(LagStage::Handover.as_str(), "handed_over_on", "routed_on"),
-        lag(LagStage::Contact.as_str(), "contacted_on", "handed_over_on"),
-        lag(LagStage::Decision.as_str(), "decided_on", "contacted_on"),
-    )
 }
 
 /// The district a report is restricted to, if any.
@@ -621,14 +521,6 @@ pub async fn open_by_district_and_stage<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_open_condition_of_the_partial_index_names_the_open_statuses() {
-        assert_eq!(
-            migration::OPEN_APPLICATIONS,
-            format!("status IN ({})", quoted(&Status::OPEN))
-        );
-    }
 
     #[test]
     fn histogram_rows_give_percentiles_per_key() {

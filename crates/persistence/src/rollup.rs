@@ -5,11 +5,12 @@
 //! districts is a sum over a few thousand rows.
 //!
 //! The table is kept current in the transaction of every change that can
-//! move a figure: the repository reads the facts of the application (or of
-//! a directly entered member) before and after its write and applies the
-//! difference of their keys. `rebuild` recomputes the whole table from the
-//! same lag definitions the raw report uses (`reports::lags_cte`); a test
-//! checks that both agree after a history of every kind of change.
+//! move a figure: for a new application (or directly entered member) the
+//! repository adds the keys of the row its INSERT returned; for a change it
+//! reads the facts before and after its write and applies the difference of
+//! their keys. `rebuild` recomputes the whole table from the same lag
+//! definitions the raw report uses (`lag_sql::lags_cte`); a test checks that
+//! both agree after a history of every kind of change.
 
 use std::collections::BTreeMap;
 
@@ -20,11 +21,9 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, TransactionTrait
 use uuid::Uuid;
 
 use crate::RepoError;
-use crate::reports::{items_cte, lags_cte};
+use crate::entities::{application, member};
+use crate::lag_sql::{ENTRY, RECEIVED, items_cte, lags_cte};
 use crate::sql::Sql;
-
-pub(crate) const RECEIVED: &str = "received";
-pub(crate) const ENTRY: &str = "entry";
 
 /// The dates and units of one declaration that the lags are made of.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +37,40 @@ pub(crate) struct Facts {
     handed_over_on: Option<NaiveDate>,
     contacted_on: Option<NaiveDate>,
     decided_on: Option<NaiveDate>,
+}
+
+impl Facts {
+    /// The facts of an application as written: the same columns that
+    /// `Table::Applications` reads (the rebuild test catches a difference).
+    pub(crate) fn of_application(row: &application::Model) -> Facts {
+        Facts {
+            district: row.district_id,
+            local: row.local_id,
+            received_on: row.received_on,
+            entered_on: row.entered_on,
+            registered_on: row.registered_on,
+            routed_on: row.routed_on,
+            handed_over_on: row.handed_over_on,
+            contacted_on: row.contacted_on,
+            decided_on: row.decided_on,
+        }
+    }
+
+    /// The facts of a member as written, `None` unless it counts on its own
+    /// (entered directly), like `Table::Members`.
+    pub(crate) fn of_member(row: &member::Model) -> Option<Facts> {
+        (row.source.as_deref() == Some(EntrySource::DirectEntry.as_str())).then_some(Facts {
+            district: Some(row.district_id),
+            local: row.local_id,
+            received_on: row.received_on,
+            entered_on: row.entered_on,
+            registered_on: None,
+            routed_on: None,
+            handed_over_on: None,
+            contacted_on: None,
+            decided_on: None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
