@@ -163,39 +163,3 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_operation_documents_the_shared_problem_responses() {
-        let doc = crate::startup::openapi();
-        let mut operations = 0;
-        for (path, item) in &doc.paths.paths {
-            for operation in [&item.get, &item.put, &item.post, &item.delete, &item.patch]
-                .into_iter()
-                .flatten()
-            {
-                operations += 1;
-                let responses = &operation.responses.responses;
-                for status in ["400", "503"] {
-                    assert!(responses.contains_key(status), "{path}: no {status}");
-                }
-                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
-                assert_eq!(
-                    responses.contains_key("401"),
-                    secured || path.ends_with("/auth/login") || path.ends_with("/auth/refresh"),
-                    "{path}: 401"
-                );
-                if operation.request_body.is_some() {
-                    assert!(responses.contains_key("415"), "{path}: no 415");
-                    assert!(responses.contains_key("422"), "{path}: no 422");
-                }
-            }
-        }
-        assert!(operations > 40, "{operations} operations");
-        let schemas = doc.components.map(|c| c.schemas).unwrap_or_default();
-        for name in ["ListFormat", "TrendFormat", "OutboxStatusDto", "Problem"] {
-            assert!(schemas.contains_key(name), "no schema {name}");
-        }
-    }
-}

@@ -229,3 +229,54 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutting down");
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_operation_documents_the_shared_problem_responses() {
+        let doc = super::openapi();
+        let mut operations = 0;
+        for (path, item) in &doc.paths.paths {
+            for operation in [&item.get, &item.put, &item.post, &item.delete, &item.patch]
+                .into_iter()
+                .flatten()
+            {
+                operations += 1;
+                let responses = &operation.responses.responses;
+                for status in ["400", "503"] {
+                    assert!(responses.contains_key(status), "{path}: no {status}");
+                }
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                assert_eq!(
+                    responses.contains_key("401"),
+                    secured || path.ends_with("/auth/login") || path.ends_with("/auth/refresh"),
+                    "{path}: 401"
+                );
+                if operation.request_body.is_some() {
+                    assert!(responses.contains_key("415"), "{path}: no 415");
+                    assert!(responses.contains_key("422"), "{path}: no 422");
+                }
+                if path.contains("{id}") {
+                    assert!(responses.contains_key("404"), "{path}: no 404");
+                }
+            }
+        }
+        assert!(operations > 40, "{operations} operations");
+        let patch_member = doc
+            .paths
+            .paths
+            .get("/api/v1/members/{id}")
+            .and_then(|item| item.patch.as_ref())
+            .map(|operation| &operation.responses.responses);
+        for status in ["409", "412", "428"] {
+            assert!(
+                patch_member.is_some_and(|r| r.contains_key(status)),
+                "PATCH /members/{{id}}: no {status}"
+            );
+        }
+        let schemas = doc.components.map(|c| c.schemas).unwrap_or_default();
+        for name in ["ListFormat", "TrendFormat", "OutboxStatusDto", "Problem"] {
+            assert!(schemas.contains_key(name), "no schema {name}");
+        }
+    }
+}

@@ -2,30 +2,7 @@
 
 use std::fmt::Display;
 
-use serde::Serialize;
-
-use crate::error::AppError;
-
-/// One invalid field of an input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    /// In a CSV import: the data row (1 is the first row after the header;
-    /// 0 the header itself).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub row: Option<usize>,
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl ToString) -> Self {
-        FieldError {
-            row: None,
-            field: field.into(),
-            message: message.to_string(),
-        }
-    }
-}
+use crate::error::{AppError, FieldError};
 
 #[derive(Debug, Default)]
 pub struct Checks {

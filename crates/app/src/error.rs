@@ -5,7 +5,28 @@
 use kartei_domain::Denied;
 use kartei_persistence::RepoError;
 
-use crate::checks::FieldError;
+use serde::Serialize;
+
+/// One invalid field of an input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// In a CSV import: the data row (1 is the first row after the header;
+    /// 0 the header itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl ToString) -> Self {
+        FieldError {
+            row: None,
+            field: field.into(),
+            message: message.to_string(),
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

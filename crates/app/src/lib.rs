@@ -19,8 +19,8 @@ pub mod onboarding;
 pub mod person_input;
 pub mod scope;
 
-pub use checks::{Checks, FieldError};
+pub use checks::Checks;
 pub use clock::Clock;
 pub use context::App;
-pub use error::{AppError, AppResult};
+pub use error::{AppError, AppResult, FieldError};
 pub use kartei_domain::calendar as local_time;

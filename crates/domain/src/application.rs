@@ -420,9 +420,10 @@ pub fn transition(
 
 /// The day from which a declaration makes its applicant a member by
 /// statute unless the district objects: `objection_days` after receipt.
-/// The same day as [`crate::lag::objection_deadline`].
 pub fn objection_deadline(received_on: NaiveDate, objection_days: u32) -> NaiveDate {
-    crate::lag::objection_deadline(received_on, objection_days)
+    received_on
+        .checked_add_days(chrono::Days::new(u64::from(objection_days)))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// Whether the applicant is a member by statute on `today`: the
@@ -724,6 +725,14 @@ mod tests {
         let received = day(1);
         // 2026-11-01 + 10 days: the deadline is the 11th, the day after it counts.
         assert_eq!(objection_deadline(received, 10), day(11));
+        // Across the turn of the year.
+        assert_eq!(
+            objection_deadline(
+                NaiveDate::from_ymd_opt(2026, 11, 24).unwrap_or_default(),
+                42
+            ),
+            NaiveDate::from_ymd_opt(2027, 1, 5).unwrap_or_default()
+        );
         assert!(!member_by_statute(Contacted, received, 10, day(11)));
         assert!(member_by_statute(Contacted, received, 10, day(12)));
         for status in Status::OPEN {

@@ -85,6 +85,17 @@ impl Action {
     ];
 }
 
+/// How an account acts: the part of it authorisation looks at.
+impl StaffAccount {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.id,
+            role: self.role,
+            org_unit_id: self.org_unit_id,
+        }
+    }
+}
+
 /// The account acting, as far as authorisation cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {

@@ -286,14 +286,6 @@ impl Cutoffs {
     }
 }
 
-/// The day a declaration takes effect by statute unless the district
-/// objects: `objection_days` after it was received.
-pub fn objection_deadline(received_on: NaiveDate, objection_days: u32) -> NaiveDate {
-    received_on
-        .checked_add_days(Days::new(u64::from(objection_days)))
-        .unwrap_or(NaiveDate::MAX)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,17 +337,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_objection_deadline_is_received_plus_the_configured_days() {
-        assert_eq!(objection_deadline(day(0), 42), day(42));
-        assert_eq!(
-            objection_deadline(
-                NaiveDate::from_ymd_opt(2026, 11, 24).unwrap_or_default(),
-                42
-            ),
-            NaiveDate::from_ymd_opt(2027, 1, 5).unwrap_or_default()
-        );
-    }
     #[test]
     fn percentiles_follow_percentile_cont() {
         // 10, 20, 30, 40: median halfway between 20 and 30, p90 at 2.7.

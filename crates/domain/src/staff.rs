@@ -31,16 +31,6 @@ pub struct StaffAccount {
     pub updated_at: DateTime<Utc>,
 }
 
-impl StaffAccount {
-    pub fn actor(&self) -> crate::Actor {
-        crate::Actor {
-            user_id: self.id,
-            role: self.role,
-            org_unit_id: self.org_unit_id,
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AccountError {
     #[error("a {role} account must be bound to a {kind} unit")]

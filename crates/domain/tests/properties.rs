@@ -5,10 +5,8 @@
 //! the shape the rest of kartei relies on.
 
 use chrono::{Days, NaiveDate};
-use kartei_domain::application::Status;
-use kartei_domain::lag::{
-    ServiceLevels, Threshold, clocks, cutoffs, objection_deadline, percentiles_of,
-};
+use kartei_domain::application::{Status, objection_deadline};
+use kartei_domain::lag::{ServiceLevels, Threshold, clocks, cutoffs, percentiles_of};
 use kartei_domain::member::{MembershipNumber, entry_dates, resignation_in_reach, transfer_day};
 use kartei_domain::person::{PersonName, Phone, age_on, check_birth_date, person_name, phone};
 use kartei_domain::text::{Note, Reason, search_key, single_line};
