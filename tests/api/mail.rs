@@ -3,7 +3,7 @@
 
 use chrono::{Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
-use kartei_api::mail::{digest, worker};
+use kartei_app::jobs::{digest, outbox as worker};
 use kartei_tests::{
     ADMIN, BRANCH_NEUSTADT, DISTRICT_DRESDEN, Db, STATE_OFFICE, SmtpServer, TestApp, body_text,
     header, message_id, on_both_databases, with_smtp_on_both_databases,
@@ -141,7 +141,9 @@ async fn undeliverable_mail_ends_failed_and_visible_to_the_admin(db: Db) {
         .await
         .assert_problem(403);
 
-    worker::record_backlog(&app.state).await.expect("gauges");
+    worker::record_backlog(&app.state.app)
+        .await
+        .expect("gauges");
     let metrics = app
         .send(app.request(reqwest::Method::GET, "/metrics", None))
         .await;
@@ -168,7 +170,7 @@ async fn two_workers_on_one_database_never_send_twice(db: Db) {
     let run = |state: kartei_api::state::AppState| async move {
         let mut sent = 0;
         loop {
-            let report = worker::deliver_due(&state, &state.mailer)
+            let report = worker::deliver_due(&state.app, &state.mailer)
                 .await
                 .expect("step");
             if report.sent == 0 && report.retried == 0 {
@@ -227,13 +229,13 @@ async fn the_morning_digest_lists_what_is_overdue_once_a_day(db: Db) {
 
     // Four days later, before 07:00: nothing yet.
     set_local_time(&app, 4, 6, 59);
-    let report = digest::run(&app.state, app.state.clock.now())
+    let report = digest::run(&app.state.app, app.state.clock.now())
         .await
         .expect("digest");
     assert_eq!(report, digest::DigestReport::default());
     // At 07:01: Dresden, Leipzig and the state office (its queue) owe a step.
     set_local_time(&app, 0, 7, 1);
-    let report = digest::run(&app.state, app.state.clock.now())
+    let report = digest::run(&app.state.app, app.state.clock.now())
         .await
         .expect("digest");
     assert_eq!(
@@ -245,7 +247,7 @@ async fn the_morning_digest_lists_what_is_overdue_once_a_day(db: Db) {
     );
     // Later the same day: nothing more.
     set_local_time(&app, 0, 15, 0);
-    let report = digest::run(&app.state, app.state.clock.now())
+    let report = digest::run(&app.state.app, app.state.clock.now())
         .await
         .expect("digest");
     assert_eq!(report, digest::DigestReport::default());
@@ -286,7 +288,7 @@ async fn the_morning_digest_lists_what_is_overdue_once_a_day(db: Db) {
     // The next morning there is another digest; a week after receipt the
     // hand-over is overdue twice as long and escalates to the state office.
     set_local_time(&app, 1, 7, 30);
-    let report = digest::run(&app.state, app.state.clock.now())
+    let report = digest::run(&app.state.app, app.state.clock.now())
         .await
         .expect("digest");
     assert_eq!(
@@ -297,7 +299,7 @@ async fn the_morning_digest_lists_what_is_overdue_once_a_day(db: Db) {
         }
     );
     set_local_time(&app, 2, 7, 30);
-    let report = digest::run(&app.state, app.state.clock.now())
+    let report = digest::run(&app.state.app, app.state.clock.now())
         .await
         .expect("digest");
     assert_eq!(
@@ -344,9 +346,9 @@ async fn digests_go_out_once_however_many_instances_run(db: Db) {
         app.second_instance().await,
     ];
     let now = app.state.clock.now();
-    let runs = instances
-        .into_iter()
-        .map(|state| tokio::spawn(async move { digest::run(&state, now).await.expect("digest") }));
+    let runs = instances.into_iter().map(|state| {
+        tokio::spawn(async move { digest::run(&state.app, now).await.expect("digest") })
+    });
     let mut total = 0;
     for run in runs {
         total += run.await.expect("joined").digests;

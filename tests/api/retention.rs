@@ -2,7 +2,7 @@
 //! figures the reports count stay the same, and it is audited.
 
 use chrono::Duration;
-use kartei_api::retention::{self, RetentionReport};
+use kartei_app::jobs::retention::{self, RetentionReport};
 use kartei_tests::{ADMIN, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases};
 use serde_json::{Value, json};
 
@@ -111,14 +111,14 @@ async fn members_and_closed_applications_are_anonymised_after_retention(db: Db) 
     // Nothing is due yet.
     let now = app.state.clock.now();
     assert_eq!(
-        retention::run(&app.state, now).await.expect("run"),
+        retention::run(&app.state.app, now).await.expect("run"),
         RetentionReport::default()
     );
 
     // A year and a day later the withdrawn application goes, ten years and a
     // day after leaving the member.
     app.state.clock.advance(Duration::days(366));
-    let report = retention::run(&app.state, app.state.clock.now())
+    let report = retention::run(&app.state.app, app.state.clock.now())
         .await
         .expect("run");
     assert_eq!(
@@ -130,7 +130,7 @@ async fn members_and_closed_applications_are_anonymised_after_retention(db: Db) 
         }
     );
     app.state.clock.advance(Duration::days(3653 - 366 + 2));
-    let report = retention::run(&app.state, app.state.clock.now())
+    let report = retention::run(&app.state.app, app.state.clock.now())
         .await
         .expect("run");
     assert_eq!(
@@ -142,7 +142,7 @@ async fn members_and_closed_applications_are_anonymised_after_retention(db: Db) 
         }
     );
     assert_eq!(
-        retention::run(&app.state, app.state.clock.now())
+        retention::run(&app.state.app, app.state.clock.now())
             .await
             .expect("run"),
         RetentionReport::default(),
@@ -244,7 +244,7 @@ async fn deactivated_staff_and_expired_sessions_go_after_retention(db: Db) {
     let run = |app: &TestApp| {
         let state = app.state.clone();
         async move {
-            retention::run(&state, state.clock.now())
+            retention::run(&state.app, state.clock.now())
                 .await
                 .expect("run")
         }

@@ -430,8 +430,8 @@ impl TestApp {
     }
 
     /// Runs one step of the outbox worker.
-    pub async fn deliver_mail(&self) -> kartei_api::mail::worker::DeliveryReport {
-        kartei_api::mail::worker::deliver_due(&self.state, &self.state.mailer)
+    pub async fn deliver_mail(&self) -> kartei_app::jobs::outbox::DeliveryReport {
+        kartei_app::jobs::outbox::deliver_due(&self.state.app, &self.state.mailer)
             .await
             .expect("outbox step")
     }

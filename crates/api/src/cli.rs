@@ -3,12 +3,12 @@
 use std::io::BufRead;
 
 use clap::{Parser, Subcommand};
+use kartei_app::accounts::{self, AccountInput};
 use kartei_domain::Role;
 use kartei_persistence::org_units;
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use crate::accounts::{self, AccountInput};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::error::ApiError;
@@ -214,9 +214,8 @@ async fn user(
             }
         }),
     };
-    let account = accounts::create(
-        &state,
-        None,
+    let account = accounts::create_by_operator(
+        &state.app,
         AccountInput {
             email,
             display_name: name,
@@ -226,7 +225,7 @@ async fn user(
         },
     )
     .await
-    .map_err(describe)?;
+    .map_err(|err| describe(err.into()))?;
     println!("created {} account {}", account.role, account.id);
     Ok(())
 }

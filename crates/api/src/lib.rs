@@ -6,7 +6,6 @@
 //! who may act, and call repositories of `kartei_persistence`; the rules
 //! themselves live in the domain crate.
 
-pub mod accounts;
 pub mod auth;
 pub mod cli;
 pub mod csv_out;

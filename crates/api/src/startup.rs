@@ -50,11 +50,17 @@ pub fn build_state(
     clock: Clock,
 ) -> anyhow::Result<AppState> {
     let settings = Arc::new(settings);
+    let passwords = PasswordHasher::new(&settings.auth)?;
     Ok(AppState {
-        app: kartei_app::App::new(db.clone(), settings.clone(), clock.clone()),
+        app: kartei_app::App::new(
+            db.clone(),
+            settings.clone(),
+            clock.clone(),
+            passwords.clone(),
+        ),
         mailer: Mailer::new(&settings.mail)?,
         tokens: Arc::new(TokenKeys::new(&settings.auth)),
-        passwords: PasswordHasher::new(&settings.auth)?,
+        passwords,
         settings,
         db,
         clock,

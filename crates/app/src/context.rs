@@ -9,6 +9,7 @@ use kartei_persistence::DatabaseConnection;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::local_time;
+use crate::passwords::PasswordHasher;
 
 /// The use cases' shared context. Cheap to clone; both front ends hold one.
 #[derive(Clone)]
@@ -16,15 +17,28 @@ pub struct App {
     pub(crate) db: DatabaseConnection,
     pub(crate) settings: Arc<Settings>,
     pub(crate) clock: Clock,
+    pub(crate) passwords: PasswordHasher,
 }
 
 impl App {
-    pub fn new(db: DatabaseConnection, settings: Arc<Settings>, clock: Clock) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        settings: Arc<Settings>,
+        clock: Clock,
+        passwords: PasswordHasher,
+    ) -> Self {
         App {
             db,
             settings,
             clock,
+            passwords,
         }
+    }
+
+    /// The hasher of staff passwords (one per process: it bounds how many
+    /// hashes run at once).
+    pub fn passwords(&self) -> &PasswordHasher {
+        &self.passwords
     }
 
     pub fn settings(&self) -> &Settings {

@@ -9,15 +9,26 @@
 //! call the same functions, so no rule, query or scope check is written
 //! twice; neither front end opens a transaction.
 
+pub mod accounts;
+pub mod audit_log;
 pub mod checks;
 pub mod clock;
 pub mod config;
 mod context;
 mod error;
+pub mod jobs;
 pub mod mail_texts;
+pub mod mailer;
 pub mod onboarding;
+pub mod org_units;
+pub mod outbox;
+pub mod passwords;
 pub mod person_input;
+pub mod reports;
+pub mod routing_rules;
 pub mod scope;
+pub mod seed;
+pub mod synthetic;
 
 pub use checks::Checks;
 pub use clock::Clock;

@@ -1,10 +1,7 @@
 //! The routing table: which district or local branch a postal code goes to.
 
 use kartei_domain::PostalCode;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::RepoError;
@@ -33,14 +30,13 @@ pub async fn all<C: sea_orm::ConnectionTrait>(db: &C) -> Result<Vec<RoutingRule>
         .collect()
 }
 
-/// Replaces the whole table in one transaction: either every new rule is in
-/// force afterwards, or the old table is untouched.
-pub async fn replace_all(
-    db: &DatabaseConnection,
+/// Replaces the whole table. Run it in a unit of work: either every new
+/// rule is in force afterwards, or the old table is untouched.
+pub async fn replace_all<C: sea_orm::ConnectionTrait>(
+    txn: &C,
     rules: Vec<RoutingRule>,
 ) -> Result<(), RepoError> {
-    let txn = db.begin().await?;
-    RoutingRules::delete_many().exec(&txn).await?;
+    RoutingRules::delete_many().exec(txn).await?;
     // Inserting in chunks keeps every statement below SQLite's and
     // PostgreSQL's limits on bound parameters.
     for chunk in rules.chunks(500) {
@@ -49,10 +45,9 @@ pub async fn replace_all(
             org_unit_id: Set(rule.org_unit_id),
         });
         RoutingRules::insert_many(rows)
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
     }
-    txn.commit().await?;
     Ok(())
 }
 

@@ -1,11 +1,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use kartei_domain::org::check_parent;
-use kartei_domain::{Action, EmailAddress, OrgUnit, OrgUnitKind, authorize, text};
-use kartei_persistence::audit::{self, AuditEntry};
-use kartei_persistence::org_units::{self, NewOrgUnit, OrgUnitChanges};
-use kartei_persistence::{RepoError, TransactionTrait};
+use kartei_app::org_units::{self, NewUnit, UnitPatch};
+use kartei_domain::OrgUnit;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -13,10 +10,9 @@ use uuid::Uuid;
 
 use super::ListResponse;
 use crate::auth::Staff;
-use crate::checks::Checks;
 use crate::dto::OrgUnitKindDto;
 use crate::dto::double_option;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{IfMatch, Json, PageParams, Path, Query};
 use crate::state::AppState;
 
@@ -25,9 +21,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_org_units, create_org_unit))
         .routes(routes!(get_org_unit, update_org_unit))
 }
-
-const NAME_MAX: usize = 200;
-const SHORT_CODE_MAX: usize = 32;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrgUnitResponse {
@@ -79,23 +72,6 @@ pub struct UpdateOrgUnitRequest {
     pub email: Option<Option<String>>,
 }
 
-/// A short code: letters, digits and hyphens, as used on letterheads.
-fn short_code(raw: &str) -> Result<String, String> {
-    let code = text::single_line(raw, SHORT_CODE_MAX).map_err(|e| e.to_string())?;
-    if code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        Ok(code)
-    } else {
-        Err("may contain only letters, digits and hyphens".into())
-    }
-}
-
-fn conflict_on_short_code(err: RepoError) -> ApiError {
-    match err {
-        RepoError::Conflict => ApiError::Conflict("Another unit has this short code.".into()),
-        other => other.into(),
-    }
-}
-
 /// List org units (every staff account may read the tree).
 #[utoipa::path(
     get, path = "/org-units", tag = "org-units", security(("bearer" = [])),
@@ -109,9 +85,8 @@ async fn list_org_units(
     staff: Staff,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<ListResponse<OrgUnitResponse>>> {
-    authorize(&staff.actor(), Action::ReadOrgUnits, None)?;
     let (limit, after) = page.resolve()?;
-    let page = org_units::list(&state.db, after, limit).await?;
+    let page = org_units::list(&state.app, &staff.actor(), after, limit).await?;
     Ok(Json(ListResponse::from_page(page, OrgUnitResponse::from)))
 }
 
@@ -132,65 +107,14 @@ async fn create_org_unit(
     staff: Staff,
     Json(request): Json<CreateOrgUnitRequest>,
 ) -> ApiResult<(StatusCode, Json<OrgUnitResponse>)> {
-    authorize(&staff.actor(), Action::ManageOrgUnits, None)?;
-    let kind: OrgUnitKind = request.kind.into();
-    let mut checks = Checks::new();
-    let name = checks.field("name", text::single_line(&request.name, NAME_MAX));
-    let code = checks.field("short_code", short_code(&request.short_code));
-    let email = request
-        .email
-        .as_deref()
-        .and_then(|e| checks.field("email", EmailAddress::parse(e)));
-    let parent_kind = match request.parent_id {
-        None => None,
-        Some(parent) => match org_units::get(&state.db, parent).await {
-            Ok(unit) => Some(unit.kind),
-            Err(RepoError::NotFound) => {
-                checks.fail("parent_id", "no such org unit");
-                None
-            }
-            Err(err) => return Err(err.into()),
-        },
+    let input = NewUnit {
+        name: request.name,
+        kind: request.kind.into(),
+        parent_id: request.parent_id,
+        short_code: request.short_code,
+        email: request.email,
     };
-    if checks.is_ok() {
-        checks.field("parent_id", check_parent(kind, parent_kind));
-    }
-    checks.finish()?;
-    let (Some(name), Some(short_code)) = (name, code) else {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "checks passed without values"
-        )));
-    };
-
-    let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(RepoError::from)?;
-    let unit = org_units::insert(
-        &txn,
-        NewOrgUnit {
-            id: Uuid::now_v7(),
-            kind,
-            name,
-            short_code,
-            parent_id: request.parent_id,
-            email,
-        },
-        now,
-    )
-    .await
-    .map_err(conflict_on_short_code)?;
-    audit::record(
-        &txn,
-        AuditEntry {
-            actor_id: Some(staff.0.id),
-            action: "org_unit_created",
-            subject_type: "org_unit",
-            subject_id: Some(unit.id),
-            details: serde_json::json!({ "kind": unit.kind.as_str(), "parent_id": unit.parent_id }),
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await.map_err(RepoError::from)?;
+    let unit = org_units::create(&state.app, &staff.actor(), input).await?;
     Ok((StatusCode::CREATED, Json(unit.into())))
 }
 
@@ -208,8 +132,9 @@ async fn get_org_unit(
     staff: Staff,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<OrgUnitResponse>> {
-    authorize(&staff.actor(), Action::ReadOrgUnits, None)?;
-    Ok(Json(org_units::get(&state.db, id).await?.into()))
+    Ok(Json(
+        org_units::get(&state.app, &staff.actor(), id).await?.into(),
+    ))
 }
 
 /// Rename an org unit, change its short code or e-mail address.
@@ -234,60 +159,14 @@ async fn update_org_unit(
     if_match: IfMatch,
     Json(request): Json<UpdateOrgUnitRequest>,
 ) -> ApiResult<Json<OrgUnitResponse>> {
-    authorize(&staff.actor(), Action::ManageOrgUnits, None)?;
-    org_units::get(&state.db, id).await?;
+    // The role (403) and the unit (404) before the missing If-Match (428).
+    org_units::get_for_change(&state.app, &staff.actor(), id).await?;
     let version = if_match.version()?;
-    let mut checks = Checks::new();
-    let name = request
-        .name
-        .as_deref()
-        .and_then(|n| checks.field("name", text::single_line(n, NAME_MAX)));
-    let code = request
-        .short_code
-        .as_deref()
-        .and_then(|c| checks.field("short_code", short_code(c)));
-    let email = match request.email {
-        None => None,
-        Some(None) => Some(None),
-        Some(Some(raw)) => checks.field("email", EmailAddress::parse(&raw)).map(Some),
+    let patch = UnitPatch {
+        name: request.name,
+        short_code: request.short_code,
+        email: request.email,
     };
-    checks.finish()?;
-
-    let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(RepoError::from)?;
-    let changed: Vec<&str> = [
-        ("name", name.is_some()),
-        ("short_code", code.is_some()),
-        ("email", email.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(field, set)| set.then_some(field))
-    .collect();
-    let unit = org_units::update(
-        &txn,
-        id,
-        version,
-        OrgUnitChanges {
-            name,
-            short_code: code,
-            email,
-        },
-        now,
-    )
-    .await
-    .map_err(conflict_on_short_code)?;
-    audit::record(
-        &txn,
-        AuditEntry {
-            actor_id: Some(staff.0.id),
-            action: "org_unit_changed",
-            subject_type: "org_unit",
-            subject_id: Some(id),
-            details: serde_json::json!({ "fields": changed }),
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await.map_err(RepoError::from)?;
+    let unit = org_units::update(&state.app, &staff.actor(), id, version, patch).await?;
     Ok(Json(unit.into()))
 }

@@ -1,7 +1,7 @@
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use kartei_domain::{Action, authorize};
-use kartei_persistence::outbox::{self, OutboxMail};
+use kartei_app::outbox::{self, OutboxStatus};
+use kartei_persistence::outbox::OutboxMail;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -83,17 +83,16 @@ async fn list_outbox(
     staff: Staff,
     Query(params): Query<OutboxParams>,
 ) -> ApiResult<Json<ListResponse<OutboxEntry>>> {
-    authorize(&staff.actor(), Action::ReadOutbox, None)?;
     let (limit, after) = PageParams {
         limit: params.limit,
         cursor: params.cursor,
     }
     .resolve()?;
     let status = params.status.map(|s| match s {
-        OutboxStatusDto::Pending => outbox::PENDING,
-        OutboxStatusDto::Sent => outbox::SENT,
-        OutboxStatusDto::Failed => outbox::FAILED,
+        OutboxStatusDto::Pending => OutboxStatus::Pending,
+        OutboxStatusDto::Sent => OutboxStatus::Sent,
+        OutboxStatusDto::Failed => OutboxStatus::Failed,
     });
-    let page = outbox::list(&state.db, status, after, limit).await?;
+    let page = outbox::list(&state.app, &staff.actor(), status, after, limit).await?;
     Ok(Json(ListResponse::from_page(page, OutboxEntry::from)))
 }

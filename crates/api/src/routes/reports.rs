@@ -3,23 +3,16 @@
 //! come from `kartei_persistence::reports`; this module decides who sees
 //! which units and shapes the answer.
 
-use std::collections::BTreeMap;
-
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{Datelike, Months, NaiveDate};
-use kartei_domain::authz::{Scope, visible_scope};
+use chrono::NaiveDate;
+use kartei_app::reports::{self, LagRequest, UnenteredRequest, UnenteredRow, UnitLag, UnitTrend};
 use kartei_domain::lag::LagStage;
-use kartei_domain::staff::OrgUnit;
-use kartei_domain::{Action, OrgUnitKind, authorize};
-use kartei_persistence::applications::{self, AgeCursor};
-use kartei_persistence::org_units;
-use kartei_persistence::reports::{
-    self, Grouping, LagQuery, MonthlyMedian, Source, StageFigures, UnitFigures, Waiting,
-};
+use kartei_persistence::applications::AgeCursor;
+use kartei_persistence::reports::{StageFigures, Waiting};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -33,8 +26,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
 use crate::local_time;
 use crate::state::AppState;
-use kartei_app::onboarding::{self, clocks_of, objection_deadline};
-use kartei_app::scope::{list_scope, requested_unit};
 
 mod chart;
 mod gauges;
@@ -142,104 +133,13 @@ pub struct EntryLagReport {
     pub items: Vec<UnitLagDto>,
 }
 
-/// The period and the rows a caller asked for, checked against its scope.
-struct Plan {
-    query: LagQuery,
-    today: NaiveDate,
-    /// The unit of each row key, in the order rows are listed.
-    rows: Vec<(Option<Uuid>, OrgUnit)>,
-}
-
-fn default_from(to: NaiveDate) -> NaiveDate {
-    to.with_day(1)
-        .and_then(|first| first.checked_sub_months(Months::new(11)))
-        .unwrap_or(to)
-}
-
-async fn plan(state: &AppState, staff: &Staff, params: &LagParams) -> ApiResult<Plan> {
-    let actor = staff.actor();
-    authorize(&actor, Action::ReadLagReports, None)?;
-    let today = local_time::local_date(state.clock.now());
-    let to = params.to.unwrap_or(today);
-    let from = params.from.unwrap_or_else(|| default_from(to));
-    if from > to {
-        return Err(ApiError::validation("from", "must not be after to"));
-    }
-    let units = org_units::all(&state.db).await?;
-    let state_unit = units.iter().find(|u| u.kind == OrgUnitKind::State).cloned();
-    let scope = visible_scope(&actor);
-    let requested = match params.org_unit_id {
-        Some(id) => Some(
-            units
-                .iter()
-                .find(|u| u.id == id)
-                .cloned()
-                .ok_or_else(|| ApiError::validation("org_unit_id", "no such org unit"))?,
-        ),
-        None => None,
-    };
-    let grouping = match (requested, scope) {
-        (_, Scope::Nothing) => return Err(ApiError::NotFound),
-        (Some(unit), _) if unit.kind == OrgUnitKind::Local => {
-            return Err(ApiError::validation(
-                "org_unit_id",
-                "must be the state or a district",
-            ));
+impl From<&LagParams> for LagRequest {
+    fn from(params: &LagParams) -> Self {
+        LagRequest {
+            from: params.from,
+            to: params.to,
+            org_unit_id: params.org_unit_id,
         }
-        (Some(unit), _) if unit.kind == OrgUnitKind::District => {
-            let path = org_units::path_of(&state.db, unit.id).await?;
-            authorize(&actor, Action::ReadLagReports, Some(&path))?;
-            Grouping::Branches { district: unit.id }
-        }
-        // The state unit, or nothing asked for.
-        (_, Scope::Everything) => Grouping::Districts { only: None },
-        (Some(_), Scope::Subtree(_)) => return Err(ApiError::NotFound),
-        (None, Scope::Subtree(own)) => Grouping::Districts { only: Some(own) },
-    };
-    let rows = match grouping {
-        Grouping::Districts { only } => {
-            let mut rows: Vec<(Option<Uuid>, OrgUnit)> = units
-                .iter()
-                .filter(|u| u.kind == OrgUnitKind::District && only.is_none_or(|d| d == u.id))
-                .map(|u| (Some(u.id), u.clone()))
-                .collect();
-            if only.is_none()
-                && let Some(state_unit) = state_unit
-            {
-                rows.push((None, state_unit));
-            }
-            rows
-        }
-        Grouping::Branches { district } => {
-            let mut rows: Vec<(Option<Uuid>, OrgUnit)> = units
-                .iter()
-                .filter(|u| u.kind == OrgUnitKind::Local && u.parent_id == Some(district))
-                .map(|u| (Some(u.id), u.clone()))
-                .collect();
-            if let Some(own) = units.iter().find(|u| u.id == district) {
-                rows.push((None, own.clone()));
-            }
-            rows
-        }
-    };
-    Ok(Plan {
-        query: LagQuery {
-            from,
-            to,
-            grouping,
-            today,
-            overdue: onboarding::overdue_cutoffs(&state.app, today),
-            escalated: onboarding::escalation_cutoffs(&state.app, today),
-        },
-        today,
-        rows,
-    })
-}
-
-fn group_by(grouping: Grouping) -> &'static str {
-    match grouping {
-        Grouping::Districts { .. } => "district",
-        Grouping::Branches { .. } => "local",
     }
 }
 
@@ -264,11 +164,12 @@ fn stage_dto(today: NaiveDate, stage: LagStage, figures: &StageFigures) -> Stage
     }
 }
 
-fn unit_dto(today: NaiveDate, unit: &OrgUnit, figures: &UnitFigures) -> UnitLagDto {
+fn unit_dto(today: NaiveDate, row: UnitLag) -> UnitLagDto {
+    let UnitLag { unit, figures } = row;
     UnitLagDto {
         org_unit_id: unit.id,
-        short_code: unit.short_code.clone(),
-        name: unit.name.clone(),
+        short_code: unit.short_code,
+        name: unit.name,
         kind: unit.kind.as_str().to_owned(),
         received: figures.received,
         entered: figures.entered,
@@ -308,24 +209,21 @@ async fn entry_lag(
     Query(params): Query<LagParams>,
     Query(format): Query<FormatParam>,
 ) -> ApiResult<Response> {
-    let plan = plan(&state, &staff, &params).await?;
-    let mut figures = reports::entry_lag(&state.db, &plan.query, Source::Rollup).await?;
-    let items: Vec<UnitLagDto> = plan
+    let report = reports::entry_lag(&state.app, &staff.actor(), (&params).into()).await?;
+    let as_of = report.as_of;
+    let items: Vec<UnitLagDto> = report
         .rows
-        .iter()
-        .map(|(key, unit)| {
-            let f = figures.remove(key).unwrap_or_default();
-            unit_dto(plan.today, unit, &f)
-        })
+        .into_iter()
+        .map(|row| unit_dto(as_of, row))
         .collect();
     if format.format == Some(ListFormat::Csv) {
         return entry_lag_csv(&items);
     }
     Ok(Json(EntryLagReport {
-        from: plan.query.from,
-        to: plan.query.to,
-        as_of: plan.today,
-        group_by: group_by(plan.query.grouping).to_owned(),
+        from: report.from,
+        to: report.to,
+        as_of,
+        group_by: report.group_by.to_owned(),
         items,
     })
     .into_response())
@@ -419,18 +317,23 @@ pub struct TrendReport {
     pub items: Vec<UnitTrendDto>,
 }
 
-/// The months from `from` to `to`, as `YYYY-MM`.
-fn months_between(from: NaiveDate, to: NaiveDate) -> Vec<String> {
-    let mut months = Vec::new();
-    let mut month = from.with_day(1).unwrap_or(from);
-    while month <= to {
-        months.push(month.format("%Y-%m").to_string());
-        match month.checked_add_months(Months::new(1)) {
-            Some(next) => month = next,
-            None => break,
+impl From<UnitTrend> for UnitTrendDto {
+    fn from(row: UnitTrend) -> Self {
+        UnitTrendDto {
+            org_unit_id: row.unit.id,
+            short_code: row.unit.short_code,
+            name: row.unit.name,
+            months: row
+                .months
+                .into_iter()
+                .map(|m| MonthDto {
+                    month: m.month,
+                    entered: m.entered,
+                    median_lag_days: m.median_lag_days,
+                })
+                .collect(),
         }
     }
-    months
 }
 
 /// The median entry lag per unit and month of `received_on`, for the
@@ -455,33 +358,9 @@ async fn entry_lag_trend(
     Query(params): Query<LagParams>,
     Query(format): Query<TrendFormatParam>,
 ) -> ApiResult<Response> {
-    let plan = plan(&state, &staff, &params).await?;
-    let medians = reports::monthly_medians(&state.db, &plan.query, Source::Rollup).await?;
-    let mut by_unit: BTreeMap<(Option<Uuid>, String), MonthlyMedian> = medians
-        .into_iter()
-        .map(|m| ((m.unit, m.month.format("%Y-%m").to_string()), m))
-        .collect();
-    let months = months_between(plan.query.from, plan.query.to);
-    let items: Vec<UnitTrendDto> = plan
-        .rows
-        .iter()
-        .map(|(key, unit)| UnitTrendDto {
-            org_unit_id: unit.id,
-            short_code: unit.short_code.clone(),
-            name: unit.name.clone(),
-            months: months
-                .iter()
-                .map(|month| {
-                    let found = by_unit.remove(&(*key, month.clone()));
-                    MonthDto {
-                        month: month.clone(),
-                        entered: found.as_ref().map_or(0, |m| m.entered),
-                        median_lag_days: found.and_then(|m| m.median_lag_days),
-                    }
-                })
-                .collect(),
-        })
-        .collect();
+    let trend = reports::entry_lag_trend(&state.app, &staff.actor(), (&params).into()).await?;
+    let months = trend.months;
+    let items: Vec<UnitTrendDto> = trend.rows.into_iter().map(UnitTrendDto::from).collect();
     if format.format == Some(TrendFormat::Csv) {
         return trend_csv(&items);
     }
@@ -494,9 +373,9 @@ async fn entry_lag_trend(
             .into_response());
     }
     Ok(Json(TrendReport {
-        from: plan.query.from,
-        to: plan.query.to,
-        group_by: group_by(plan.query.grouping).to_owned(),
+        from: trend.from,
+        to: trend.to,
+        group_by: trend.group_by.to_owned(),
         items,
     })
     .into_response())
@@ -600,7 +479,6 @@ async fn unentered(
     staff: Staff,
     Query(params): Query<UnenteredParams>,
 ) -> ApiResult<Response> {
-    authorize(&staff.actor(), Action::ReadUnentered, None)?;
     let limit = crate::extract::page_size(params.limit)?;
     let after = params
         .cursor
@@ -608,67 +486,53 @@ async fn unentered(
         .map(decode_age_cursor)
         .transpose()?;
     let csv = params.format == Some(ListFormat::Csv);
-    let export_filter = serde_json::json!({ "org_unit_id": params.org_unit_id });
-    let Some(scope) = list_scope(&state.app, &staff.actor()).await? else {
-        return if csv {
-            super::audit::record_export(&state, &staff, "unentered", export_filter, 0).await?;
-            unentered_csv(&[])
-        } else {
-            Ok(Json(UnenteredList {
-                items: Vec::new(),
-                next_cursor: None,
-            })
-            .into_response())
-        };
+    let request = if csv {
+        UnenteredRequest::Export {
+            org_unit_id: params.org_unit_id,
+            after,
+        }
+    } else {
+        UnenteredRequest::Page {
+            org_unit_id: params.org_unit_id,
+            after,
+            limit: u64::from(limit),
+        }
     };
-    let unit = requested_unit(&state.app, params.org_unit_id).await?;
-    let today = local_time::local_date(state.clock.now());
-    let item = |a: kartei_domain::application::Application| {
-        let clocks = clocks_of(&state.app, &a, today)?;
-        let deadline = objection_deadline(&state.app, &a);
+    let register = reports::unentered(&state.app, &staff.actor(), request).await?;
+    let items: Vec<UnenteredItem> = register.rows.into_iter().map(UnenteredItem::from).collect();
+    if csv {
+        return unentered_csv(&items);
+    }
+    Ok(Json(UnenteredList {
+        items,
+        next_cursor: register.next.map(encode_age_cursor),
+    })
+    .into_response())
+}
+
+impl From<UnenteredRow> for UnenteredItem {
+    fn from(row: UnenteredRow) -> Self {
+        let a = row.application;
         let person = a.applicant;
-        Some(UnenteredItem {
+        UnenteredItem {
             id: a.id,
             received_on: a.received_on,
             status: a.state.status.into(),
-            stage: LagStage::waiting_in(clocks.stage).as_str().to_owned(),
+            stage: row.stage.as_str().to_owned(),
             district_id: a.state.route.map(|r| r.district_id),
             local_id: a.state.route.and_then(|r| r.local_id),
             first_name: person.first_name,
             last_name: person.last_name,
             postal_code: person.postal_code.to_string(),
             city: person.city,
-            days_waiting: clocks.entry_days,
-            stage_days: clocks.stage_days,
-            overdue: clocks.overdue,
-            escalated: clocks.escalated,
-            objection_deadline: deadline,
-            member_by_statute: today > deadline,
-        })
-    };
-    if csv {
-        const BATCH: u64 = 1000;
-        let mut all = Vec::new();
-        let mut cursor = after;
-        loop {
-            let (page, next) =
-                applications::list_open_by_age(&state.db, scope, unit, cursor, BATCH).await?;
-            all.extend(page.into_iter().filter_map(item));
-            match next {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
+            days_waiting: row.clocks.entry_days,
+            stage_days: row.clocks.stage_days,
+            overdue: row.clocks.overdue,
+            escalated: row.clocks.escalated,
+            objection_deadline: row.objection_deadline,
+            member_by_statute: row.member_by_statute,
         }
-        super::audit::record_export(&state, &staff, "unentered", export_filter, all.len()).await?;
-        return unentered_csv(&all);
     }
-    let (page, next) =
-        applications::list_open_by_age(&state.db, scope, unit, after, u64::from(limit)).await?;
-    Ok(Json(UnenteredList {
-        items: page.into_iter().filter_map(item).collect(),
-        next_cursor: next.map(encode_age_cursor),
-    })
-    .into_response())
 }
 
 fn unentered_csv(items: &[UnenteredItem]) -> ApiResult<Response> {
@@ -714,26 +578,4 @@ fn unentered_csv(items: &[UnenteredItem]) -> ApiResult<Response> {
         ]
     });
     excel_csv("nicht-eingepflegt.csv", &header, rows)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
-    }
-
-    #[test]
-    fn the_default_period_is_twelve_months() {
-        assert_eq!(default_from(day(2026, 11, 25)), day(2025, 12, 1));
-        assert_eq!(
-            months_between(day(2025, 12, 1), day(2026, 11, 25)).len(),
-            12
-        );
-        assert_eq!(
-            months_between(day(2026, 1, 31), day(2026, 3, 1)),
-            ["2026-01", "2026-02", "2026-03"]
-        );
-    }
 }

@@ -1,18 +1,13 @@
-use std::collections::HashSet;
-
 use axum::extract::State;
-use kartei_domain::{Action, OrgUnitKind, PostalCode, authorize};
-use kartei_persistence::audit::{self, AuditEntry};
-use kartei_persistence::routing::{self, RoutingRule};
-use kartei_persistence::{RepoError, org_units};
+use kartei_app::routing_rules::{self, RuleInput};
+use kartei_persistence::routing::RoutingRule;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::auth::Staff;
-use crate::checks::Checks;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Json, Query};
 use crate::state::AppState;
 
@@ -59,17 +54,18 @@ async fn get_rules(
     State(state): State<AppState>,
     staff: Staff,
 ) -> ApiResult<Json<Vec<RoutingRuleDto>>> {
-    authorize(&staff.actor(), Action::ManageRoutingRules, None)?;
-    let rules = routing::all(&state.db).await?;
-    Ok(Json(
-        rules
-            .into_iter()
-            .map(|rule| RoutingRuleDto {
-                postal_code: rule.postal_code.to_string(),
-                org_unit_id: rule.org_unit_id,
-            })
-            .collect(),
-    ))
+    let rules = routing_rules::all(&state.app, &staff.actor()).await?;
+    Ok(Json(rules_dto(rules)))
+}
+
+fn rules_dto(rules: Vec<RoutingRule>) -> Vec<RoutingRuleDto> {
+    rules
+        .into_iter()
+        .map(|rule| RoutingRuleDto {
+            postal_code: rule.postal_code.to_string(),
+            org_unit_id: rule.org_unit_id,
+        })
+        .collect()
 }
 
 /// Replace the whole routing table in one step: every rule is checked first,
@@ -88,56 +84,15 @@ async fn replace_rules(
     staff: Staff,
     Json(request): Json<Vec<RoutingRuleDto>>,
 ) -> ApiResult<Json<Vec<RoutingRuleDto>>> {
-    authorize(&staff.actor(), Action::ManageRoutingRules, None)?;
-    let units: std::collections::HashMap<Uuid, OrgUnitKind> = org_units::all(&state.db)
-        .await?
+    let input = request
         .into_iter()
-        .map(|u| (u.id, u.kind))
+        .map(|rule| RuleInput {
+            postal_code: rule.postal_code,
+            org_unit_id: rule.org_unit_id,
+        })
         .collect();
-    let mut checks = Checks::new();
-    let mut seen = HashSet::new();
-    let mut rules = Vec::with_capacity(request.len());
-    for (index, dto) in request.iter().enumerate() {
-        let postal_code = checks.field(
-            &format!("[{index}].postal_code"),
-            PostalCode::parse(&dto.postal_code),
-        );
-        if let Some(code) = &postal_code
-            && !seen.insert(code.clone())
-        {
-            checks.fail(&format!("[{index}].postal_code"), "appears more than once");
-        }
-        match units.get(&dto.org_unit_id) {
-            Some(kind) if kind.holds_members() => {}
-            Some(_) => checks.fail(
-                &format!("[{index}].org_unit_id"),
-                "must be a district or a local branch",
-            ),
-            None => checks.fail(&format!("[{index}].org_unit_id"), "no such org unit"),
-        }
-        if let Some(postal_code) = postal_code {
-            rules.push(RoutingRule {
-                postal_code,
-                org_unit_id: dto.org_unit_id,
-            });
-        }
-    }
-    checks.finish()?;
-    let count = rules.len();
-    routing::replace_all(&state.db, rules).await?;
-    audit::record(
-        &state.db,
-        AuditEntry {
-            actor_id: Some(staff.0.id),
-            action: "routing_rules_replaced",
-            subject_type: "routing_rules",
-            subject_id: None,
-            details: serde_json::json!({ "rules": count }),
-        },
-        state.clock.now(),
-    )
-    .await?;
-    get_rules(State(state), staff).await
+    let rules = routing_rules::replace(&state.app, &staff.actor(), input).await?;
+    Ok(Json(rules_dto(rules)))
 }
 
 /// The district (and local branch) a postal code routes to.
@@ -155,31 +110,11 @@ async fn resolve(
     staff: Staff,
     Query(params): Query<ResolveParams>,
 ) -> ApiResult<Json<Resolution>> {
-    authorize(&staff.actor(), Action::ResolveRouting, None)?;
-    let postal_code = PostalCode::parse(&params.postal_code)
-        .map_err(|e| ApiError::validation("postal_code", e))?;
-    let unit_id = routing::resolve(&state.db, &postal_code)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let (district_id, local_id) = district_and_local(&state, unit_id).await?;
+    let resolution =
+        routing_rules::resolve(&state.app, &staff.actor(), &params.postal_code).await?;
     Ok(Json(Resolution {
-        postal_code: postal_code.to_string(),
-        district_id,
-        local_id,
+        postal_code: resolution.postal_code.to_string(),
+        district_id: resolution.district_id,
+        local_id: resolution.local_id,
     }))
-}
-
-/// The district a unit belongs to, and the unit itself when it is a branch.
-pub async fn district_and_local(
-    state: &AppState,
-    unit_id: Uuid,
-) -> Result<(Uuid, Option<Uuid>), ApiError> {
-    let unit = org_units::get(&state.db, unit_id).await?;
-    match (unit.kind, unit.parent_id) {
-        (OrgUnitKind::District, _) => Ok((unit.id, None)),
-        (OrgUnitKind::Local, Some(district)) => Ok((district, Some(unit.id))),
-        _ => Err(ApiError::internal(RepoError::Corrupt(format!(
-            "routing rule points at unit {unit_id}, which holds no members"
-        )))),
-    }
 }

@@ -1,8 +1,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use kartei_domain::{Action, StaffAccount, authorize};
-use kartei_persistence::users;
+use kartei_app::accounts::{self, AccountInput, AccountPatch};
+use kartei_domain::StaffAccount;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -10,7 +10,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::ListResponse;
-use crate::accounts::{self, AccountInput, AccountPatch};
 use crate::auth::Staff;
 use crate::dto::RoleDto;
 use crate::dto::double_option;
@@ -94,9 +93,8 @@ async fn list_users(
     staff: Staff,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<ListResponse<UserResponse>>> {
-    authorize(&staff.actor(), Action::ManageUsers, None)?;
     let (limit, after) = page.resolve()?;
-    let page = users::list(&state.db, after, limit).await?;
+    let page = accounts::list(&state.app, &staff.actor(), after, limit).await?;
     Ok(Json(ListResponse::from_page(page, UserResponse::from)))
 }
 
@@ -116,10 +114,9 @@ async fn create_user(
     staff: Staff,
     Json(request): Json<CreateUserRequest>,
 ) -> ApiResult<(StatusCode, Json<UserResponse>)> {
-    authorize(&staff.actor(), Action::ManageUsers, None)?;
     let account = accounts::create(
-        &state,
-        Some(staff.0.id),
+        &state.app,
+        &staff.actor(),
         AccountInput {
             email: request.email,
             display_name: request.display_name,
@@ -147,8 +144,9 @@ async fn get_user(
     staff: Staff,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<UserResponse>> {
-    authorize(&staff.actor(), Action::ManageUsers, None)?;
-    Ok(Json(users::get(&state.db, id).await?.into()))
+    Ok(Json(
+        accounts::get(&state.app, &staff.actor(), id).await?.into(),
+    ))
 }
 
 /// Change a staff account; `active: false` deactivates it.
@@ -173,8 +171,8 @@ async fn update_user(
     if_match: IfMatch,
     Json(request): Json<UpdateUserRequest>,
 ) -> ApiResult<Json<UserResponse>> {
-    authorize(&staff.actor(), Action::ManageUsers, None)?;
-    users::get(&state.db, id).await?;
+    // The role (403) and the account (404) before the missing If-Match (428).
+    accounts::get(&state.app, &staff.actor(), id).await?;
     let version = if_match.version()?;
     let patch = AccountPatch {
         email: request.email,
@@ -184,6 +182,6 @@ async fn update_user(
         password: request.password,
         active: request.active,
     };
-    let account = accounts::update(&state, &staff.0, id, version, patch).await?;
+    let account = accounts::update(&state.app, &staff.actor(), id, version, patch).await?;
     Ok(Json(account.into()))
 }

@@ -2,16 +2,12 @@
 //! by this app rather than through the process-wide recorder, so that each
 //! scrape shows this database's figures and nothing else.
 
-use kartei_domain::OrgUnitKind;
+use kartei_app::reports::{self, WaitingFigures};
 use kartei_domain::lag::LagStage;
-use kartei_persistence::org_units;
-use kartei_persistence::reports::{self, Waiting};
-use uuid::Uuid;
+use kartei_persistence::reports::Waiting;
 
 use crate::error::ApiResult;
-use crate::local_time;
 use crate::state::AppState;
-use kartei_app::onboarding;
 
 struct Gauge {
     name: &'static str,
@@ -42,20 +38,7 @@ const GAUGES: [Gauge; 3] = [
 /// scrape from the database (one grouped query over the open applications),
 /// so that every instance reports the same figures.
 pub async fn waiting_gauges(state: &AppState) -> ApiResult<String> {
-    let today = local_time::local_date(state.clock.now());
-    let counts = reports::open_by_district_and_stage(
-        &state.db,
-        &onboarding::overdue_cutoffs(&state.app, today),
-        &onboarding::escalation_cutoffs(&state.app, today),
-    )
-    .await?;
-    let mut districts: Vec<(Option<Uuid>, String)> = org_units::all(&state.db)
-        .await?
-        .into_iter()
-        .filter(|u| u.kind == OrgUnitKind::District)
-        .map(|u| (Some(u.id), u.short_code))
-        .collect();
-    districts.push((None, "unassigned".to_owned()));
+    let WaitingFigures { districts, counts } = reports::waiting_figures(&state.app).await?;
     let stages = [LagStage::Handover, LagStage::Contact, LagStage::Decision];
     let mut text = String::new();
     for Gauge { name, help, value } in GAUGES {

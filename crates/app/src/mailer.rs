@@ -1,3 +1,6 @@
+//! The lettre transports the outbox worker sends through: SMTP, or files
+//! in a directory for development and tests.
+
 use std::time::Duration;
 
 use kartei_persistence::outbox::OutboxMail;

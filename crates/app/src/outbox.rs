@@ -1,0 +1,35 @@
+//! The outbox as the administrator sees it: every e-mail kartei queued,
+//! whether it went out, and why not.
+
+use kartei_domain::{Action, Actor, authorize};
+use kartei_persistence::Page;
+use kartei_persistence::outbox::{self, OutboxMail};
+use uuid::Uuid;
+
+use crate::{App, AppResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    /// Not sent yet, or to be tried again.
+    Pending,
+    Sent,
+    /// Given up.
+    Failed,
+}
+
+/// One page of the outbox, narrowed to a status.
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    status: Option<OutboxStatus>,
+    after: Option<Uuid>,
+    limit: u64,
+) -> AppResult<Page<OutboxMail>> {
+    authorize(actor, Action::ReadOutbox, None)?;
+    let status = status.map(|s| match s {
+        OutboxStatus::Pending => outbox::PENDING,
+        OutboxStatus::Sent => outbox::SENT,
+        OutboxStatus::Failed => outbox::FAILED,
+    });
+    Ok(outbox::list(&app.db, status, after, limit).await?)
+}
