@@ -241,6 +241,8 @@ impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
         match err {
             AppError::Denied(denied) => denied.into(),
+            AppError::Unauthenticated => ApiError::Unauthenticated,
+            AppError::TooManyAttempts { retry_after } => ApiError::TooManyRequests { retry_after },
             AppError::NotFound => ApiError::NotFound,
             AppError::Conflict(detail) => ApiError::Conflict(detail),
             AppError::Invalid(errors) => ApiError::Validation(errors),

@@ -34,6 +34,12 @@ pub enum AppError {
     /// actor's scope and must look as if it did not exist (404).
     #[error(transparent)]
     Denied(#[from] Denied),
+    /// No live session, or wrong credentials; the answer does not say which.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Too many failed logins from this account or address.
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after: std::time::Duration },
     #[error("not found")]
     NotFound,
     /// The request is well formed but the current state refuses it.

@@ -28,6 +28,7 @@ pub mod reports;
 pub mod routing_rules;
 pub mod scope;
 pub mod seed;
+pub mod sessions;
 pub mod synthetic;
 
 pub use checks::Checks;

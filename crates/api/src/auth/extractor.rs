@@ -2,7 +2,6 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use kartei_domain::{Actor, StaffAccount};
-use kartei_persistence::{RepoError, users};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -38,18 +37,8 @@ impl FromRequestParts<AppState> for Staff {
             .tokens
             .verify_access(token.trim(), state.clock.now())
             .map_err(|_| ApiError::Unauthenticated)?;
-        let account = match users::get_in_session(&state.db, claims.sub, claims.sid).await {
-            Ok(account) => account,
-            Err(RepoError::NotFound) => {
-                tracing::info!(target: "security", "token of an ended session refused");
-                return Err(ApiError::Unauthenticated);
-            }
-            Err(err) => return Err(err.into()),
-        };
-        if !account.active {
-            tracing::info!(target: "security", user_id = %account.id, "token of a deactivated account refused");
-            return Err(ApiError::Unauthenticated);
-        }
+        let account =
+            kartei_app::sessions::acting_account(&state.app, claims.sub, claims.sid).await?;
         tracing::Span::current().record("user_id", tracing::field::display(account.id));
         Ok(Staff(account))
     }

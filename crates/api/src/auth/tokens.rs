@@ -1,12 +1,10 @@
-//! Access tokens (HS256 JWTs) and refresh tokens (random, stored hashed).
+//! Access tokens: HS256 JWTs naming the account and its session. The
+//! session and its refresh tokens are `kartei_app::sessions`.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::config::AuthSettings;
@@ -28,14 +26,7 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
-    /// Secret material for keyed hashes of throttling keys.
-    hash_key: Vec<u8>,
     pub access_lifetime: Duration,
-    pub refresh_lifetime: Duration,
-    /// The absolute lifetime of a refresh-token family.
-    pub family_lifetime: Duration,
-    /// How long a spent refresh token still gets a pair (two tabs at once).
-    pub reuse_grace: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,11 +53,7 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
-            hash_key: secret.to_vec(),
             access_lifetime: Duration::minutes(i64::from(settings.access_token_minutes)),
-            refresh_lifetime: Duration::days(i64::from(settings.refresh_token_days)),
-            family_lifetime: Duration::days(i64::from(settings.refresh_family_max_days)),
-            reuse_grace: Duration::seconds(i64::from(settings.refresh_reuse_grace_seconds)),
         }
     }
 
@@ -99,32 +86,4 @@ impl TokenKeys {
         }
         Ok(data.claims)
     }
-
-    /// A keyed hash, for values that must be compared but not stored in the
-    /// clear (the e-mail and client address of failed logins).
-    pub fn keyed_hash(&self, purpose: &str, value: &str) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(&self.hash_key);
-        hasher.update([0]);
-        hasher.update(purpose.as_bytes());
-        hasher.update([0]);
-        hasher.update(value.as_bytes());
-        hex(&hasher.finalize())
-    }
-}
-
-/// A new refresh token: 256 random bits, URL-safe.
-pub fn new_refresh_token() -> String {
-    let bytes: [u8; 32] = rand::random();
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// How a refresh token is stored: SHA-256, hex. The token has 256 bits of
-/// entropy, so a fast hash is enough.
-pub fn refresh_token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
