@@ -14,10 +14,13 @@ pub mod clock;
 pub mod config;
 mod context;
 mod error;
+pub mod import;
 pub mod mail_texts;
+pub mod members;
 pub mod onboarding;
 pub mod person_input;
 pub mod scope;
+pub mod transfers;
 
 pub use checks::{Checks, FieldError};
 pub use clock::Clock;
