@@ -14,7 +14,7 @@ use kartei_persistence::{RepoError, Tx, org_units, unit_of_work};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::checks::FieldError;
+use crate::FieldError;
 use crate::config::ImportSettings;
 use crate::{App, AppError, AppResult, scope};
 

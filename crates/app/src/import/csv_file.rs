@@ -10,9 +10,9 @@ use kartei_persistence::members::NewMember;
 use uuid::Uuid;
 
 use super::{OPTIONAL, REQUIRED, row_error};
-use crate::checks::{Checks, FieldError};
 use crate::members::{EntryInput, check_entry};
 use crate::person_input::PersonInput;
+use crate::{Checks, FieldError};
 
 /// Reads and checks the whole file: the members with their row numbers, or
 /// every error found.
