@@ -614,20 +614,20 @@ async fn a_resignation_with_notice_takes_effect_on_its_day(db: Db) {
     // The day before, nothing happens; on the day the member has left.
     app.state.clock.advance(chrono::Duration::days(9));
     assert_eq!(
-        kartei_api::members::complete_resignations(&app.state)
+        kartei_app::members::complete_resignations(&app.state.app)
             .await
             .expect("run"),
         0
     );
     app.state.clock.advance(chrono::Duration::days(1));
     assert_eq!(
-        kartei_api::members::complete_resignations(&app.state)
+        kartei_app::members::complete_resignations(&app.state.app)
             .await
             .expect("run"),
         1
     );
     assert_eq!(
-        kartei_api::members::complete_resignations(&app.state)
+        kartei_app::members::complete_resignations(&app.state.app)
             .await
             .expect("run"),
         0,

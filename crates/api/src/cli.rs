@@ -155,7 +155,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     mail::worker::spawn(state.clone(), state.mailer.clone(), poll);
     mail::digest::spawn(state.clone());
     crate::retention::spawn(state.clone());
-    crate::members::spawn_resignations(state.clone());
+    crate::resignations::spawn(state.clone());
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!(%address, environment = %state.settings.environment, "kartei listening");
     println!("kartei listening on http://{address} (API docs at http://{address}/docs)");

@@ -10,8 +10,18 @@ use std::borrow::Cow;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
+
+/// How a list is answered: JSON, or (`?format=csv`) an Excel-ready CSV.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ListFormat {
+    Json,
+    Csv,
+}
 
 /// A `text/csv` attachment named `filename` with a header row.
 pub fn excel_csv(

@@ -12,10 +12,9 @@ pub mod csv_out;
 pub mod dto;
 pub mod error;
 pub mod extract;
-pub mod import;
 pub mod mail;
-pub mod members;
 pub mod openapi;
+pub mod resignations;
 pub mod retention;
 pub mod routes;
 pub mod seed;
@@ -23,6 +22,5 @@ pub mod startup;
 pub mod state;
 pub mod synthetic;
 pub mod telemetry;
-pub mod transfers;
 
 pub use kartei_app::{checks, clock, config, local_time, person_input};

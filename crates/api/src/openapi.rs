@@ -66,8 +66,8 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
     let components = doc.components.get_or_insert_with(Default::default);
     for (name, schema) in [
         (
-            crate::routes::members::ListFormat::name(),
-            crate::routes::members::ListFormat::schema(),
+            crate::csv_out::ListFormat::name(),
+            crate::csv_out::ListFormat::schema(),
         ),
         (
             crate::routes::reports::TrendFormat::name(),

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use kartei_domain::application::Applicant;
-use kartei_domain::{EmailAddress, PostalCode, person, text};
+use kartei_domain::{EmailAddress, PersonName, Phone, PostalCode, person, text};
 
 use crate::checks::Checks;
 
@@ -33,8 +33,14 @@ pub fn parse(
     input: &PersonInput<'_>,
     declared_on: NaiveDate,
 ) -> Option<Applicant> {
-    let first_name = checks.field("first_name", person::person_name(input.first_name));
-    let last_name = checks.field("last_name", person::person_name(input.last_name));
+    let first_name = checks.field(
+        "first_name",
+        PersonName::parse(input.first_name).map(PersonName::into_string),
+    );
+    let last_name = checks.field(
+        "last_name",
+        PersonName::parse(input.last_name).map(PersonName::into_string),
+    );
     let birth_ok = checks
         .field(
             "date_of_birth",
@@ -46,7 +52,9 @@ pub fn parse(
         None => Some(None),
     };
     let phone = match optional(input.phone) {
-        Some(raw) => checks.field("phone", person::phone(raw)).map(Some),
+        Some(raw) => checks
+            .field("phone", Phone::parse(raw).map(Phone::into_string))
+            .map(Some),
         None => Some(None),
     };
     let street = checks.field("street", text::single_line(input.street, 200));

@@ -3,18 +3,13 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
-use kartei_domain::authz::{Scope, visible_scope};
-use kartei_domain::member::{self, CONSENT_KINDS, Member, MemberStatus};
-use kartei_domain::privacy;
-use kartei_domain::{Action, authorize, person};
-use kartei_persistence::applications::UnitFilter;
-use kartei_persistence::members::{
-    self as member_repo, MemberCursor, MemberFilter, MemberQuery, NewMember,
+use kartei_app::members::{
+    self, DirectEntry, MemberEdit, MemberExport as Export, MemberListQuery, MemberView as View,
+    Resignation, Seen,
 };
-use kartei_persistence::{RepoError, TransactionTrait, audit, transfers};
+use kartei_domain::member::{Member, MemberStatus};
+use kartei_persistence::audit;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -23,18 +18,12 @@ use uuid::Uuid;
 use super::applications::ApplicationResponse;
 use super::transfers::TransferResponse;
 use crate::auth::Staff;
-use crate::checks::Checks;
-use crate::csv_out::{excel_csv, optional};
+use crate::csv_out::{ListFormat, excel_csv, optional};
 use crate::dto::ProcessingDto;
 use crate::dto::double_option;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{IfMatch, ImportBody, Json, Path, Query};
-use crate::local_time;
-use crate::members::{self, View};
-use crate::person_input::{self, PersonInput};
 use crate::state::AppState;
-use kartei_app::onboarding::{multi_line, optional_text};
-use kartei_app::scope::{list_scope, requested_unit};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -114,6 +103,12 @@ pub struct MemberResponse {
     pub anonymised_at: Option<DateTime<Utc>>,
 }
 
+impl From<Seen> for MemberResponse {
+    fn from(seen: Seen) -> Self {
+        MemberResponse::new(seen.member, seen.view)
+    }
+}
+
 impl MemberResponse {
     pub fn new(member: Member, view: View) -> Self {
         let full = view == View::Full;
@@ -175,50 +170,6 @@ pub struct CreateMemberRequest {
     pub consents: Vec<String>,
 }
 
-/// The checked data of a direct entry, shared with the CSV import.
-pub struct EntryInput<'a> {
-    pub person: PersonInput<'a>,
-    pub received_on: NaiveDate,
-    pub joined_on: NaiveDate,
-    pub consents: &'a [String],
-}
-
-pub fn check_entry(
-    checks: &mut Checks,
-    input: &EntryInput<'_>,
-    today: NaiveDate,
-    now: DateTime<Utc>,
-) -> Option<(
-    kartei_domain::application::Applicant,
-    BTreeMap<String, DateTime<Utc>>,
-)> {
-    let received_ok = checks
-        .field(
-            "received_on",
-            person::not_in_future(input.received_on, today),
-        )
-        .is_some();
-    let joined_ok = checks
-        .field("joined_on", person::not_in_future(input.joined_on, today))
-        .is_some();
-    if received_ok && joined_ok && input.joined_on < input.received_on {
-        checks.fail("joined_on", "must not be before received_on");
-    }
-    let applicant = person_input::parse(checks, &input.person, input.received_on);
-    let mut consents = BTreeMap::new();
-    for kind in input.consents {
-        if CONSENT_KINDS.contains(&kind.as_str()) {
-            consents.insert(kind.clone(), now);
-        } else {
-            checks.fail(
-                "consents",
-                format!("must be among {}", CONSENT_KINDS.join(", ")),
-            );
-        }
-    }
-    Some((applicant?, consents))
-}
-
 /// Enter a member directly (a declaration that reached a district first).
 #[utoipa::path(
     post, path = "/members", tag = "members", security(("bearer" = [])),
@@ -236,80 +187,26 @@ async fn create_member(
     staff: Staff,
     Json(request): Json<CreateMemberRequest>,
 ) -> ApiResult<(StatusCode, Json<MemberResponse>)> {
-    authorize(&staff.actor(), Action::CreateMember, None)?;
-    let now = state.clock.now();
-    let today = local_time::local_date(now);
-    let mut checks = Checks::new();
-    let entry = check_entry(
-        &mut checks,
-        &EntryInput {
-            person: PersonInput {
-                first_name: &request.first_name,
-                last_name: &request.last_name,
-                date_of_birth: request.date_of_birth,
-                email: request.email.as_deref(),
-                phone: request.phone.as_deref(),
-                street: &request.street,
-                postal_code: &request.postal_code,
-                city: &request.city,
-                interests: &request.interests,
-            },
-            received_on: request.received_on,
-            joined_on: request.joined_on,
-            consents: &request.consents,
-        },
-        today,
-        now,
-    );
-    let holding = match members::holding(&state, request.org_unit_id).await? {
-        Some((district, local)) => {
-            let path = members::path_of(&state, local.unwrap_or(district)).await?;
-            if authorize(&staff.actor(), Action::CreateMember, Some(&path)).is_ok() {
-                Some((district, local))
-            } else {
-                checks.fail("org_unit_id", "is outside your part of the organisation");
-                None
-            }
-        }
-        None => {
-            checks.fail("org_unit_id", "must be a district or a local branch");
-            None
-        }
+    let entry = DirectEntry {
+        first_name: request.first_name,
+        last_name: request.last_name,
+        date_of_birth: request.date_of_birth,
+        email: request.email,
+        phone: request.phone,
+        street: request.street,
+        postal_code: request.postal_code,
+        city: request.city,
+        org_unit_id: request.org_unit_id,
+        received_on: request.received_on,
+        joined_on: request.joined_on,
+        interests: request.interests,
+        consents: request.consents,
     };
-    checks.finish()?;
-    let (Some((person, consents)), Some((district_id, local_id))) = (entry, holding) else {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "checks passed without values"
-        )));
-    };
-    let member = members::create(
-        &state,
-        &staff,
-        NewMember {
-            id: Uuid::now_v7(),
-            membership_number: String::new(),
-            person,
-            district_id,
-            local_id,
-            received_on: request.received_on,
-            joined_on: request.joined_on,
-            application_id: None,
-            consents,
-            source: kartei_domain::member::EntrySource::DirectEntry,
-        },
-    )
-    .await?;
+    let member = members::create(&state.app, &staff.actor(), entry).await?;
     Ok((
         StatusCode::CREATED,
         Json(MemberResponse::new(member, View::Full)),
     ))
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ListFormat {
-    Json,
-    Csv,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -325,18 +222,6 @@ pub struct MemberListParams {
     pub cursor: Option<String>,
     /// `csv` for an Excel-ready list (`;`, UTF-8 with BOM) of every match.
     pub format: Option<ListFormat>,
-}
-
-fn encode_member_cursor(cursor: &MemberCursor) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::json!([cursor.0, cursor.1]).to_string())
-}
-
-fn decode_member_cursor(raw: &str) -> Result<MemberCursor, ApiError> {
-    URL_SAFE_NO_PAD
-        .decode(raw)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<(String, Uuid)>(&bytes).ok())
-        .ok_or_else(|| ApiError::validation("cursor", "is not a cursor this API handed out"))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -364,78 +249,29 @@ async fn list_members(
     staff: Staff,
     Query(params): Query<MemberListParams>,
 ) -> ApiResult<Response> {
-    let actor = staff.actor();
-    authorize(&actor, Action::ReadMembers, None)?;
-    let limit = crate::extract::page_size(params.limit)?;
-    let after = params
-        .cursor
-        .as_deref()
-        .map(decode_member_cursor)
-        .transpose()?;
-    let Some(scope) = list_scope(&state.app, &staff.actor()).await? else {
+    let query = MemberListQuery {
+        q: params.q,
+        org_unit_id: params.org_unit_id,
+        status: params.status.map(Into::into),
+        limit: params.limit,
+        cursor: params.cursor,
+    };
+    if params.format == Some(ListFormat::Csv) {
+        // An account that sees nothing gets the empty list, not a file.
+        if let Some(rows) = members::list_for_csv(&state.app, &staff.actor(), query).await? {
+            let rows: Vec<MemberResponse> = rows.into_iter().map(MemberResponse::from).collect();
+            return csv_response(&rows);
+        }
         return Ok(Json(MemberList {
             items: Vec::new(),
             next_cursor: None,
         })
         .into_response());
-    };
-    let home = match (visible_scope(&actor), scope) {
-        (Scope::Subtree(unit), UnitFilter::District(_)) => Some(unit),
-        _ => None,
-    };
-    let unit = requested_unit(&state.app, params.org_unit_id).await?;
-    let filter = MemberFilter {
-        scope: Some(scope),
-        include_home_ties_of: home,
-        unit,
-        status: params.status.map(Into::into),
-        query: params.q.as_deref().and_then(MemberQuery::parse),
-    };
-    let view_of = |member: &Member| match scope {
-        UnitFilter::All => View::Full,
-        UnitFilter::District(d) if member.district_id == d => View::Full,
-        UnitFilter::Local(l) if member.local_id == Some(l) => View::Full,
-        _ => View::HomeTies,
-    };
-    if params.format == Some(ListFormat::Csv) {
-        let mut all = Vec::new();
-        let mut cursor = after;
-        loop {
-            let (page, next) = member_repo::list(&state.db, &filter, cursor, 1000).await?;
-            all.extend(page);
-            match next {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
-        }
-        let rows: Vec<MemberResponse> = all
-            .into_iter()
-            .map(|m| {
-                let view = view_of(&m);
-                MemberResponse::new(m, view)
-            })
-            .collect();
-        // The search term may be a name or an e-mail address: the trail
-        // keeps only that there was one.
-        let filter = serde_json::json!({
-            "org_unit_id": params.org_unit_id,
-            "status": params.status,
-            "search_term_given": params.q.is_some(),
-        });
-        super::audit::record_export(&state, &staff, "member_list", filter, rows.len()).await?;
-        return csv_response(&rows);
     }
-    let (page, next) = member_repo::list(&state.db, &filter, after, u64::from(limit)).await?;
-    let items = page
-        .into_iter()
-        .map(|m| {
-            let view = view_of(&m);
-            MemberResponse::new(m, view)
-        })
-        .collect();
+    let page = members::list(&state.app, &staff.actor(), query).await?;
     Ok(Json(MemberList {
-        items,
-        next_cursor: next.as_ref().map(encode_member_cursor),
+        items: page.items.into_iter().map(MemberResponse::from).collect(),
+        next_cursor: page.next_cursor,
     })
     .into_response())
 }
@@ -492,8 +328,8 @@ async fn get_member(
     staff: Staff,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<MemberResponse>> {
-    let (member, view) = members::read(&state, &staff, id, Action::ReadMembers).await?;
-    Ok(Json(MemberResponse::new(member, view)))
+    let seen = members::get(&state.app, &staff.actor(), id).await?;
+    Ok(Json(seen.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -547,126 +383,32 @@ async fn update_member(
     if_match: IfMatch,
     Json(request): Json<UpdateMemberRequest>,
 ) -> ApiResult<Json<MemberResponse>> {
-    authorize(&staff.actor(), Action::EditMember, None)?;
-    let (current, view) = members::read(&state, &staff, id, Action::EditMember).await?;
-    if view != View::Full {
-        return Err(ApiError::NotFound);
-    }
-    let version = if_match.version()?;
-    let now = state.clock.now();
-    let today = local_time::local_date(now);
-    let p = &current.person;
-    let email = match &request.email {
-        Some(value) => value.clone(),
-        None => p.email.as_ref().map(|e| e.to_string()),
-    };
-    let phone = match &request.phone {
-        Some(value) => value.clone(),
-        None => p.phone.clone(),
-    };
-    let interests = request
-        .interests
-        .clone()
-        .unwrap_or_else(|| p.interests.clone());
-    let postal_code = request
-        .postal_code
-        .clone()
-        .unwrap_or_else(|| p.postal_code.to_string());
-    let mut checks = Checks::new();
-    let person = person_input::parse(
-        &mut checks,
-        &PersonInput {
-            first_name: request.first_name.as_deref().unwrap_or(&p.first_name),
-            last_name: request.last_name.as_deref().unwrap_or(&p.last_name),
-            date_of_birth: request.date_of_birth.unwrap_or(p.date_of_birth),
-            email: email.as_deref(),
-            phone: phone.as_deref(),
-            street: request.street.as_deref().unwrap_or(&p.street),
-            postal_code: &postal_code,
-            city: request.city.as_deref().unwrap_or(&p.city),
-            interests: &interests,
-        },
-        current.received_on,
-    );
-    let local_id = match request.local_id {
-        None => Some(current.local_id),
-        Some(None) => Some(None),
-        Some(Some(branch)) => match members::holding(&state, branch).await? {
-            Some((district, Some(local))) if district == current.district_id => Some(Some(local)),
-            _ => {
-                checks.fail(
-                    "local_id",
-                    "must be a local branch of the member's district",
-                );
-                None
-            }
-        },
-    };
-    let mut consents = current.consents.clone();
-    for (kind, given) in request.consents.iter().flatten() {
-        if !CONSENT_KINDS.contains(&kind.as_str()) {
-            checks.fail(
-                "consents",
-                format!("must be among {}", CONSENT_KINDS.join(", ")),
-            );
-        } else if *given {
-            consents.entry(kind.clone()).or_insert(now);
-        } else {
-            consents.remove(kind);
-        }
-    }
-    let ending = match request.status.map(MemberStatus::from) {
-        None => None,
-        Some(status @ (MemberStatus::Deceased | MemberStatus::Expelled)) => match request.left_on {
-            Some(on) => checks
-                .field("left_on", person::not_in_future(on, today))
-                .map(|on| (status, on)),
-            None => {
-                checks.fail("left_on", "is required with a status");
-                None
-            }
-        },
-        Some(_) => {
-            checks.fail(
-                "status",
-                "may only be set to deceased or expelled here; use /resignation to leave",
-            );
-            None
+    let actor = staff.actor();
+    let version = match if_match.version() {
+        Ok(version) => version,
+        Err(err) => {
+            // Who may not edit this member learns that first (403, 404).
+            members::check_editable(&state.app, &actor, id).await?;
+            return Err(err);
         }
     };
-    let reason = match optional_text(request.status_reason.clone()) {
-        Some(raw) => checks
-            .field("status_reason", multi_line(&raw, 1000))
-            .map(Some),
-        None => Some(None),
+    let edit = MemberEdit {
+        first_name: request.first_name,
+        last_name: request.last_name,
+        date_of_birth: request.date_of_birth,
+        email: request.email,
+        phone: request.phone,
+        street: request.street,
+        postal_code: request.postal_code,
+        city: request.city,
+        interests: request.interests,
+        local_id: request.local_id,
+        consents: request.consents,
+        status: request.status.map(Into::into),
+        left_on: request.left_on,
+        status_reason: request.status_reason,
     };
-    checks.finish()?;
-    let (Some(person), Some(local_id), Some(reason)) = (person, local_id, reason) else {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "checks passed without values"
-        )));
-    };
-    let member = members::change(
-        &state,
-        &staff,
-        id,
-        Some(version),
-        Action::EditMember,
-        "member_changed",
-        |current| {
-            let edited = Member {
-                person,
-                local_id,
-                consents,
-                ..current.clone()
-            };
-            match ending {
-                Some((status, on)) => Ok(member::leave(&edited, status, on, reason, today)?),
-                None => Ok(edited),
-            }
-        },
-    )
-    .await?;
+    let member = members::update(&state.app, &actor, id, version, edit).await?;
     Ok(Json(MemberResponse::new(member, View::Full)))
 }
 
@@ -695,42 +437,11 @@ async fn resign(
     Path(id): Path<Uuid>,
     Json(request): Json<ResignationRequest>,
 ) -> ApiResult<Json<MemberResponse>> {
-    authorize(&staff.actor(), Action::RecordResignation, None)?;
-    let today = local_time::local_date(state.clock.now());
-    let mut checks = Checks::new();
-    if request.effective_on > today + chrono::Duration::days(366) {
-        checks.fail("effective_on", "must lie within a year from today");
-    }
-    let reason = match optional_text(request.reason) {
-        Some(raw) => checks.field("reason", multi_line(&raw, 1000)).map(Some),
-        None => Some(None),
+    let resignation = Resignation {
+        effective_on: request.effective_on,
+        reason: request.reason,
     };
-    checks.finish()?;
-    let reason = reason.flatten();
-    let member = members::change(
-        &state,
-        &staff,
-        id,
-        None,
-        Action::RecordResignation,
-        "member_resigned",
-        |current| {
-            if current.joined_on > request.effective_on {
-                return Err(ApiError::validation(
-                    "effective_on",
-                    "must not be before the member joined",
-                ));
-            }
-            Ok(member::leave(
-                current,
-                MemberStatus::Left,
-                request.effective_on,
-                reason,
-                today,
-            )?)
-        },
-    )
-    .await?;
+    let member = members::resign(&state.app, &staff.actor(), id, resignation).await?;
     Ok(Json(MemberResponse::new(member, View::Full)))
 }
 
@@ -773,11 +484,7 @@ async fn member_history(
     staff: Staff,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Vec<HistoryEntry>>> {
-    let (member, view) = members::read(&state, &staff, id, Action::ReadMemberHistory).await?;
-    if view != View::Full {
-        return Err(ApiError::NotFound);
-    }
-    let records = members::history(&state, member.id).await?;
+    let records = members::history(&state.app, &staff.actor(), id).await?;
     Ok(Json(records.into_iter().map(HistoryEntry::from).collect()))
 }
 
@@ -808,46 +515,25 @@ async fn export_member(
     staff: Staff,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<MemberExport>> {
-    let (member, _) = members::read(&state, &staff, id, Action::ExportMember).await?;
-    let now = state.clock.now();
-    // Recorded before it is handed out: an export that happened is never missing.
-    let txn = state.db.begin().await.map_err(RepoError::from)?;
-    members::audit_member(
-        &txn,
-        Some(staff.0.id),
-        member.id,
-        "member_exported",
-        Vec::new(),
-        serde_json::json!({}),
-        now,
-    )
-    .await?;
-    txn.commit().await.map_err(RepoError::from)?;
+    let export = members::export(&state.app, &staff.actor(), id).await?;
+    Ok(Json(export.into()))
+}
 
-    let mut applications_out = Vec::new();
-    if let Some(application_id) = member.application_id {
-        let view = kartei_app::onboarding::full_view_unchecked(&state.app, application_id).await?;
-        applications_out.push(view.into());
+impl From<Export> for MemberExport {
+    fn from(export: Export) -> Self {
+        MemberExport {
+            exported_at: export.exported_at,
+            member: MemberResponse::new(export.member, View::Full),
+            applications: export.application.into_iter().map(Into::into).collect(),
+            history: export.history.into_iter().map(HistoryEntry::from).collect(),
+            transfers: export
+                .transfers
+                .into_iter()
+                .map(|t| TransferResponse::new(t, None))
+                .collect(),
+            processing: export.processing.into(),
+        }
     }
-    let history = members::history(&state, member.id).await?;
-    let processing = privacy::of_member(
-        &member,
-        members::state_unit_id(&state).await?,
-        state.settings.retention.years_after_leaving,
-    );
-    let transfers = transfers::for_member(&state.db, member.id)
-        .await?
-        .into_iter()
-        .map(|t| TransferResponse::new(t, None))
-        .collect();
-    Ok(Json(MemberExport {
-        exported_at: now,
-        member: MemberResponse::new(member, View::Full),
-        applications: applications_out,
-        history: history.into_iter().map(HistoryEntry::from).collect(),
-        transfers,
-        processing: processing.into(),
-    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -877,7 +563,8 @@ async fn import_members(
     headers: axum::http::HeaderMap,
     ImportBody(body): ImportBody,
 ) -> ApiResult<(StatusCode, Json<ImportResponse>)> {
-    authorize(&staff.actor(), Action::ImportMembers, None)?;
+    let actor = staff.actor();
+    kartei_app::import::may_import(&actor)?;
     let is_csv = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -888,6 +575,7 @@ async fn import_members(
             "Send the member list as text/csv.".into(),
         ));
     }
-    let imported = crate::import::import(&state, &staff, &body).await?;
+    let imported =
+        kartei_app::import::import(&state.app, &actor, &body, &state.settings.import).await?;
     Ok((StatusCode::CREATED, Json(ImportResponse { imported })))
 }

@@ -19,8 +19,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::applications::ApplicationStatusDto;
-use super::members::ListFormat;
 use crate::auth::Staff;
+use crate::csv_out::ListFormat;
 use crate::csv_out::{decimal, excel_csv, optional};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};

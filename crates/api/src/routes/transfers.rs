@@ -1,29 +1,18 @@
-use std::collections::HashMap;
-
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use kartei_domain::Action;
-use kartei_domain::authorize;
-use kartei_domain::authz::transfer_names_person;
+use chrono::{DateTime, NaiveDate, Utc};
+use kartei_app::transfers::{self, TransferListQuery, TransferStart, TransferView};
 use kartei_domain::member::{Member, TransferStatus};
-use kartei_persistence::members as member_repo;
-use kartei_persistence::transfers::{self as transfer_repo, Transfer};
+use kartei_persistence::transfers::Transfer;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::auth::Staff;
-use crate::checks::Checks;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Json, Path, Query};
-use crate::local_time;
-use crate::members;
 use crate::state::AppState;
-use crate::transfers::{self, Destination, TransferRequest};
-use kartei_app::onboarding::{multi_line, optional_text};
-use kartei_app::scope::list_scope;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -114,28 +103,12 @@ impl TransferResponse {
             member,
         }
     }
-
-    async fn with_member(state: &AppState, staff: &Staff, t: Transfer) -> ApiResult<Self> {
-        let member = member_repo::get(&state.db, t.member_id).await?;
-        let mut paths = members::UnitPaths::new(state);
-        let named = names_person(&mut paths, staff, &t, &member).await?;
-        Ok(TransferResponse::new(t, named.then(|| summary(member))))
-    }
 }
 
-/// `transfer_names_person` for the caller: after the answer, only whoever
-/// reads the member record learns whom the transfer is about.
-async fn names_person(
-    paths: &mut members::UnitPaths<'_>,
-    staff: &Staff,
-    transfer: &Transfer,
-    member: &Member,
-) -> ApiResult<bool> {
-    let reads_member = transfer.status != TransferStatus::Pending
-        && members::view_of(paths, &staff.actor(), member, Action::ReadMembers)
-            .await
-            .is_ok();
-    Ok(transfer_names_person(transfer.status, reads_member))
+impl From<TransferView> for TransferResponse {
+    fn from(view: TransferView) -> Self {
+        TransferResponse::new(view.transfer, view.member.map(summary))
+    }
 }
 
 fn summary(member: Member) -> TransferMember {
@@ -179,39 +152,12 @@ async fn start_transfer(
     Path(id): Path<Uuid>,
     Json(request): Json<StartTransferRequest>,
 ) -> ApiResult<(StatusCode, Json<TransferResponse>)> {
-    authorize(&staff.actor(), Action::StartTransfer, None)?;
-    let today = local_time::local_date(state.clock.now());
-    let mut checks = Checks::new();
-    if (request.effective_on - today).abs() > Duration::days(366) {
-        checks.fail("effective_on", "must lie within a year of today");
-    }
-    let to = match members::holding(&state, request.to_org_unit_id).await? {
-        Some((district_id, local_id)) => Some(Destination {
-            district_id,
-            local_id,
-        }),
-        None => {
-            checks.fail("to_org_unit_id", "must be a district or a local branch");
-            None
-        }
+    let start = TransferStart {
+        to_org_unit_id: request.to_org_unit_id,
+        effective_on: request.effective_on,
+        keep_home_ties: request.keep_home_ties,
     };
-    checks.finish()?;
-    let Some(to) = to else {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "checks passed without a destination"
-        )));
-    };
-    let transfer = transfers::start(
-        &state,
-        &staff,
-        TransferRequest {
-            member_id: id,
-            to,
-            effective_on: request.effective_on,
-            keep_home_ties: request.keep_home_ties,
-        },
-    )
-    .await?;
+    let transfer = transfers::start(&state.app, &staff.actor(), id, start).await?;
     Ok((
         StatusCode::CREATED,
         Json(TransferResponse::new(transfer, None)),
@@ -242,35 +188,14 @@ async fn list_transfers(
     staff: Staff,
     Query(params): Query<TransferListParams>,
 ) -> ApiResult<Json<Vec<TransferResponse>>> {
-    authorize(&staff.actor(), Action::ReadMembers, None)?;
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::validation("limit", "must be between 1 and 200"));
-    }
-    let Some(scope) = list_scope(&state.app, &staff.actor()).await? else {
-        return Ok(Json(Vec::new()));
+    let query = TransferListQuery {
+        status: params.status.map(Into::into),
+        limit: params.limit,
     };
-    let found =
-        transfer_repo::list(&state.db, &scope, params.status.map(Into::into), limit).await?;
-    // One query for the people of the whole page.
-    let ids: Vec<Uuid> = found.iter().map(|t| t.member_id).collect();
-    let mut people: HashMap<Uuid, Member> = member_repo::get_many(&state.db, &ids)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
-    let mut paths = members::UnitPaths::new(&state);
-    let mut items = Vec::with_capacity(found.len());
-    for t in found {
-        let member = match people.remove(&t.member_id) {
-            Some(member) if names_person(&mut paths, &staff, &t, &member).await? => {
-                Some(summary(member))
-            }
-            _ => None,
-        };
-        items.push(TransferResponse::new(t, member));
-    }
-    Ok(Json(items))
+    let found = transfers::list(&state.app, &staff.actor(), query).await?;
+    Ok(Json(
+        found.into_iter().map(TransferResponse::from).collect(),
+    ))
 }
 
 /// One transfer, for either side of it.
@@ -288,11 +213,8 @@ async fn get_transfer(
     staff: Staff,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<TransferResponse>> {
-    authorize(&staff.actor(), Action::ReadMembers, None)?;
-    let transfer = transfers::read(&state, &staff, id).await?;
-    Ok(Json(
-        TransferResponse::with_member(&state, &staff, transfer).await?,
-    ))
+    let view = transfers::get(&state.app, &staff.actor(), id).await?;
+    Ok(Json(view.into()))
 }
 
 /// The receiving district takes the member; it holds the record from now on.
@@ -311,7 +233,7 @@ async fn confirm_transfer(
     staff: Staff,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<TransferResponse>> {
-    let transfer = transfers::answer(&state, &staff, id, TransferStatus::Confirmed, None).await?;
+    let transfer = transfers::confirm(&state.app, &staff.actor(), id).await?;
     Ok(Json(TransferResponse::new(transfer, None)))
 }
 
@@ -339,16 +261,6 @@ async fn decline_transfer(
     Path(id): Path<Uuid>,
     Json(request): Json<DeclineTransferRequest>,
 ) -> ApiResult<Json<TransferResponse>> {
-    authorize(&staff.actor(), Action::AnswerTransfer, None)?;
-    let mut checks = Checks::new();
-    let reason = match optional_text(Some(request.reason)) {
-        Some(raw) => checks.field("reason", multi_line(&raw, 1000)),
-        None => {
-            checks.fail("reason", "is required");
-            None
-        }
-    };
-    checks.finish()?;
-    let transfer = transfers::answer(&state, &staff, id, TransferStatus::Declined, reason).await?;
+    let transfer = transfers::decline(&state.app, &staff.actor(), id, &request.reason).await?;
     Ok(Json(TransferResponse::new(transfer, None)))
 }

@@ -1,202 +1,21 @@
-//! CSV import of existing member lists: parsed and checked completely before
-//! anything is written, then inserted in one transaction with multi-row
-//! statements, so that a file goes in whole or not at all and 100,000 rows
-//! take seconds.
+//! Reading a member list from CSV: the header, every row checked like a
+//! direct entry, each error named by row and field, never by its cells.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use kartei_domain::{Action, OrgUnit, OrgUnitKind, authorize};
-use kartei_persistence::audit::{self, AuditEntry};
-use kartei_persistence::members::{self as member_repo, NewMember};
-use kartei_persistence::{RepoError, TransactionTrait, org_units};
-use serde_json::json;
+use kartei_domain::member::EntrySource;
+use kartei_domain::{MembershipNumber, OrgUnit, OrgUnitKind};
+use kartei_persistence::members::NewMember;
 use uuid::Uuid;
 
-use crate::auth::Staff;
-use crate::checks::Checks;
-use crate::error::{ApiError, FieldError};
-use crate::local_time;
-use crate::members;
+use super::{OPTIONAL, REQUIRED, row_error};
+use crate::members::{EntryInput, check_entry};
 use crate::person_input::PersonInput;
-use crate::routes::members::{EntryInput, check_entry};
-use crate::state::AppState;
-
-const REQUIRED: [&str; 8] = [
-    "first_name",
-    "last_name",
-    "date_of_birth",
-    "street",
-    "postal_code",
-    "city",
-    "received_on",
-    "joined_on",
-];
-const OPTIONAL: [&str; 7] = [
-    "email",
-    "phone",
-    "interests",
-    "consents",
-    "membership_number",
-    "org_unit_id",
-    "org_unit",
-];
-
-/// Imports `body` as `staff`; the number of members created.
-pub async fn import(state: &AppState, staff: &Staff, body: &[u8]) -> Result<usize, ApiError> {
-    let max_rows = state.settings.import.max_rows;
-    if more_rows_than(body, max_rows) {
-        return Err(ApiError::TooManyRows { max_rows });
-    }
-    let now = state.clock.now();
-    let units = org_units::all(&state.db).await?;
-    let mut rows =
-        parse(body, &units, local_time::local_date(now), now).map_err(ApiError::Validation)?;
-    check_units_in_scope(state, staff, &rows).await?;
-    check_numbers_free(state, &rows).await?;
-
-    let txn = state.db.begin().await.map_err(RepoError::from)?;
-    // Numbers handed out later must never collide with imported ones.
-    if let Some(highest) = rows
-        .iter()
-        .filter_map(|(_, m)| m.membership_number.parse::<i64>().ok())
-        .max()
-    {
-        member_repo::raise_number_counter(&txn, highest).await?;
-    }
-    let unnumbered = rows
-        .iter()
-        .filter(|(_, m)| m.membership_number.is_empty())
-        .count();
-    if unnumbered > 0 {
-        let mut next = member_repo::reserve_membership_numbers(&txn, unnumbered as u64).await?;
-        for (_, member) in rows
-            .iter_mut()
-            .filter(|(_, m)| m.membership_number.is_empty())
-        {
-            member.membership_number = next.to_string();
-            next += 1;
-        }
-    }
-    let count = rows.len();
-    let mut entries: Vec<AuditEntry> = rows
-        .iter()
-        .map(|(_, m)| AuditEntry {
-            actor_id: Some(staff.0.id),
-            action: "member_created",
-            subject_type: "member",
-            subject_id: Some(m.id),
-            details: json!({ "changes": [], "source": "import" }),
-        })
-        .collect();
-    // The import as a whole, for the audit log across records: a bulk
-    // handling of personal data like an export, with its size, never its rows.
-    entries.push(AuditEntry {
-        actor_id: Some(staff.0.id),
-        action: crate::routes::audit::IMPORT,
-        subject_type: "member_import",
-        subject_id: None,
-        details: json!({ "format": "csv", "rows": count }),
-    });
-    member_repo::insert_many(&txn, rows.into_iter().map(|(_, m)| m).collect(), now)
-        .await
-        .map_err(|err| match err {
-            RepoError::Conflict => ApiError::Conflict(
-                "A membership number was taken meanwhile; nothing was imported.".into(),
-            ),
-            other => other.into(),
-        })?;
-    audit::record_many(&txn, entries, now).await?;
-    txn.commit().await.map_err(RepoError::from)?;
-    // The import is done; stale statistics only cost speed.
-    if let Err(err) = member_repo::refresh_statistics(&state.db).await {
-        tracing::warn!(error = %err.log_class(), "statistics not refreshed after import");
-    }
-    Ok(count)
-}
-
-/// Each distinct unit of the file must lie in the importer's scope.
-async fn check_units_in_scope(
-    state: &AppState,
-    staff: &Staff,
-    rows: &[(usize, NewMember)],
-) -> Result<(), ApiError> {
-    let mut allowed: HashMap<Uuid, bool> = HashMap::new();
-    let mut errors = Vec::new();
-    for (row, member) in rows {
-        let unit = member.local_id.unwrap_or(member.district_id);
-        let ok = match allowed.get(&unit) {
-            Some(ok) => *ok,
-            None => {
-                let path = members::path_of(state, unit).await?;
-                let ok = authorize(&staff.actor(), Action::ImportMembers, Some(&path)).is_ok();
-                allowed.insert(unit, ok);
-                ok
-            }
-        };
-        if !ok {
-            errors.push(row_error(
-                *row,
-                "org_unit",
-                "is outside your part of the organisation",
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
-
-async fn check_numbers_free(state: &AppState, rows: &[(usize, NewMember)]) -> Result<(), ApiError> {
-    let numbers: Vec<String> = rows
-        .iter()
-        .map(|(_, m)| m.membership_number.clone())
-        .filter(|n| !n.is_empty())
-        .collect();
-    let taken: HashSet<String> = member_repo::taken_membership_numbers(&state.db, &numbers)
-        .await?
-        .into_iter()
-        .collect();
-    let errors: Vec<FieldError> = rows
-        .iter()
-        .filter(|(_, m)| taken.contains(&m.membership_number))
-        .map(|(row, _)| row_error(*row, "membership_number", "is already taken"))
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
-
-fn row_error(row: usize, field: impl Into<String>, message: impl ToString) -> FieldError {
-    FieldError {
-        row: Some(row),
-        ..FieldError::new(field, message)
-    }
-}
+use crate::{Checks, FieldError};
 
 /// Reads and checks the whole file: the members with their row numbers, or
 /// every error found.
-/// Whether `body` holds more than `max_rows` data rows, counted before the
-/// file is checked, so that an oversized file costs one quick pass and no
-/// per-row work. Quoted line breaks are part of their row, as in `parse`.
-fn more_rows_than(body: &[u8], max_rows: usize) -> bool {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
-    let mut record = csv::ByteRecord::new();
-    let mut rows = 0usize;
-    // A file that cannot be read stops the count; `parse` reports it.
-    while let Ok(true) = reader.read_byte_record(&mut record) {
-        rows += 1;
-        if rows > max_rows {
-            return true;
-        }
-    }
-    false
-}
-
 pub fn parse(
     body: &[u8],
     units: &[OrgUnit],
@@ -378,18 +197,6 @@ fn list(raw: &str) -> Vec<String> {
         .collect()
 }
 
-fn membership_number(raw: &str) -> Result<String, &'static str> {
-    if raw.chars().count() <= 20
-        && raw
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')
-    {
-        Ok(raw.to_owned())
-    } else {
-        Err("must be at most 20 letters, digits, '-' or '/'")
-    }
-}
-
 /// One data row, read by column name.
 struct Fields<'r> {
     columns: &'r HashMap<String, usize>,
@@ -468,7 +275,8 @@ fn parse_row(
     let number = match get("membership_number") {
         "" => Some(String::new()),
         raw => checks
-            .field("membership_number", membership_number(raw))
+            .field("membership_number", MembershipNumber::parse(raw))
+            .map(MembershipNumber::into_string)
             .and_then(|n| match numbers_seen.insert(n.clone(), row) {
                 Some(first) => {
                     checks.fail("membership_number", format!("repeats row {first}"));
@@ -500,7 +308,7 @@ fn parse_row(
                 joined_on,
                 application_id: None,
                 consents,
-                source: kartei_domain::member::EntrySource::Import,
+                source: EntrySource::Import,
             })
         }
         _ => Err(errors),
