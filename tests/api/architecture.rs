@@ -11,12 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The crates whose modules must form no import cycle.
-// "crates/api" joins once issue 14 has moved the use cases out of the api
-// and untangled what stays there.
-const ACYCLIC_CRATES: [&str; 4] = [
+const ACYCLIC_CRATES: [&str; 5] = [
     "crates/domain",
     "crates/persistence",
     "crates/app",
+    "crates/api",
     "migration",
 ];
 
@@ -91,6 +90,30 @@ fn crates_depend_only_inwards() {
 #[test]
 fn the_domain_reads_no_clock_and_knows_no_database_or_runtime() {
     forbidden_in("crates/domain", &["Utc::now", "sea_orm", "tokio::"]);
+}
+
+/// Transactions belong to persistence (`unit_of_work`), use cases to app:
+/// the HTTP crate neither opens, commits nor holds one (ADR 0016).
+#[test]
+fn the_http_crate_opens_no_transaction() {
+    forbidden_in(
+        "crates/api",
+        &[
+            ".begin()",
+            ".commit()",
+            "DatabaseTransaction",
+            "TransactionTrait",
+            "unit_of_work",
+        ],
+    );
+}
+
+/// The use cases import no HTTP crate and no sea-orm: they reach the
+/// database only through persistence's repositories and units of work, and
+/// a front end never hands them a request.
+#[test]
+fn the_use_cases_import_no_http_and_no_sea_orm() {
+    forbidden_in("crates/app", &["sea_orm", "axum", "http::", "utoipa"]);
 }
 
 /// Fails if any source file of `crate_dir` (relative to the workspace)

@@ -16,13 +16,9 @@ use uuid::Uuid;
 
 use crate::FieldError;
 use crate::config::ImportSettings;
-use crate::{App, AppError, AppResult, scope};
+use crate::{App, AppError, AppResult, audit_log, scope};
 
 pub use csv_file::parse;
-
-/// The action a CSV import is stored under in the audit trail (beside one
-/// `member_created` per row), as the audit use cases report it.
-const IMPORT: &str = "import";
 
 const REQUIRED: [&str; 8] = [
     "first_name",
@@ -108,7 +104,8 @@ pub async fn import(
         // handling of personal data like an export, with its size, never its rows.
         entries.push(AuditEntry {
             actor_id: Some(actor.user_id),
-            action: IMPORT,
+            // Beside one `member_created` per row.
+            action: audit_log::IMPORT,
             subject_type: "member_import",
             subject_id: None,
             details: json!({ "format": "csv", "rows": count }),

@@ -25,7 +25,6 @@ use crate::{App, AppError, AppResult};
 pub use edit::{MemberEdit, Resignation, complete_resignations, resign, update};
 pub use entry::{DirectEntry, EntryInput, check_entry, create};
 pub use kartei_domain::authz::MemberView;
-pub(crate) use list::unit_filter;
 pub use list::{MemberListQuery, MemberPage, list, list_for_csv};
 pub use trail::{audit_member, diff};
 

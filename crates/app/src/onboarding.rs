@@ -178,7 +178,7 @@ pub async fn list(
     limit: u64,
 ) -> AppResult<Page<ApplicationView>> {
     authorize(actor, Action::ReadApplications, None)?;
-    let Some(scope) = scope::list_scope(app, actor).await? else {
+    let Some(scope) = scope::visible_units(actor) else {
         return Ok(Page {
             items: Vec::new(),
             next_after: None,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use kartei_domain::application::Route;
-use kartei_domain::authz::{Scope, visible_scope};
+use kartei_domain::authz::{self, ListScope, UnitScope};
 use kartei_domain::{Actor, OrgUnitKind, UnitPath};
 use kartei_persistence::applications::UnitFilter;
 use kartei_persistence::{RepoError, org_units};
@@ -79,13 +79,23 @@ pub async fn required_route(app: &App, field: &str, unit: Uuid) -> AppResult<Rou
         .ok_or_else(|| AppError::invalid(field, "must be a district or a local branch"))
 }
 
-/// What every list shows `actor`: everything, one subtree, or nothing.
-pub async fn list_scope(app: &App, actor: &Actor) -> AppResult<Option<UnitFilter>> {
-    Ok(match visible_scope(actor) {
-        Scope::Everything => Some(UnitFilter::All),
-        Scope::Subtree(unit) => Some(unit_filter(app, unit).await?),
-        Scope::Nothing => None,
-    })
+/// The part of the tree every list shows `actor` (the domain's
+/// `authz::list_scope`), as persistence filters by it; `None` for an
+/// account that sees no list at all.
+pub fn visible_units(actor: &Actor) -> Option<UnitFilter> {
+    match authz::list_scope(actor, None) {
+        ListScope::Within { visible, .. } => Some(stored(visible)),
+        ListScope::Nothing => None,
+    }
+}
+
+/// A part of the tree as persistence filters by it.
+pub(crate) fn stored(scope: UnitScope) -> UnitFilter {
+    match scope {
+        UnitScope::All => UnitFilter::All,
+        UnitScope::District(unit) => UnitFilter::District(unit),
+        UnitScope::Local(unit) => UnitFilter::Local(unit),
+    }
 }
 
 /// The unit a list was asked to narrow to (`org_unit_id`); an unknown one

@@ -167,7 +167,7 @@ pub async fn list(
     let ListScope::Within { visible, .. } = list_scope(actor, None) else {
         return Ok(Vec::new());
     };
-    let scope = members::unit_filter(visible);
+    let scope = scope::stored(visible);
     let found = transfers::list(&app.db, &scope, query.status, limit).await?;
     // One query for the people of the whole page.
     let ids: Vec<Uuid> = found.iter().map(|t| t.member_id).collect();

@@ -14,26 +14,12 @@ use uuid::Uuid;
 
 use super::ListResponse;
 use crate::auth::Staff;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Json, PageParams, Query};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_audit))
-}
-
-pub use kartei_app::audit_log::{EXPORT, IMPORT};
-
-/// Records a CSV export by `staff` (see [`audit_log::record_export`]).
-pub async fn record_export(
-    state: &AppState,
-    staff: &Staff,
-    subject: &'static str,
-    filter: Value,
-    rows: usize,
-) -> Result<(), ApiError> {
-    audit_log::record_export(&state.app, &staff.actor(), subject, filter, rows).await?;
-    Ok(())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

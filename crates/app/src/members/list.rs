@@ -6,19 +6,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kartei_domain::authz::{ListScope, UnitScope, list_scope};
 use kartei_domain::member::{Member, MemberStatus};
 use kartei_domain::{Action, Actor, authorize};
-use kartei_persistence::applications::UnitFilter;
-use kartei_persistence::audit::{self, AuditEntry};
 use kartei_persistence::members::{self, MemberCursor, MemberFilter, MemberQuery};
 use kartei_persistence::{RepoError, org_units};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::Seen;
-use crate::{App, AppError, AppResult};
-
-/// The action bulk exports are stored under in the audit trail (the same
-/// as the audit use cases report every export under).
-const EXPORT: &str = "export";
+use crate::{App, AppError, AppResult, audit_log, scope};
 
 const DEFAULT_PAGE_SIZE: u32 = 50;
 const MAX_PAGE_SIZE: u32 = 200;
@@ -104,18 +98,7 @@ pub async fn list_for_csv(
         "status": query.status.map(MemberStatus::as_str),
         "search_term_given": query.q.is_some(),
     });
-    audit::record(
-        &app.db,
-        AuditEntry {
-            actor_id: Some(actor.user_id),
-            action: EXPORT,
-            subject_type: "member_list",
-            subject_id: None,
-            details: json!({ "format": "csv", "filter": filter, "rows": rows.len() }),
-        },
-        app.now(),
-    )
-    .await?;
+    audit_log::record_export(app, actor, "member_list", filter, rows.len()).await?;
     Ok(Some(rows))
 }
 
@@ -148,9 +131,9 @@ async fn prepare(app: &App, actor: &Actor, query: &MemberListQuery) -> AppResult
     };
     Ok(Some(Prepared {
         filter: MemberFilter {
-            scope: Some(unit_filter(visible)),
+            scope: Some(scope::stored(visible)),
             include_home_ties_of: home_ties_of,
-            unit: narrowed_to.map(unit_filter),
+            unit: narrowed_to.map(scope::stored),
             status: query.status,
             query: query.q.as_deref().and_then(MemberQuery::parse),
         },
@@ -168,15 +151,6 @@ fn seen(visible: UnitScope, members: Vec<Member>) -> Vec<Seen> {
             member,
         })
         .collect()
-}
-
-/// The filter persistence applies for a scope of the domain.
-pub(crate) fn unit_filter(scope: UnitScope) -> UnitFilter {
-    match scope {
-        UnitScope::All => UnitFilter::All,
-        UnitScope::District(unit) => UnitFilter::District(unit),
-        UnitScope::Local(unit) => UnitFilter::Local(unit),
-    }
 }
 
 /// The page size asked for, or the default.
