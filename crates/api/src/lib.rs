@@ -2,9 +2,10 @@
 //! the problem+json error mapping, the OpenAPI document, telemetry, the
 //! command line and the wiring of it all (`startup`).
 //!
-//! Handlers parse requests into domain types, ask `kartei_domain::authorize`
-//! who may act, and call repositories of `kartei_persistence`; the rules
-//! themselves live in the domain crate.
+//! A handler turns the request into the input of one use case of
+//! `kartei_app`, calls it with the acting account, and renders the answer as
+//! JSON, CSV or SVG; an `AppError` becomes problem+json. Handlers decide no
+//! rule and open no transaction (ADR 0016).
 
 pub mod auth;
 pub mod cli;
