@@ -24,7 +24,10 @@ use serde_json::{Value, json};
 
 use kartei_tests::members::{enter, entry, id};
 
-on_both_databases!(every_operation_every_role_own_and_other_unit);
+on_both_databases!(
+    every_operation_every_role_own_and_other_unit,
+    a_refusal_comes_before_the_faults_of_the_request
+);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -935,6 +938,9 @@ struct Documented {
     secured: bool,
     /// The statuses of its documented responses.
     statuses: BTreeSet<String>,
+    /// A query that breaks its page parameters (`?limit=`, `?cursor=`),
+    /// for a list.
+    bad_page: Option<&'static str>,
 }
 
 /// Operations of the OpenAPI document by (METHOD, path).
@@ -963,9 +969,23 @@ async fn documented_operations(app: &TestApp) -> BTreeMap<(String, String), Docu
                 .as_object()
                 .map(|r| r.keys().cloned().collect())
                 .unwrap_or_default();
+            let takes = |name: &str| {
+                operation["parameters"]
+                    .as_array()
+                    .is_some_and(|p| p.iter().any(|p| p["name"] == name))
+            };
+            let bad_page = match (takes("limit"), takes("cursor")) {
+                (true, true) => Some("limit=0&cursor=nonsense"),
+                (true, false) => Some("limit=0"),
+                _ => None,
+            };
             operations.insert(
                 (method.to_uppercase(), path.clone()),
-                Documented { secured, statuses },
+                Documented {
+                    secured,
+                    statuses,
+                    bad_page,
+                },
             );
         }
     }
@@ -984,7 +1004,13 @@ fn check_classification(documented: &BTreeMap<(String, String), Documented>) {
             problems.push(format!("classified twice: {}", entry.name()));
         }
     }
-    for ((method, path), Documented { secured, statuses }) in documented {
+    for (
+        (method, path),
+        Documented {
+            secured, statuses, ..
+        },
+    ) in documented
+    {
         let Some(entry) = TABLE.iter().find(|e| e.method == method && e.path == path) else {
             problems.push(format!("unclassified operation: {method} {path}"));
             continue;
@@ -1100,4 +1126,69 @@ async fn every_operation_every_role_own_and_other_unit(db: Db) {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// A caller who may not call an operation, or not on this target, learns
+/// that (403, 404) before anything about the request itself: not that its
+/// page size or cursor is bad (422), nor that its edit lacks the version
+/// (428). Sent to every list with `?limit=0` (and `&cursor=nonsense` where
+/// it takes one) and to every edit without `If-Match`.
+async fn a_refusal_comes_before_the_faults_of_the_request(db: Db) {
+    let world = World::new(db).await;
+    let documented = documented_operations(&world.app).await;
+    let mut failures = Vec::new();
+    let (mut lists, mut edits) = (0, 0);
+    for entry in TABLE {
+        let bad_page = documented
+            .get(&(entry.method.to_owned(), entry.path.to_owned()))
+            .and_then(|d| d.bad_page);
+        for caller in Caller::all() {
+            let refused = matches!(expected(entry, caller), 401 | 403 | 404);
+            let mut prepared = world.prepare(entry.op, caller).await;
+            let fault = if let Some(bad_page) = bad_page {
+                prepared.path = with_query(&prepared.path, bad_page);
+                lists += 1;
+                422
+            } else if prepared.if_match.take().is_some() {
+                edits += 1;
+                428
+            } else {
+                continue;
+            };
+            let want = if refused {
+                expected(entry, caller)
+            } else {
+                fault
+            };
+            let reply = world.send(prepared, caller).await;
+            // The page's own check, not the query's parser, refuses it.
+            let checked = want != 422 || reply.error_fields().contains(&"limit".to_owned());
+            if reply.status.as_u16() != want || !checked {
+                let body: String = reply.text.chars().take(300).collect();
+                failures.push(format!(
+                    "{} {}: expected {want}, got {}: {body}",
+                    entry.name(),
+                    caller.describe(),
+                    reply.status
+                ));
+            }
+        }
+    }
+    assert!(lists > 0 && edits > 0, "lists {lists}, edits {edits}");
+    assert!(
+        failures.is_empty(),
+        "{} cases answer a fault of the request before the refusal:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// `path` with its page parameters replaced by `page`.
+fn with_query(path: &str, page: &str) -> String {
+    let (base, query) = path.split_once('?').unwrap_or((path, ""));
+    let kept = query.split('&').filter(|pair| {
+        !pair.is_empty() && !pair.starts_with("limit=") && !pair.starts_with("cursor=")
+    });
+    let query: Vec<&str> = kept.chain(std::iter::once(page)).collect();
+    format!("{base}?{}", query.join("&"))
 }

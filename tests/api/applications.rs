@@ -366,7 +366,7 @@ async fn the_whole_journey_from_receipt_to_member(db: Db) {
 
     // The member record exists with the join date and the receipt date.
     let member = kartei_persistence::members::get(
-        &app.state.db,
+        &app.db,
         decided.body["member_id"]
             .as_str()
             .expect("id")

@@ -93,12 +93,15 @@ fn the_domain_reads_no_clock_and_knows_no_database_or_runtime() {
 }
 
 /// Transactions belong to persistence (`unit_of_work`), use cases to app:
-/// the HTTP crate neither opens, commits nor holds one (ADR 0016).
+/// the HTTP crate neither opens, commits nor holds one, nor a connection to
+/// the database (ADR 0016).
 #[test]
-fn the_http_crate_opens_no_transaction() {
+fn the_http_crate_holds_no_connection_and_opens_no_transaction() {
     forbidden_in(
         "crates/api",
         &[
+            "DatabaseConnection",
+            "kartei_persistence::db",
             ".begin()",
             ".commit()",
             "DatabaseTransaction",
@@ -114,6 +117,44 @@ fn the_http_crate_opens_no_transaction() {
 #[test]
 fn the_use_cases_import_no_http_and_no_sea_orm() {
     forbidden_in("crates/app", &["sea_orm", "axum", "http::", "utoipa"]);
+}
+
+/// A front end holds an `App`, never the database behind it: no public
+/// item of the use-case crate takes or returns a connection or a
+/// transaction.
+#[test]
+fn the_use_cases_hand_out_no_connection() {
+    let src = workspace().join("crates/app/src");
+    let mut found = Vec::new();
+    for file in rust_files(&src) {
+        let code = code_of(&read(&file), Strings::Keep);
+        // A public signature may span lines: up to its opening brace.
+        let mut in_public_signature = false;
+        for (n, line) in code.lines().enumerate() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with("pub ") || trimmed.starts_with("pub(crate) ") {
+                in_public_signature = trimmed.starts_with("pub ");
+            }
+            if in_public_signature
+                && ["DatabaseConnection", "Tx", "ConnectionTrait"]
+                    .iter()
+                    .any(|ty| {
+                        line.split(|c: char| !c.is_alphanumeric() && c != '_')
+                            .any(|w| w == *ty)
+                    })
+            {
+                found.push(format!("{}:{}", file.display(), n + 1));
+            }
+            if line.contains('{') || line.contains(';') {
+                in_public_signature = false;
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "public items of crates/app hand out the database:\n{}",
+        found.join("\n")
+    );
 }
 
 /// Fails if any source file of `crate_dir` (relative to the workspace)

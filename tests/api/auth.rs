@@ -316,9 +316,8 @@ async fn passwords_are_stored_as_argon2id_and_tokens_as_hashes(db: Db) {
     let app = TestApp::spawn_demo(db).await;
     let login = app.login_reply(ADMIN, DEMO_PASSWORD).await;
     let refresh = login.body["refresh_token"].as_str().expect("refresh");
-    let backend = app.state.db.get_database_backend();
+    let backend = app.db.get_database_backend();
     let hashes = app
-        .state
         .db
         .query_all_raw(Statement::from_string(
             backend,
@@ -333,7 +332,6 @@ async fn passwords_are_stored_as_argon2id_and_tokens_as_hashes(db: Db) {
         assert!(!hash.contains(DEMO_PASSWORD));
     }
     let tokens = app
-        .state
         .db
         .query_all_raw(Statement::from_string(
             backend,

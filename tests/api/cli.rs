@@ -149,7 +149,7 @@ async fn serve_loads_the_demo_into_an_empty_database_only_when_asked(db: Db) {
 
     let bare = TestApp::spawn(db).await;
     assert_eq!(
-        kartei_persistence::org_units::count(&bare.state.db)
+        kartei_persistence::org_units::count(&bare.db)
             .await
             .expect("count"),
         0

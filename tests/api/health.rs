@@ -23,7 +23,7 @@ async fn liveness_and_readiness(db: Db) {
     assert!(ready.headers.contains_key("x-request-id"));
 
     // With the database gone, readiness says so while liveness does not.
-    app.state.db.clone().close().await.expect("pool closed");
+    app.state.app.close().await;
     let ready = app
         .send(app.request(Method::GET, "/health/ready", None))
         .await;
@@ -100,9 +100,8 @@ async fn a_database_outage_answers_503_promptly_and_heals_by_itself_on_postgres(
     let app = TestApp::spawn_demo(Db::Postgres).await;
     let token = app.token_of(kartei_tests::STATE_OFFICE).await;
     app.register(&token, json!({})).await;
-    let backend = app.state.db.get_database_backend();
+    let backend = app.db.get_database_backend();
     let name: String = app
-        .state
         .db
         .query_one_raw(Statement::from_string(
             backend,

@@ -110,8 +110,7 @@ async fn a_database_error_quoting_the_row_reaches_neither_log_nor_answer(db: Db)
              BEGIN SELECT RAISE(ABORT, 'refused ' || NEW.last_name || ' ' || NEW.street); END"
         }
     };
-    app.state
-        .db
+    app.db
         .execute_unprepared(refuse)
         .await
         .expect("refusal installed");

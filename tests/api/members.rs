@@ -257,9 +257,8 @@ async fn the_history_names_each_change_and_cannot_be_altered(db: Db) {
     assert!(changes.iter().any(|c| c["field"] == "consents"));
 
     // The stored values are sealed, and the trail refuses changes.
-    let backend = app.state.db.get_database_backend();
+    let backend = app.db.get_database_backend();
     let raw = app
-        .state
         .db
         .query_all_raw(Statement::from_string(
             backend,
@@ -275,7 +274,7 @@ async fn the_history_names_each_change_and_cannot_be_altered(db: Db) {
         "UPDATE audit_events SET action = 'nothing'",
         "DELETE FROM audit_events",
     ] {
-        let result = app.state.db.execute_unprepared(statement).await;
+        let result = app.db.execute_unprepared(statement).await;
         assert!(result.is_err(), "{statement} was allowed");
     }
     let after = app.get(&format!("{path}/history"), &dd).await;

@@ -730,17 +730,17 @@ async fn assert_sources_agree(app: &TestApp) {
                 overdue: kartei_app::onboarding::overdue_cutoffs(&app.state.app, today),
                 escalated: kartei_app::onboarding::escalation_cutoffs(&app.state.app, today),
             };
-            let raw = reports::entry_lag(&app.state.db, &query, Source::Raw)
+            let raw = reports::entry_lag(&app.db, &query, Source::Raw)
                 .await
                 .expect("raw");
-            let rolled = reports::entry_lag(&app.state.db, &query, Source::Rollup)
+            let rolled = reports::entry_lag(&app.db, &query, Source::Rollup)
                 .await
                 .expect("rollup");
             assert_eq!(rolled, raw, "{from}..{to} {grouping:?}");
-            let raw = reports::monthly_medians(&app.state.db, &query, Source::Raw)
+            let raw = reports::monthly_medians(&app.db, &query, Source::Raw)
                 .await
                 .expect("raw trend");
-            let rolled = reports::monthly_medians(&app.state.db, &query, Source::Rollup)
+            let rolled = reports::monthly_medians(&app.db, &query, Source::Rollup)
                 .await
                 .expect("rollup trend");
             assert_eq!(rolled, raw, "trend {from}..{to} {grouping:?}");
@@ -750,7 +750,7 @@ async fn assert_sources_agree(app: &TestApp) {
 
 async fn rollup_rows(app: &TestApp) -> Vec<(String, String, String, String, i64, i64)> {
     use sea_orm::{ConnectionTrait, Statement};
-    let db = &app.state.db;
+    let db = &app.db;
     let rows = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
@@ -943,7 +943,7 @@ async fn the_rollup_agrees_with_the_straightforward_query(db: Db) {
     // The maintained table is exactly what a rebuild computes.
     let maintained = rollup_rows(&app).await;
     assert!(maintained.len() > 20, "{} rows", maintained.len());
-    kartei_persistence::rollup::rebuild(&app.state.db)
+    kartei_persistence::rollup::rebuild(&app.db)
         .await
         .expect("rebuilt");
     assert_eq!(rollup_rows(&app).await, maintained);

@@ -277,9 +277,8 @@ async fn account_changes_are_audited(db: Db) {
         &json!({ "active": false }),
     )
     .await;
-    let backend = app.state.db.get_database_backend();
+    let backend = app.db.get_database_backend();
     let rows = app
-        .state
         .db
         .query_all_raw(Statement::from_string(
             backend,

@@ -28,8 +28,7 @@ use sea_orm::{ConnectionTrait, Statement};
 async fn bare(app: &TestApp, statements: &[Statement]) -> (f64, f64) {
     time(SAMPLES, || async {
         for statement in statements {
-            app.state
-                .db
+            app.db
                 .query_all_raw(statement.clone())
                 .await
                 .expect("statement runs");
@@ -40,7 +39,7 @@ async fn bare(app: &TestApp, statements: &[Statement]) -> (f64, f64) {
 
 /// The server-side execution time of `statements` on PostgreSQL, summed.
 async fn explain_ms(app: &TestApp, statements: &[Statement]) -> Option<f64> {
-    let db = &app.state.db;
+    let db = &app.db;
     if db.get_database_backend() != sea_orm::DbBackend::Postgres {
         return None;
     }
@@ -94,7 +93,7 @@ async fn run(db: Db, members: u64, applications: u64) {
         overdue: onboarding::overdue_cutoffs(&app.state.app, today),
         escalated: onboarding::escalation_cutoffs(&app.state.app, today),
     };
-    let backend = app.state.db.get_database_backend();
+    let backend = app.db.get_database_backend();
     let dresden = app.unit_id("DD").await;
     let dresden_id: uuid::Uuid = dresden.parse().expect("uuid");
     let period = format!("from={from}&to={today}");

@@ -168,6 +168,9 @@ pub fn test_settings(database_url: &str, overrides: &[(&str, Value)]) -> Setting
 pub struct TestApp {
     pub address: String,
     pub state: AppState,
+    /// A connection pool of the tests' own to the app's database, for
+    /// looking behind the API (the app keeps its pool to itself).
+    pub db: sea_orm::DatabaseConnection,
     pub http: reqwest::Client,
     /// Where the file mail transport writes `.eml` files.
     pub mail_dir: tempfile::TempDir,
@@ -240,6 +243,9 @@ impl TestApp {
         let state = kartei_api::cli::prepare(settings, Clock::system())
             .await
             .expect("app prepared");
+        let db = kartei_persistence::connect(&database.url, 2)
+            .await
+            .expect("the tests' own pool");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("free port");
@@ -251,6 +257,7 @@ impl TestApp {
         TestApp {
             address,
             state,
+            db,
             // A fresh connection per request: hyper closes a connection
             // after answering a request whose body it did not read (a 403
             // before the JSON), and a pooled client that picks that
@@ -284,10 +291,8 @@ impl TestApp {
     /// and clock: what a second server behind the load balancer would be.
     pub async fn second_instance(&self) -> AppState {
         let settings = (*self.state.settings).clone();
-        let db = kartei_api::startup::open_database(&settings)
+        kartei_api::startup::build_state(settings, self.state.clock.clone())
             .await
-            .expect("second pool");
-        kartei_api::startup::build_state(settings, db, self.state.clock.clone())
             .expect("second state")
     }
 
@@ -398,7 +403,7 @@ impl TestApp {
 
     /// The id of the unit with this short code.
     pub async fn unit_id(&self, short_code: &str) -> String {
-        let unit = kartei_persistence::org_units::find_by_short_code(&self.state.db, short_code)
+        let unit = kartei_persistence::org_units::find_by_short_code(&self.db, short_code)
             .await
             .expect("query")
             .expect("unit exists");
@@ -494,9 +499,8 @@ impl TestApp {
     /// The integer column `n` of the first row of `sql`.
     pub async fn scalar(&self, sql: &str) -> i64 {
         use sea_orm::Statement;
-        let backend = self.state.db.get_database_backend();
+        let backend = self.db.get_database_backend();
         let row = self
-            .state
             .db
             .query_one_raw(Statement::from_string(backend, sql.to_owned()))
             .await

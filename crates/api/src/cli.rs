@@ -4,15 +4,14 @@ use std::io::BufRead;
 
 use clap::{Parser, Subcommand};
 use kartei_app::accounts::{self, AccountInput};
+use kartei_app::org_units;
 use kartei_domain::Role;
-use kartei_persistence::org_units;
 use secrecy::SecretString;
-use uuid::Uuid;
 
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::error::ApiError;
-use crate::startup::{self, build_state, open_database};
+use crate::startup::{self, build_state};
 use crate::{mail, seed, synthetic, telemetry};
 
 #[derive(Debug, Parser)]
@@ -89,15 +88,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 pub async fn run_with(cli: Cli, settings: Settings, stdin: &mut dyn BufRead) -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate => {
-            open_database(&settings).await?;
+            build_state(settings, Clock::system()).await?;
             println!("migrations applied");
             Ok(())
         }
         Command::Serve => serve(settings).await,
         Command::SeedDemo => {
             refuse_in_production(&settings, "seed-demo")?;
-            let db = open_database(&settings).await?;
-            let state = build_state(settings, db, Clock::system())?;
+            let state = build_state(settings, Clock::system()).await?;
             let report = seed::seed_demo(&state).await.map_err(describe)?;
             println!(
                 "demo organisation: {} units and {} accounts created",
@@ -117,8 +115,7 @@ pub async fn run_with(cli: Cli, settings: Settings, stdin: &mut dyn BufRead) -> 
             seed,
         } => {
             refuse_in_production(&settings, "generate")?;
-            let db = open_database(&settings).await?;
-            let state = build_state(settings, db, Clock::system())?;
+            let state = build_state(settings, Clock::system()).await?;
             let plan = synthetic::Plan {
                 members,
                 applications,
@@ -159,17 +156,22 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!(%address, environment = %state.settings.environment, "kartei listening");
     println!("kartei listening on http://{address} (API docs at http://{address}/docs)");
+    let app = state.app.clone();
     startup::serve(listener, startup::router(state), startup::shutdown_signal()).await?;
+    app.close().await;
     Ok(())
 }
 
 /// What `serve` does before it listens: migrate, and on an empty database
 /// load the demo organisation when `demo.seed_on_empty` asks for it.
 pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<crate::state::AppState> {
-    let db = open_database(&settings).await?;
-    let state = build_state(settings, db, clock)?;
-    if state.settings.demo.seed_on_empty && org_units::count(&state.db).await? == 0 {
-        seed::seed_demo(&state).await.map_err(describe)?;
+    let state = build_state(settings, clock).await?;
+    if state.settings.demo.seed_on_empty
+        && kartei_app::seed::seed_on_empty(&state.app)
+            .await
+            .map_err(|err| describe(err.into()))?
+            .is_some()
+    {
         println!(
             "{}",
             seed::login_help(&state.settings.server.address.to_string())
@@ -198,21 +200,15 @@ async fn user(
     stdin.read_line(&mut password)?;
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
 
-    let db = open_database(&settings).await?;
-    let state = build_state(settings, db, Clock::system())?;
+    let state = build_state(settings, Clock::system()).await?;
     let org_unit_id = match org_unit {
         None => None,
-        Some(reference) => Some(match reference.parse::<Uuid>() {
-            Ok(id) => org_units::get(&state.db, id).await?.id,
-            Err(_) => {
-                org_units::find_by_short_code(&state.db, &reference)
-                    .await?
-                    .ok_or_else(|| {
-                        anyhow::anyhow!("no org unit with id or short code {reference}")
-                    })?
-                    .id
-            }
-        }),
+        Some(reference) => Some(
+            org_units::by_reference(&state.app, &reference)
+                .await
+                .map_err(|err| describe(err.into()))?
+                .id,
+        ),
     };
     let account = accounts::create_by_operator(
         &state.app,

@@ -6,10 +6,8 @@ use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use kartei_app::paging::PageRequest;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
@@ -155,8 +153,25 @@ fn serde_field_error(text: &str) -> FieldError {
 pub struct IfMatch(Option<String>);
 
 impl IfMatch {
-    /// The version the caller edited.
-    pub fn version(&self) -> Result<i64, ApiError> {
+    /// The version the caller edited. When the header is missing or
+    /// unreadable, `access` (the use case's read of the resource) answers
+    /// first, so that who may not edit it learns that (403, 404) rather
+    /// than what the header should be (428, 400); an edit with a good header
+    /// reads nothing twice.
+    pub async fn version_after<T>(
+        &self,
+        access: impl Future<Output = kartei_app::AppResult<T>>,
+    ) -> Result<i64, ApiError> {
+        match self.version() {
+            Ok(version) => Ok(version),
+            Err(err) => {
+                access.await?;
+                Err(err)
+            }
+        }
+    }
+
+    fn version(&self) -> Result<i64, ApiError> {
         let text = self.0.as_deref().ok_or(ApiError::PreconditionRequired)?;
         let unquoted = text.trim().trim_start_matches("W/").trim_matches('"');
         unquoted
@@ -177,9 +192,6 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
-pub const DEFAULT_PAGE_SIZE: u32 = 50;
-pub const MAX_PAGE_SIZE: u32 = 200;
-
 /// `?limit=&cursor=` of a keyset-paginated list.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -191,35 +203,13 @@ pub struct PageParams {
     pub cursor: Option<String>,
 }
 
-impl PageParams {
-    /// The page size and the id to continue after.
-    pub fn resolve(&self) -> Result<(u64, Option<Uuid>), ApiError> {
-        let limit = page_size(self.limit)?;
-        let after = self.cursor.as_deref().map(decode_cursor).transpose()?;
-        Ok((u64::from(limit), after))
+impl From<PageParams> for PageRequest {
+    fn from(params: PageParams) -> Self {
+        PageRequest {
+            limit: params.limit,
+            cursor: params.cursor,
+        }
     }
-}
-
-/// The page size asked for, or the default; 422 outside 1 to 200.
-pub fn page_size(limit: Option<u32>) -> Result<u32, ApiError> {
-    let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
-    if (1..=MAX_PAGE_SIZE).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(ApiError::validation("limit", "must be between 1 and 200"))
-    }
-}
-
-pub fn encode_cursor(after: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(after.as_bytes())
-}
-
-fn decode_cursor(cursor: &str) -> Result<Uuid, ApiError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-        .ok_or_else(|| ApiError::validation("cursor", "is not a cursor this API handed out"))
 }
 
 #[cfg(test)]
@@ -244,25 +234,5 @@ mod tests {
         );
         assert_eq!(e, FieldError::new("display_name", "has the wrong type"));
         assert!(!e.message.contains('5'));
-    }
-
-    #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
-        let id = Uuid::now_v7();
-        let params = PageParams {
-            limit: Some(10),
-            cursor: Some(encode_cursor(id)),
-        };
-        assert_eq!(params.resolve().ok(), Some((10, Some(id))));
-        let bad = PageParams {
-            limit: None,
-            cursor: Some("not-a-cursor".into()),
-        };
-        assert!(bad.resolve().is_err());
-        let too_many = PageParams {
-            limit: Some(201),
-            cursor: None,
-        };
-        assert!(too_many.resolve().is_err());
     }
 }

@@ -9,7 +9,6 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use secrecy::ExposeSecret;
 use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -20,7 +19,6 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{ServerSettings, Settings};
@@ -31,38 +29,17 @@ use crate::routes;
 use crate::state::AppState;
 use crate::telemetry::{self, REQUEST_ID_HEADER};
 
-/// Connects to the configured database and applies pending migrations.
-pub async fn open_database(
-    settings: &Settings,
-) -> anyhow::Result<kartei_persistence::DatabaseConnection> {
-    let db = kartei_persistence::connect(
-        settings.database.url.expose_secret(),
-        settings.database.max_connections,
-    )
-    .await?;
-    kartei_persistence::migrate(&db).await?;
-    Ok(db)
-}
-
-pub fn build_state(
-    settings: Settings,
-    db: kartei_persistence::DatabaseConnection,
-    clock: Clock,
-) -> anyhow::Result<AppState> {
+/// Opens the use cases on the configured database (migrated) and what the
+/// HTTP layer adds: token keys, the mailer, the metrics.
+pub async fn build_state(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
     let settings = Arc::new(settings);
-    let passwords = PasswordHasher::new(&settings.auth)?;
+    let app = kartei_app::App::open(settings.clone(), clock.clone()).await?;
     Ok(AppState {
-        app: kartei_app::App::new(
-            db.clone(),
-            settings.clone(),
-            clock.clone(),
-            passwords.clone(),
-        ),
         mailer: Mailer::new(&settings.mail)?,
         tokens: Arc::new(TokenKeys::new(&settings.auth)),
-        passwords,
+        passwords: app.passwords().clone(),
+        app,
         settings,
-        db,
         clock,
         metrics: telemetry::metrics_handle(),
     })

@@ -1,7 +1,6 @@
 use std::sync::Arc;
 
 use kartei_app::App;
-use kartei_persistence::DatabaseConnection;
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::auth::password::PasswordHasher;
@@ -15,7 +14,6 @@ use crate::mail::Mailer;
 pub struct AppState {
     /// The use cases, which every route calls.
     pub app: App,
-    pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub tokens: Arc<TokenKeys>,
     pub passwords: PasswordHasher,

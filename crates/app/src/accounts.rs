@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
 use crate::checks::Checks;
+use crate::paging::PageRequest;
 use crate::{App, AppError, AppResult};
 
 pub const DISPLAY_NAME_MAX: usize = 200;
@@ -38,13 +39,9 @@ pub struct AccountPatch {
 }
 
 /// One page of the staff accounts.
-pub async fn list(
-    app: &App,
-    actor: &Actor,
-    after: Option<Uuid>,
-    limit: u64,
-) -> AppResult<Page<StaffAccount>> {
+pub async fn list(app: &App, actor: &Actor, page: &PageRequest) -> AppResult<Page<StaffAccount>> {
     authorize(actor, Action::ManageUsers, None)?;
+    let (limit, after) = page.by_id()?;
     Ok(users::list(&app.db, after, limit).await?)
 }
 

@@ -10,6 +10,7 @@ use kartei_persistence::audit::{self, AuditEntry, AuditEvent, AuditFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::paging::PageRequest;
 use crate::{App, AppError, AppResult, local_time};
 
 /// The action of a bulk read of personal data (a CSV list).
@@ -94,10 +95,10 @@ pub async fn list(
     app: &App,
     actor: &Actor,
     query: AuditQuery,
-    after: Option<Uuid>,
-    limit: u64,
+    page: &PageRequest,
 ) -> AppResult<Page<AuditLine>> {
     authorize(actor, Action::ReadAuditLog, None)?;
+    let (limit, after) = page.by_id()?;
     if let (Some(from), Some(to)) = (query.from, query.to)
         && from > to
     {

@@ -4,12 +4,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_domain::lag::ServiceLevels;
-use kartei_persistence::DatabaseConnection;
+use kartei_persistence::{DatabaseConnection, RepoError};
+use secrecy::ExposeSecret;
 
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::local_time;
 use crate::passwords::PasswordHasher;
+use crate::{AppError, AppResult};
 
 /// The use cases' shared context. Cheap to clone; both front ends hold one.
 #[derive(Clone)]
@@ -21,17 +23,36 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(
-        db: DatabaseConnection,
-        settings: Arc<Settings>,
-        clock: Clock,
-        passwords: PasswordHasher,
-    ) -> Self {
-        App {
+    /// Connects to the configured database and applies pending migrations:
+    /// what every command of the binary and both front ends start with.
+    pub async fn open(settings: Arc<Settings>, clock: Clock) -> anyhow::Result<App> {
+        let passwords = PasswordHasher::new(&settings.auth)?;
+        let db = kartei_persistence::connect(
+            settings.database.url.expose_secret(),
+            settings.database.max_connections,
+        )
+        .await?;
+        kartei_persistence::migrate(&db).await?;
+        Ok(App {
             db,
             settings,
             clock,
             passwords,
+        })
+    }
+
+    /// Whether the database answers, for readiness probes.
+    pub async fn ping(&self) -> AppResult<()> {
+        kartei_persistence::db::ping(&self.db)
+            .await
+            .map_err(|err| AppError::from(RepoError::from(err)))
+    }
+
+    /// Closes the database connections once the server has stopped taking
+    /// requests; a use case after this fails as unavailable.
+    pub async fn close(&self) {
+        if let Err(err) = self.db.clone().close().await {
+            tracing::warn!(error = %RepoError::from(err).log_class(), "closing the database pool failed");
         }
     }
 

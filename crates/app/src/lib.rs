@@ -24,6 +24,7 @@ pub mod members;
 pub mod onboarding;
 pub mod org_units;
 pub mod outbox;
+pub mod paging;
 pub mod passwords;
 pub mod person_input;
 pub mod reports;

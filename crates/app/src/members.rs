@@ -26,7 +26,8 @@ pub use edit::{MemberEdit, Resignation, complete_resignations, resign, update};
 pub use entry::{DirectEntry, EntryInput, check_entry, create};
 pub use kartei_domain::authz::MemberView;
 pub use list::{MemberListQuery, MemberPage, list, list_for_csv};
-pub use trail::{audit_member, diff};
+pub(crate) use trail::audit_member;
+pub use trail::diff;
 
 /// A member record as one reader sees it.
 #[derive(Debug, Clone)]

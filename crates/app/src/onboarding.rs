@@ -14,7 +14,8 @@ use kartei_domain::privacy::{self, Processing};
 use kartei_domain::text::{Note, Reason};
 use kartei_domain::{Action, Actor, UnitPath, authorize, person};
 use kartei_persistence::applications::{
-    self, DuplicateCandidate, ListFilter, NewApplication, OverdueCutoffs, PersonKeys,
+    self, DuplicateCandidate, ListFilter, NewApplication, NewEvent, OverdueCutoffs, PersonKeys,
+    Transition,
 };
 use kartei_persistence::audit::{self, AuditEntry};
 use kartei_persistence::members::{self, NewMember};
@@ -22,6 +23,7 @@ use kartei_persistence::{Page, RepoError, Tx, org_units, outbox, routing, unit_o
 use uuid::Uuid;
 
 use crate::checks::Checks;
+use crate::paging::PageRequest;
 use crate::person_input::{self, PersonInput};
 use crate::scope::{self, UnitPaths, route_to};
 use crate::{App, AppError, AppResult, local_time, mail_texts};
@@ -174,10 +176,10 @@ pub async fn list(
     app: &App,
     actor: &Actor,
     query: ListQuery,
-    after: Option<Uuid>,
-    limit: u64,
+    page: &PageRequest,
 ) -> AppResult<Page<ApplicationView>> {
     authorize(actor, Action::ReadApplications, None)?;
+    let (limit, after) = page.by_id()?;
     let Some(scope) = scope::visible_units(actor) else {
         return Ok(Page {
             items: Vec::new(),
@@ -227,25 +229,6 @@ struct Registration {
     /// The route the preferred unit gives.
     preferred_route: Option<Route>,
     notes: Option<String>,
-}
-
-/// A trimmed optional text; empty counts as absent.
-pub fn optional_text(raw: Option<String>) -> Option<String> {
-    raw.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
-}
-
-pub fn multi_line(raw: &str, max: usize) -> Result<String, String> {
-    let text = raw.trim();
-    if text.chars().count() > max {
-        Err(format!("must be at most {max} characters"))
-    } else if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        Err("must not contain control characters".into())
-    } else {
-        Ok(text.to_owned())
-    }
 }
 
 /// An optional note: absent when blank, else checked.
@@ -352,6 +335,23 @@ pub async fn register(app: &App, actor: &Actor, input: Declaration) -> AppResult
     // an error (a client would register the declaration again).
     let duplicates = applications::find_duplicates(&app.db, &keys, date_of_birth, id).await?;
     let visible = visible_duplicates(app, actor, duplicates.clone()).await?;
+    let data = match next.route {
+        Some(route) => serde_json::json!({
+            "district_id": route.district_id,
+            "local_id": route.local_id,
+            "by": routed_by,
+        }),
+        None => serde_json::json!({ "reason": "no routing rule for the postal code" }),
+    };
+    let events = events
+        .into_iter()
+        .map(|kind| NewEvent {
+            kind,
+            from: Some(Status::Received),
+            to: next.status,
+            data: data.clone(),
+        })
+        .collect();
     let application = unit_of_work(&app.db, async |txn: &Tx| -> AppResult<Application> {
         let application = applications::insert(
             txn,
@@ -365,31 +365,11 @@ pub async fn register(app: &App, actor: &Actor, input: Declaration) -> AppResult
                 status: next.status,
                 route: next.route,
                 registered_by: actor.user_id,
+                events,
             },
             now,
         )
         .await?;
-        let data = match next.route {
-            Some(route) => serde_json::json!({
-                "district_id": route.district_id,
-                "local_id": route.local_id,
-                "by": routed_by,
-            }),
-            None => serde_json::json!({ "reason": "no routing rule for the postal code" }),
-        };
-        for event in events {
-            applications::record_event(
-                txn,
-                application.id,
-                event.as_str(),
-                Some(Status::Received),
-                next.status,
-                Some(actor.user_id),
-                now,
-                data.clone(),
-            )
-            .await?;
-        }
         applications::record_duplicates(txn, application.id, &duplicates).await?;
         notify(app, txn, &application, &next, false).await?;
         Ok(application)
@@ -742,19 +722,6 @@ async fn save_transition(
             }
             _ => None,
         };
-        let withdrawal_reason = match command {
-            Command::Withdraw { reason, .. } => reason.clone(),
-            _ => None,
-        };
-        applications::save_state(
-            txn,
-            application,
-            &next,
-            withdrawal_reason,
-            member.as_ref().map(|m| m.id),
-            now,
-        )
-        .await?;
         let data = event_data(
             command,
             member
@@ -762,30 +729,47 @@ async fn save_transition(
                 .map(|m| (m.id, m.membership_number.as_str())),
         );
         let mut from = application.state.status;
-        for event in &events {
-            let to = match event {
-                EventKind::ContactRecorded if next.status != Status::Contacted => Status::Contacted,
-                _ => next.status,
-            };
-            let event_data = match (event, command, &next.contact) {
-                (EventKind::ContactRecorded, Command::Decide { .. }, Some(contact)) => {
-                    event_data(&Command::RecordContact(contact.clone()), None)
-                }
-                _ => data.clone(),
-            };
-            applications::record_event(
-                txn,
-                application.id,
-                event.as_str(),
-                Some(from),
-                to,
-                Some(actor.user_id),
-                now,
-                event_data,
-            )
-            .await?;
-            from = to;
-        }
+        let events = events
+            .iter()
+            .map(|&kind| {
+                let to = match kind {
+                    EventKind::ContactRecorded if next.status != Status::Contacted => {
+                        Status::Contacted
+                    }
+                    _ => next.status,
+                };
+                let data = match (kind, command, &next.contact) {
+                    (EventKind::ContactRecorded, Command::Decide { .. }, Some(contact)) => {
+                        event_data(&Command::RecordContact(contact.clone()), None)
+                    }
+                    _ => data.clone(),
+                };
+                let event = NewEvent {
+                    kind,
+                    from: Some(from),
+                    to,
+                    data,
+                };
+                from = to;
+                event
+            })
+            .collect();
+        applications::save_transition(
+            txn,
+            Transition {
+                current: application,
+                next: &next,
+                events,
+                actor_id: Some(actor.user_id),
+                withdrawal_reason: match command {
+                    Command::Withdraw { reason, .. } => reason.clone(),
+                    _ => None,
+                },
+                member_id: member.as_ref().map(|m| m.id),
+            },
+            now,
+        )
+        .await?;
         let sent_back = matches!(command, Command::Reroute { to: None, .. });
         let moved = next.route != application.state.route || next.status == Status::Unroutable;
         if moved {

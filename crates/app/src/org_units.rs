@@ -9,6 +9,7 @@ use kartei_persistence::{Page, RepoError, Tx, unit_of_work};
 use uuid::Uuid;
 
 use crate::checks::Checks;
+use crate::paging::PageRequest;
 use crate::{App, AppError, AppResult};
 
 const NAME_MAX: usize = 200;
@@ -51,19 +52,41 @@ fn conflict_on_short_code(err: RepoError) -> AppError {
 }
 
 /// One page of the tree (every staff account may read it).
-pub async fn list(
-    app: &App,
-    actor: &Actor,
-    after: Option<Uuid>,
-    limit: u64,
-) -> AppResult<Page<OrgUnit>> {
+pub async fn list(app: &App, actor: &Actor, page: &PageRequest) -> AppResult<Page<OrgUnit>> {
     authorize(actor, Action::ReadOrgUnits, None)?;
+    let (limit, after) = page.by_id()?;
     Ok(org_units::list(&app.db, after, limit).await?)
 }
 
 pub async fn get(app: &App, actor: &Actor, id: Uuid) -> AppResult<OrgUnit> {
     authorize(actor, Action::ReadOrgUnits, None)?;
     Ok(org_units::get(&app.db, id).await?)
+}
+
+/// The unit `actor`'s account is bound to, if any: every account may read
+/// its own.
+pub async fn own_unit(app: &App, actor: &Actor) -> AppResult<Option<OrgUnit>> {
+    authorize(actor, Action::ReadOwnAccount, None)?;
+    match actor.org_unit_id {
+        Some(id) => Ok(Some(org_units::get(&app.db, id).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The unit the operator names on the command line, by id or short code.
+pub async fn by_reference(app: &App, reference: &str) -> AppResult<OrgUnit> {
+    let found = match reference.parse::<Uuid>() {
+        Ok(id) => org_units::get(&app.db, id).await.map(Some),
+        Err(_) => org_units::find_by_short_code(&app.db, reference).await,
+    };
+    match found {
+        Ok(Some(unit)) => Ok(unit),
+        Ok(None) | Err(RepoError::NotFound) => Err(AppError::invalid(
+            "org_unit",
+            format!("no org unit with id or short code {reference}"),
+        )),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// Like [`get`], for those who change units: the role first (403), then

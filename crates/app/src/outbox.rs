@@ -4,8 +4,8 @@
 use kartei_domain::{Action, Actor, authorize};
 use kartei_persistence::Page;
 use kartei_persistence::outbox::{self, OutboxMail};
-use uuid::Uuid;
 
+use crate::paging::PageRequest;
 use crate::{App, AppResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,10 +22,10 @@ pub async fn list(
     app: &App,
     actor: &Actor,
     status: Option<OutboxStatus>,
-    after: Option<Uuid>,
-    limit: u64,
+    page: &PageRequest,
 ) -> AppResult<Page<OutboxMail>> {
     authorize(actor, Action::ReadOutbox, None)?;
+    let (limit, after) = page.by_id()?;
     let status = status.map(|s| match s {
         OutboxStatus::Pending => outbox::PENDING,
         OutboxStatus::Sent => outbox::SENT,

@@ -20,6 +20,7 @@ use kartei_persistence::reports::{
 use uuid::Uuid;
 
 use crate::onboarding::{self, clocks_of};
+use crate::paging::{Cursor, PageRequest};
 use crate::scope::{requested_unit, visible_units};
 use crate::{App, AppError, AppResult, audit_log};
 
@@ -258,20 +259,14 @@ pub async fn entry_lag_trend(app: &App, actor: &Actor, request: LagRequest) -> A
 }
 
 /// What part of the register of unentered declarations is asked for.
-#[derive(Debug, Clone, Copy)]
-pub enum UnenteredRequest {
-    /// One page, continuing after `after`.
-    Page {
-        org_unit_id: Option<Uuid>,
-        after: Option<AgeCursor>,
-        limit: u64,
-    },
-    /// Every row from `after` on, for a download; recorded in the audit
-    /// trail as an export.
-    Export {
-        org_unit_id: Option<Uuid>,
-        after: Option<AgeCursor>,
-    },
+#[derive(Debug, Clone, Default)]
+pub struct UnenteredRequest {
+    /// A district or local branch within the caller's scope.
+    pub org_unit_id: Option<Uuid>,
+    pub page: PageRequest,
+    /// Every row from the page's cursor on, for a download, instead of one
+    /// page; recorded in the audit trail as an export.
+    pub export: bool,
 }
 
 /// An open declaration and how long it has waited.
@@ -291,7 +286,7 @@ pub struct Unentered {
     pub rows: Vec<UnenteredRow>,
     /// Where the next page starts; `None` on the last page (and for an
     /// export).
-    pub next: Option<AgeCursor>,
+    pub next_cursor: Option<String>,
 }
 
 /// Every open declaration in `actor`'s scope, oldest first: those past
@@ -302,14 +297,10 @@ pub async fn unentered(
     request: UnenteredRequest,
 ) -> AppResult<Unentered> {
     authorize(actor, Action::ReadUnentered, None)?;
-    let (org_unit_id, after, page_limit) = match request {
-        UnenteredRequest::Page {
-            org_unit_id,
-            after,
-            limit,
-        } => (org_unit_id, after, Some(limit)),
-        UnenteredRequest::Export { org_unit_id, after } => (org_unit_id, after, None),
-    };
+    let limit = request.page.size()?;
+    let after: Option<AgeCursor> = request.page.position()?;
+    let org_unit_id = request.org_unit_id;
+    let page_limit = (!request.export).then_some(limit);
     let export_filter = serde_json::json!({ "org_unit_id": org_unit_id });
     let Some(scope) = visible_units(actor) else {
         if page_limit.is_none() {
@@ -349,13 +340,16 @@ pub async fn unentered(
             }
         }
         audit_log::record_export(app, actor, "unentered", export_filter, rows.len()).await?;
-        return Ok(Unentered { rows, next: None });
+        return Ok(Unentered {
+            rows,
+            next_cursor: None,
+        });
     };
     let (page, next) =
         stored_applications::list_open_by_age(&app.db, scope, unit, after, limit).await?;
     Ok(Unentered {
         rows: page.into_iter().filter_map(row).collect(),
-        next,
+        next_cursor: next.as_ref().map(Cursor::encode),
     })
 }
 

@@ -17,19 +17,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::RepoError;
 use crate::entities::application::{self, Entity as Applications};
 use crate::entities::application_duplicate::{self, Entity as Duplicates};
 use crate::entities::application_event::{self, Entity as Events};
 use crate::entities::member::{self, Entity as Members};
-
-/// Stands in for a birth date that is gone.
-pub const NO_BIRTH_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
-    Some(date) => date,
-    None => NaiveDate::MIN,
-};
-/// Stands in for a postal code that is gone.
-pub const NO_POSTAL_CODE: &str = "00000";
+use crate::{RepoError, person_columns};
 
 /// Keys of an application event's data that say something about the
 /// person: free text, and the membership number (which points into paper
@@ -89,27 +81,16 @@ pub async fn member<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
     use member::Column as M;
-    let columns: Vec<(M, SimpleExpr)> = vec![
+    let mut columns: Vec<(M, SimpleExpr)> = person_columns::erased();
+    columns.extend([
         (M::MembershipNumber, Expr::value(id.simple().to_string())),
-        (M::FirstName, Expr::value("")),
-        (M::LastName, Expr::value("")),
-        (M::FirstNameKey, Expr::value("")),
-        (M::LastNameKey, Expr::value("")),
-        (M::DateOfBirth, Expr::value(NO_BIRTH_DATE)),
-        (M::Email, Expr::value(Option::<String>::None)),
-        (M::EmailKey, Expr::value(Option::<String>::None)),
-        (M::Phone, Expr::value(Option::<String>::None)),
-        (M::Street, Expr::value("")),
-        (M::PostalCode, Expr::value(NO_POSTAL_CODE)),
-        (M::City, Expr::value("")),
-        (M::Interests, Expr::value(serde_json::json!([]))),
         (M::StatusReason, Expr::value(Option::<String>::None)),
         (M::Consents, Expr::value(serde_json::json!({}))),
         (M::HomeDistrictId, Expr::value(Option::<Uuid>::None)),
         (M::AnonymisedAt, Expr::value(now)),
         (M::Version, Expr::col(M::Version).add(1)),
         (M::UpdatedAt, Expr::value(now)),
-    ];
+    ]);
     let update = columns.into_iter().fold(
         Members::update_many().filter(M::Id.eq(id)),
         |update, (column, value)| update.col_expr(column, value),
@@ -142,19 +123,8 @@ pub async fn application<C: ConnectionTrait>(
 ) -> Result<(), RepoError> {
     use application::Column as A;
     let none = || Expr::value(Option::<String>::None);
-    let columns: Vec<(A, SimpleExpr)> = vec![
-        (A::FirstName, Expr::value("")),
-        (A::LastName, Expr::value("")),
-        (A::FirstNameKey, Expr::value("")),
-        (A::LastNameKey, Expr::value("")),
-        (A::DateOfBirth, Expr::value(NO_BIRTH_DATE)),
-        (A::Email, none()),
-        (A::EmailKey, none()),
-        (A::Phone, none()),
-        (A::Street, Expr::value("")),
-        (A::PostalCode, Expr::value(NO_POSTAL_CODE)),
-        (A::City, Expr::value("")),
-        (A::Interests, Expr::value(serde_json::json!([]))),
+    let mut columns: Vec<(A, SimpleExpr)> = person_columns::erased();
+    columns.extend([
         (A::Notes, none()),
         (A::ContactNote, none()),
         (A::DecisionReason, none()),
@@ -162,7 +132,7 @@ pub async fn application<C: ConnectionTrait>(
         (A::AnonymisedAt, Expr::value(now)),
         (A::Version, Expr::col(A::Version).add(1)),
         (A::UpdatedAt, Expr::value(now)),
-    ];
+    ]);
     let update = columns.into_iter().fold(
         Applications::update_many().filter(A::Id.eq(id)),
         |update, (column, value)| update.col_expr(column, value),

@@ -16,7 +16,8 @@ use crate::entities::application::{self, Column as C, Entity as Applications};
 use crate::entities::application_duplicate::{self, Entity as Duplicates};
 use crate::entities::application_event::{self, Entity as Events};
 use crate::entities::member::{self, Entity as Members};
-use crate::{Page, RepoError, rollup};
+pub use crate::person_columns::PersonKeys;
+use crate::{Page, RepoError, person_columns, rollup};
 
 // Their home is with the reports' SQL; callers name them here, as before.
 pub use crate::lag_sql::{OverdueCutoffs, overdue_condition};
@@ -108,23 +109,6 @@ impl TryFrom<application::Model> for Application {
     }
 }
 
-/// The comparison keys of a person, used for duplicates and search.
-pub struct PersonKeys {
-    pub first_name_key: String,
-    pub last_name_key: String,
-    pub email_key: Option<String>,
-}
-
-impl PersonKeys {
-    pub fn of(person: &Applicant) -> Self {
-        PersonKeys {
-            first_name_key: kartei_domain::text::search_key(&person.first_name),
-            last_name_key: kartei_domain::text::search_key(&person.last_name),
-            email_key: person.email.as_ref().map(EmailAddress::comparison_key),
-        }
-    }
-}
-
 pub struct NewApplication {
     pub id: Uuid,
     pub received_on: NaiveDate,
@@ -140,33 +124,43 @@ pub struct NewApplication {
     pub status: Status,
     pub route: Option<Route>,
     pub registered_by: Uuid,
+    /// What the first step wrote in the timeline (`routed` or
+    /// `unroutable`), after the `registered` event.
+    pub events: Vec<NewEvent>,
+}
+
+/// An entry of the timeline as a transition of the domain produced it.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub kind: EventKind,
+    pub from: Option<Status>,
+    pub to: Status,
+    pub data: serde_json::Value,
+}
+
+/// A step of an application: the state it leaves, the state it takes, and
+/// every event the step produced.
+pub struct Transition<'a> {
+    pub current: &'a Application,
+    pub next: &'a State,
+    pub events: Vec<NewEvent>,
+    pub actor_id: Option<Uuid>,
+    pub withdrawal_reason: Option<String>,
+    /// The member record an admission created.
+    pub member_id: Option<Uuid>,
 }
 
 /// Stores a new application, already in the state of its first step, with
-/// its `registered` event; the caller records the routing event.
+/// its `registered` event and the events of that step.
 pub async fn insert<Db: ConnectionTrait>(
     db: &Db,
     new: NewApplication,
     now: DateTime<Utc>,
 ) -> Result<Application, RepoError> {
-    let keys = PersonKeys::of(&new.applicant);
-    let person = new.applicant;
-    let row = application::ActiveModel {
+    let mut row = application::ActiveModel {
         id: Set(new.id),
         received_on: Set(new.received_on),
         channel: Set(new.channel),
-        first_name: Set(person.first_name),
-        last_name: Set(person.last_name),
-        first_name_key: Set(keys.first_name_key),
-        last_name_key: Set(keys.last_name_key),
-        date_of_birth: Set(person.date_of_birth),
-        email: Set(person.email.map(|e| e.as_str().to_owned())),
-        email_key: Set(keys.email_key),
-        phone: Set(person.phone),
-        street: Set(person.street),
-        postal_code: Set(person.postal_code.as_str().to_owned()),
-        city: Set(person.city),
-        interests: Set(serde_json::json!(person.interests)),
         preferred_org_unit_id: Set(new.preferred_org_unit_id),
         notes: Set(new.notes),
         status: Set(new.status.as_str().to_owned()),
@@ -195,23 +189,22 @@ pub async fn insert<Db: ConnectionTrait>(
         entered_on: Set(None),
         version: Set(1),
         updated_at: Set(now),
+        ..Default::default()
     };
+    person_columns::set_on(&mut row, &new.applicant)?;
     let row = Applications::insert(row).exec_with_returning(db).await?;
     // The rollup counts the row as the INSERT returned it; reading it back
     // would only cost a statement in every registration.
     let facts = rollup::Facts::of_application(&row);
     let application: Application = row.try_into()?;
-    record_event(
-        db,
-        application.id,
-        EventKind::Registered.as_str(),
-        None,
-        Status::Received,
-        Some(new.registered_by),
-        now,
-        serde_json::json!({ "received_on": application.received_on }),
-    )
-    .await?;
+    let registered = NewEvent {
+        kind: EventKind::Registered,
+        from: None,
+        to: Status::Received,
+        data: serde_json::json!({ "received_on": application.received_on }),
+    };
+    let events = std::iter::once(registered).chain(new.events).collect();
+    record_events(db, application.id, Some(new.registered_by), now, events).await?;
     rollup::apply(db, None, Some(&facts)).await?;
     Ok(application)
 }
@@ -224,28 +217,31 @@ pub async fn get<Db: ConnectionTrait>(db: &Db, id: Uuid) -> Result<Application, 
         .try_into()
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn record_event<Db: ConnectionTrait>(
+/// Writes a step's events in one statement, in the order given (their
+/// ids, UUIDv7, sort as they were made).
+async fn record_events<Db: ConnectionTrait>(
     db: &Db,
     application_id: Uuid,
-    kind: &str,
-    from: Option<Status>,
-    to: Status,
     actor_id: Option<Uuid>,
     at: DateTime<Utc>,
-    data: serde_json::Value,
+    events: Vec<NewEvent>,
 ) -> Result<(), RepoError> {
-    let row = application_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        application_id: Set(application_id),
-        kind: Set(kind.to_owned()),
-        from_status: Set(from.map(|s| s.as_str().to_owned())),
-        to_status: Set(to.as_str().to_owned()),
-        actor_id: Set(actor_id),
-        occurred_at: Set(at),
-        data: Set(data),
-    };
-    Events::insert(row).exec_without_returning(db).await?;
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows = events
+        .into_iter()
+        .map(|event| application_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            application_id: Set(application_id),
+            kind: Set(event.kind.as_str().to_owned()),
+            from_status: Set(event.from.map(|s| s.as_str().to_owned())),
+            to_status: Set(event.to.as_str().to_owned()),
+            actor_id: Set(actor_id),
+            occurred_at: Set(at),
+            data: Set(event.data),
+        });
+    Events::insert_many(rows).exec_without_returning(db).await?;
     Ok(())
 }
 
@@ -278,9 +274,27 @@ pub async fn events<Db: ConnectionTrait>(
         .collect()
 }
 
-/// Writes `next` over `current` if nobody changed the application since it
-/// was read; the stage clocks are set from what changed.
-pub async fn save_state<Db: ConnectionTrait>(
+/// Saves a step: writes `next` over `current` if nobody changed the
+/// application since it was read (the stage clocks set from what changed),
+/// then every event of the step.
+pub async fn save_transition<Db: ConnectionTrait>(
+    db: &Db,
+    transition: Transition<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let Transition {
+        current,
+        next,
+        events,
+        actor_id,
+        withdrawal_reason,
+        member_id,
+    } = transition;
+    save_state(db, current, next, withdrawal_reason, member_id, now).await?;
+    record_events(db, current.id, actor_id, now, events).await
+}
+
+async fn save_state<Db: ConnectionTrait>(
     db: &Db,
     current: &Application,
     next: &State,

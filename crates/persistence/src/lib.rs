@@ -17,6 +17,7 @@ pub mod members;
 pub mod org_units;
 pub mod outbox;
 mod page;
+mod person_columns;
 pub mod reports;
 pub mod rollup;
 pub mod routing;

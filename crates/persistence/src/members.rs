@@ -6,15 +6,15 @@ use kartei_domain::member::{EntrySource, Member, MemberStatus};
 use kartei_domain::{EmailAddress, PostalCode};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, TryIntoModel,
 };
 use uuid::Uuid;
 
 use crate::applications::UnitFilter;
-use crate::applications::{PersonKeys, interests_from_json};
+use crate::applications::interests_from_json;
 use crate::entities::member::{self, Entity as Members};
-use crate::{RepoError, rollup};
+use crate::{RepoError, person_columns, rollup};
 
 impl TryFrom<member::Model> for Member {
     type Error = RepoError;
@@ -92,30 +92,19 @@ pub struct NewMember {
     pub source: EntrySource,
 }
 
-pub(crate) fn active_model(new: NewMember, now: DateTime<Utc>) -> member::ActiveModel {
-    let keys = PersonKeys::of(&new.person);
-    let person = new.person;
-    member::ActiveModel {
+pub(crate) fn active_model(
+    new: NewMember,
+    now: DateTime<Utc>,
+) -> Result<member::ActiveModel, DbErr> {
+    let mut row = member::ActiveModel {
         id: Set(new.id),
         membership_number: Set(new.membership_number),
-        first_name: Set(person.first_name),
-        last_name: Set(person.last_name),
-        first_name_key: Set(keys.first_name_key),
-        last_name_key: Set(keys.last_name_key),
-        date_of_birth: Set(person.date_of_birth),
-        email: Set(person.email.map(|e| e.as_str().to_owned())),
-        email_key: Set(keys.email_key),
-        phone: Set(person.phone),
-        street: Set(person.street),
-        postal_code: Set(person.postal_code.as_str().to_owned()),
-        city: Set(person.city),
         district_id: Set(new.district_id),
         local_id: Set(new.local_id),
         status: Set(MemberStatus::Active.as_str().to_owned()),
         received_on: Set(new.received_on),
         joined_on: Set(new.joined_on),
         entered_at: Set(now),
-        interests: Set(serde_json::json!(person.interests)),
         application_id: Set(new.application_id),
         left_on: Set(None),
         resigns_on: Set(None),
@@ -128,7 +117,10 @@ pub(crate) fn active_model(new: NewMember, now: DateTime<Utc>) -> member::Active
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
-    }
+        ..Default::default()
+    };
+    person_columns::set_on(&mut row, &new.person)?;
+    Ok(row)
 }
 
 pub async fn insert<C: ConnectionTrait>(
@@ -136,7 +128,7 @@ pub async fn insert<C: ConnectionTrait>(
     new: NewMember,
     now: DateTime<Utc>,
 ) -> Result<Member, RepoError> {
-    let row = Members::insert(active_model(new, now))
+    let row = Members::insert(active_model(new, now)?)
         .exec_with_returning(db)
         .await?;
     // The rollup counts the row as the INSERT returned it, without reading
@@ -163,7 +155,7 @@ pub async fn insert_many<C: ConnectionTrait>(
         // ones have no known lag; those of applications count through the
         // application): the check spares an import's rows a copy.
         let direct = n.source == EntrySource::DirectEntry;
-        let row = active_model(n, now);
+        let row = active_model(n, now)?;
         if direct {
             counted.extend(rollup::Facts::of_member(&row.clone().try_into_model()?));
         }
@@ -239,30 +231,9 @@ pub async fn save<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Member, RepoError> {
     use member::Column as M;
-    let keys = PersonKeys::of(&next.person);
-    let person = &next.person;
-    let columns: Vec<(M, sea_orm::sea_query::SimpleExpr)> = vec![
-        (M::FirstName, Expr::value(person.first_name.clone())),
-        (M::LastName, Expr::value(person.last_name.clone())),
-        (M::FirstNameKey, Expr::value(keys.first_name_key)),
-        (M::LastNameKey, Expr::value(keys.last_name_key)),
-        (M::DateOfBirth, Expr::value(person.date_of_birth)),
-        (
-            M::Email,
-            Expr::value(person.email.as_ref().map(|e| e.as_str().to_owned())),
-        ),
-        (M::EmailKey, Expr::value(keys.email_key)),
-        (M::Phone, Expr::value(person.phone.clone())),
-        (M::Street, Expr::value(person.street.clone())),
-        (
-            M::PostalCode,
-            Expr::value(person.postal_code.as_str().to_owned()),
-        ),
-        (M::City, Expr::value(person.city.clone())),
-        (
-            M::Interests,
-            Expr::value(serde_json::json!(person.interests)),
-        ),
+    let mut columns: Vec<(M, sea_orm::sea_query::SimpleExpr)> =
+        person_columns::assignments(&next.person);
+    columns.extend([
         (M::DistrictId, Expr::value(next.district_id)),
         (M::LocalId, Expr::value(next.local_id)),
         (M::Status, Expr::value(next.status.as_str())),
@@ -278,7 +249,7 @@ pub async fn save<C: ConnectionTrait>(
         ),
         (M::Version, Expr::value(current.version + 1)),
         (M::UpdatedAt, Expr::value(now)),
-    ];
+    ]);
     let update = columns.into_iter().fold(
         Members::update_many()
             .filter(M::Id.eq(current.id))

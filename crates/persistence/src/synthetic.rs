@@ -8,14 +8,13 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_domain::application::{Applicant, Status};
 use kartei_domain::member::MemberStatus;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use uuid::Uuid;
 
-use crate::RepoError;
-use crate::applications::PersonKeys;
 use crate::entities::application::{self, Entity as Applications};
 use crate::entities::member::Entity as Members;
 use crate::members::{NewMember, active_model};
+use crate::{RepoError, person_columns};
 
 /// Rows per multi-row INSERT: applications have 44 columns, which keeps a
 /// statement under SQLite's 32,766 bound parameters.
@@ -60,12 +59,14 @@ pub async fn insert_members<C: ConnectionTrait>(
     let mut rows = members
         .into_iter()
         .map(|m| {
-            let mut row = active_model(m.new, m.entered_at);
+            let mut row = active_model(m.new, m.entered_at)?;
             row.entered_on = Set(Some(m.entered_on));
             row.status = Set(m.status.as_str().to_owned());
             row.left_on = Set(m.left_on);
-            row
+            Ok(row)
         })
+        .collect::<Result<Vec<_>, DbErr>>()?
+        .into_iter()
         .peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
@@ -76,28 +77,14 @@ pub async fn insert_members<C: ConnectionTrait>(
     Ok(())
 }
 
-fn application_row(a: HistoricApplication) -> application::ActiveModel {
-    let keys = PersonKeys::of(&a.applicant);
-    let person = a.applicant;
+fn application_row(a: HistoricApplication) -> Result<application::ActiveModel, DbErr> {
     let at = |step: Option<(DateTime<Utc>, NaiveDate)>| step.map(|(at, _)| at);
     let on = |step: Option<(DateTime<Utc>, NaiveDate)>| step.map(|(_, on)| on);
     let updated_at = a.closed_at.unwrap_or(a.stage_started_at);
-    application::ActiveModel {
+    let mut row = application::ActiveModel {
         id: Set(a.id),
         received_on: Set(a.received_on),
         channel: Set(a.channel),
-        first_name: Set(person.first_name),
-        last_name: Set(person.last_name),
-        first_name_key: Set(keys.first_name_key),
-        last_name_key: Set(keys.last_name_key),
-        date_of_birth: Set(person.date_of_birth),
-        email: Set(person.email.map(|e| e.as_str().to_owned())),
-        email_key: Set(keys.email_key),
-        phone: Set(person.phone),
-        street: Set(person.street),
-        postal_code: Set(person.postal_code.as_str().to_owned()),
-        city: Set(person.city),
-        interests: Set(serde_json::json!(person.interests)),
         preferred_org_unit_id: Set(None),
         notes: Set(None),
         status: Set(a.status.as_str().to_owned()),
@@ -126,14 +113,22 @@ fn application_row(a: HistoricApplication) -> application::ActiveModel {
         entered_on: Set(a.member_id.and(on(a.decided))),
         version: Set(1),
         updated_at: Set(updated_at),
-    }
+        ..Default::default()
+    };
+    person_columns::set_on(&mut row, &a.applicant)?;
+    Ok(row)
 }
 
 pub async fn insert_applications<C: ConnectionTrait>(
     db: &C,
     applications: Vec<HistoricApplication>,
 ) -> Result<(), RepoError> {
-    let mut rows = applications.into_iter().map(application_row).peekable();
+    let mut rows = applications
+        .into_iter()
+        .map(application_row)
+        .collect::<Result<Vec<_>, DbErr>>()?
+        .into_iter()
+        .peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
         Applications::insert_many(chunk)

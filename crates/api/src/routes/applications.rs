@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use kartei_app::onboarding::{
     self, ApplicationView, ContactInput, DecisionInput, Declaration, ListQuery, Reroute, Withdrawal,
 };
+use kartei_app::paging::PageRequest;
 use kartei_domain::application::{Event, Status, Verdict};
 use kartei_persistence::applications::DuplicateCandidate;
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ use super::ListResponse;
 use crate::auth::Staff;
 use crate::dto::ProcessingDto;
 use crate::error::ApiResult;
-use crate::extract::{Json, PageParams, Path, Query};
+use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -333,18 +334,17 @@ async fn list_applications(
     staff: Staff,
     Query(params): Query<ListParams>,
 ) -> ApiResult<Json<ListResponse<ApplicationResponse>>> {
-    let (limit, after) = PageParams {
+    let page = PageRequest {
         limit: params.limit,
         cursor: params.cursor,
-    }
-    .resolve()?;
+    };
     let query = ListQuery {
         status: params.status.map(Into::into),
         org_unit_id: params.org_unit_id,
         overdue: params.overdue == Some(true),
         q: params.q,
     };
-    let page = onboarding::list(&state.app, &staff.actor(), query, after, limit).await?;
+    let page = onboarding::list(&state.app, &staff.actor(), query, &page).await?;
     Ok(Json(ListResponse::from_page(
         page,
         ApplicationResponse::from,

@@ -6,6 +6,7 @@
 use axum::extract::State;
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_app::audit_log::{self, AuditLine, AuditQuery};
+use kartei_app::paging::PageRequest;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -15,7 +16,7 @@ use uuid::Uuid;
 use super::ListResponse;
 use crate::auth::Staff;
 use crate::error::ApiResult;
-use crate::extract::{Json, PageParams, Query};
+use crate::extract::{Json, Query};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -99,17 +100,16 @@ async fn list_audit(
     staff: Staff,
     Query(params): Query<AuditParams>,
 ) -> ApiResult<Json<ListResponse<AuditItem>>> {
-    let (limit, after) = PageParams {
+    let page = PageRequest {
         limit: params.limit,
         cursor: params.cursor,
-    }
-    .resolve()?;
+    };
     let query = AuditQuery {
         action: params.action,
         actor_id: params.actor_id,
         from: params.from,
         to: params.to,
     };
-    let page = audit_log::list(&state.app, &staff.actor(), query, after, limit).await?;
+    let page = audit_log::list(&state.app, &staff.actor(), query, &page).await?;
     Ok(Json(ListResponse::from_page(page, AuditItem::from)))
 }

@@ -32,7 +32,7 @@ async fn live() -> Json<HealthStatus> {
 const READY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
 async fn ready(State(state): State<AppState>) -> ApiResult<Json<HealthStatus>> {
-    match tokio::time::timeout(READY_DEADLINE, kartei_persistence::db::ping(&state.db)).await {
+    match tokio::time::timeout(READY_DEADLINE, state.app.ping()).await {
         Ok(Ok(())) => Ok(Json(HealthStatus { status: "ready" })),
         Ok(Err(_)) | Err(_) => Err(ApiError::Unavailable),
     }

@@ -1,6 +1,5 @@
 use axum::extract::State;
-use kartei_domain::{Action, authorize};
-use kartei_persistence::org_units;
+use kartei_app::org_units;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -32,11 +31,9 @@ pub struct MeResponse {
     )
 )]
 async fn me(State(state): State<AppState>, staff: Staff) -> ApiResult<Json<MeResponse>> {
-    authorize(&staff.actor(), Action::ReadOwnAccount, None)?;
-    let org_unit = match staff.0.org_unit_id {
-        Some(id) => Some(org_units::get(&state.db, id).await?.into()),
-        None => None,
-    };
+    let org_unit = org_units::own_unit(&state.app, &staff.actor())
+        .await?
+        .map(Into::into);
     Ok(Json(MeResponse {
         account: staff.0.into(),
         org_unit,

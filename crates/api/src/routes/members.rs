@@ -8,6 +8,7 @@ use kartei_app::members::{
     self, DirectEntry, MemberEdit, MemberExport as Export, MemberListQuery, MemberView as View,
     Resignation, Seen,
 };
+use kartei_app::paging::PageRequest;
 use kartei_domain::member::{Member, MemberStatus};
 use kartei_persistence::audit;
 use serde::{Deserialize, Serialize};
@@ -253,8 +254,10 @@ async fn list_members(
         q: params.q,
         org_unit_id: params.org_unit_id,
         status: params.status.map(Into::into),
-        limit: params.limit,
-        cursor: params.cursor,
+        page: PageRequest {
+            limit: params.limit,
+            cursor: params.cursor,
+        },
     };
     if params.format == Some(ListFormat::Csv) {
         // An account that sees nothing gets the empty list, not a file.
@@ -384,14 +387,9 @@ async fn update_member(
     Json(request): Json<UpdateMemberRequest>,
 ) -> ApiResult<Json<MemberResponse>> {
     let actor = staff.actor();
-    let version = match if_match.version() {
-        Ok(version) => version,
-        Err(err) => {
-            // Who may not edit this member learns that first (403, 404).
-            members::check_editable(&state.app, &actor, id).await?;
-            return Err(err);
-        }
-    };
+    let version = if_match
+        .version_after(members::check_editable(&state.app, &actor, id))
+        .await?;
     let edit = MemberEdit {
         first_name: request.first_name,
         last_name: request.last_name,

@@ -14,11 +14,11 @@ pub mod routing;
 pub mod transfers;
 pub mod users;
 
+use kartei_app::paging::Cursor;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::extract::encode_cursor;
 use crate::state::AppState;
 
 /// Every route under `/api/v1`.
@@ -48,7 +48,7 @@ pub struct ListResponse<T: ToSchema> {
 impl<T: ToSchema> ListResponse<T> {
     pub fn from_page<U>(page: kartei_persistence::Page<U>, f: impl FnMut(U) -> T) -> Self {
         ListResponse {
-            next_cursor: page.next_after.map(encode_cursor),
+            next_cursor: page.next_after.as_ref().map(Cursor::encode),
             items: page.items.into_iter().map(f).collect(),
         }
     }

@@ -85,8 +85,7 @@ async fn list_org_units(
     staff: Staff,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<ListResponse<OrgUnitResponse>>> {
-    let (limit, after) = page.resolve()?;
-    let page = org_units::list(&state.app, &staff.actor(), after, limit).await?;
+    let page = org_units::list(&state.app, &staff.actor(), &page.into()).await?;
     Ok(Json(ListResponse::from_page(page, OrgUnitResponse::from)))
 }
 
@@ -159,9 +158,9 @@ async fn update_org_unit(
     if_match: IfMatch,
     Json(request): Json<UpdateOrgUnitRequest>,
 ) -> ApiResult<Json<OrgUnitResponse>> {
-    // The role (403) and the unit (404) before the missing If-Match (428).
-    org_units::get_for_change(&state.app, &staff.actor(), id).await?;
-    let version = if_match.version()?;
+    let version = if_match
+        .version_after(org_units::get_for_change(&state.app, &staff.actor(), id))
+        .await?;
     let patch = UnitPatch {
         name: request.name,
         short_code: request.short_code,

@@ -1,6 +1,7 @@
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use kartei_app::outbox::{self, OutboxStatus};
+use kartei_app::paging::PageRequest;
 use kartei_persistence::outbox::OutboxMail;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,7 +11,7 @@ use uuid::Uuid;
 use super::ListResponse;
 use crate::auth::Staff;
 use crate::error::ApiResult;
-use crate::extract::{Json, PageParams, Query};
+use crate::extract::{Json, Query};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -83,16 +84,15 @@ async fn list_outbox(
     staff: Staff,
     Query(params): Query<OutboxParams>,
 ) -> ApiResult<Json<ListResponse<OutboxEntry>>> {
-    let (limit, after) = PageParams {
+    let page = PageRequest {
         limit: params.limit,
         cursor: params.cursor,
-    }
-    .resolve()?;
+    };
     let status = params.status.map(|s| match s {
         OutboxStatusDto::Pending => OutboxStatus::Pending,
         OutboxStatusDto::Sent => OutboxStatus::Sent,
         OutboxStatusDto::Failed => OutboxStatus::Failed,
     });
-    let page = outbox::list(&state.app, &staff.actor(), status, after, limit).await?;
+    let page = outbox::list(&state.app, &staff.actor(), status, &page).await?;
     Ok(Json(ListResponse::from_page(page, OutboxEntry::from)))
 }

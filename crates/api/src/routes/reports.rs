@@ -6,12 +6,10 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
+use kartei_app::paging::PageRequest;
 use kartei_app::reports::{self, LagRequest, UnenteredRequest, UnenteredRow, UnitLag, UnitTrend};
 use kartei_domain::lag::LagStage;
-use kartei_persistence::applications::AgeCursor;
 use kartei_persistence::reports::{StageFigures, Waiting};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -22,7 +20,7 @@ use super::applications::ApplicationStatusDto;
 use crate::auth::Staff;
 use crate::csv_out::ListFormat;
 use crate::csv_out::{decimal, excel_csv, optional};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Json, Query};
 use crate::local_time;
 use crate::state::AppState;
@@ -448,18 +446,6 @@ pub struct UnenteredList {
     pub next_cursor: Option<String>,
 }
 
-fn encode_age_cursor(cursor: AgeCursor) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::json!([cursor.0, cursor.1]).to_string())
-}
-
-fn decode_age_cursor(raw: &str) -> ApiResult<AgeCursor> {
-    URL_SAFE_NO_PAD
-        .decode(raw)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<AgeCursor>(&bytes).ok())
-        .ok_or_else(|| ApiError::validation("cursor", "is not a cursor this API handed out"))
-}
-
 /// Every open declaration in the caller's scope, oldest first: those past
 /// their objection deadline (members by statute without a record) lead.
 #[utoipa::path(
@@ -479,24 +465,14 @@ async fn unentered(
     staff: Staff,
     Query(params): Query<UnenteredParams>,
 ) -> ApiResult<Response> {
-    let limit = crate::extract::page_size(params.limit)?;
-    let after = params
-        .cursor
-        .as_deref()
-        .map(decode_age_cursor)
-        .transpose()?;
     let csv = params.format == Some(ListFormat::Csv);
-    let request = if csv {
-        UnenteredRequest::Export {
-            org_unit_id: params.org_unit_id,
-            after,
-        }
-    } else {
-        UnenteredRequest::Page {
-            org_unit_id: params.org_unit_id,
-            after,
-            limit: u64::from(limit),
-        }
+    let request = UnenteredRequest {
+        org_unit_id: params.org_unit_id,
+        page: PageRequest {
+            limit: params.limit,
+            cursor: params.cursor,
+        },
+        export: csv,
     };
     let register = reports::unentered(&state.app, &staff.actor(), request).await?;
     let items: Vec<UnenteredItem> = register.rows.into_iter().map(UnenteredItem::from).collect();
@@ -505,7 +481,7 @@ async fn unentered(
     }
     Ok(Json(UnenteredList {
         items,
-        next_cursor: register.next.map(encode_age_cursor),
+        next_cursor: register.next_cursor,
     })
     .into_response())
 }

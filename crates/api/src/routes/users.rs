@@ -93,8 +93,7 @@ async fn list_users(
     staff: Staff,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<ListResponse<UserResponse>>> {
-    let (limit, after) = page.resolve()?;
-    let page = accounts::list(&state.app, &staff.actor(), after, limit).await?;
+    let page = accounts::list(&state.app, &staff.actor(), &page.into()).await?;
     Ok(Json(ListResponse::from_page(page, UserResponse::from)))
 }
 
@@ -171,9 +170,9 @@ async fn update_user(
     if_match: IfMatch,
     Json(request): Json<UpdateUserRequest>,
 ) -> ApiResult<Json<UserResponse>> {
-    // The role (403) and the account (404) before the missing If-Match (428).
-    accounts::get(&state.app, &staff.actor(), id).await?;
-    let version = if_match.version()?;
+    let version = if_match
+        .version_after(accounts::get(&state.app, &staff.actor(), id))
+        .await?;
     let patch = AccountPatch {
         email: request.email,
         display_name: request.display_name,

@@ -1,8 +1,6 @@
 //! The member list: what `actor` may see, alphabetically, page by page, and
 //! all of it at once for the CSV download, which the audit trail records.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kartei_domain::authz::{ListScope, UnitScope, list_scope};
 use kartei_domain::member::{Member, MemberStatus};
 use kartei_domain::{Action, Actor, authorize};
@@ -12,10 +10,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::Seen;
+use crate::paging::{Cursor, PageRequest};
 use crate::{App, AppError, AppResult, audit_log, scope};
-
-const DEFAULT_PAGE_SIZE: u32 = 50;
-const MAX_PAGE_SIZE: u32 = 200;
 
 /// What a member list is narrowed to, as the request brings it.
 #[derive(Debug, Clone, Default)]
@@ -25,10 +21,7 @@ pub struct MemberListQuery {
     /// A district or local branch.
     pub org_unit_id: Option<Uuid>,
     pub status: Option<MemberStatus>,
-    /// Members per page, 1 to 200 (default 50).
-    pub limit: Option<u32>,
-    /// `next_cursor` of the page before.
-    pub cursor: Option<String>,
+    pub page: PageRequest,
 }
 
 /// One page of a member list.
@@ -42,7 +35,7 @@ pub struct MemberPage {
 struct Prepared {
     filter: MemberFilter,
     visible: UnitScope,
-    limit: u32,
+    limit: u64,
     after: Option<MemberCursor>,
 }
 
@@ -55,16 +48,11 @@ pub async fn list(app: &App, actor: &Actor, query: MemberListQuery) -> AppResult
             next_cursor: None,
         });
     };
-    let (page, next) = members::list(
-        &app.db,
-        &prepared.filter,
-        prepared.after,
-        u64::from(prepared.limit),
-    )
-    .await?;
+    let (page, next) =
+        members::list(&app.db, &prepared.filter, prepared.after, prepared.limit).await?;
     Ok(MemberPage {
         items: seen(prepared.visible, page),
-        next_cursor: next.as_ref().map(encode_cursor),
+        next_cursor: next.as_ref().map(Cursor::encode),
     })
 }
 
@@ -105,8 +93,8 @@ pub async fn list_for_csv(
 /// The checks and the scope of a list query; `None` for an empty list.
 async fn prepare(app: &App, actor: &Actor, query: &MemberListQuery) -> AppResult<Option<Prepared>> {
     authorize(actor, Action::ReadMembers, None)?;
-    let limit = page_size(query.limit)?;
-    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let limit = query.page.size()?;
+    let after = query.page.position()?;
     // An account without a unit sees nothing, whatever unit it asked for.
     if list_scope(actor, None) == ListScope::Nothing {
         return Ok(None);
@@ -151,26 +139,4 @@ fn seen(visible: UnitScope, members: Vec<Member>) -> Vec<Seen> {
             member,
         })
         .collect()
-}
-
-/// The page size asked for, or the default.
-fn page_size(limit: Option<u32>) -> AppResult<u32> {
-    let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
-    if (1..=MAX_PAGE_SIZE).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(AppError::invalid("limit", "must be between 1 and 200"))
-    }
-}
-
-fn encode_cursor(cursor: &MemberCursor) -> String {
-    URL_SAFE_NO_PAD.encode(json!([cursor.0, cursor.1]).to_string())
-}
-
-fn decode_cursor(raw: &str) -> AppResult<MemberCursor> {
-    URL_SAFE_NO_PAD
-        .decode(raw)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<(String, Uuid)>(&bytes).ok())
-        .ok_or_else(|| AppError::invalid("cursor", "is not a cursor this API handed out"))
 }

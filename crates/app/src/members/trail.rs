@@ -46,7 +46,7 @@ pub fn diff(before: &Member, after: &Member) -> Vec<(&'static str, Value, Value)
 
 /// Appends an audit entry about `member_id`; `changes` values are sealed
 /// with the member's key, so that anonymisation can make them unreadable.
-pub async fn audit_member(
+pub(crate) async fn audit_member(
     txn: &Tx,
     actor_id: Option<Uuid>,
     member_id: Uuid,
