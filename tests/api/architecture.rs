@@ -11,10 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The crates whose modules must form no import cycle.
-const ACYCLIC_CRATES: [&str; 5] = [
+const ACYCLIC_CRATES: [&str; 6] = [
     "crates/domain",
     "crates/persistence",
     "crates/app",
+    "crates/web",
     "crates/api",
     "migration",
 ];
@@ -45,7 +46,7 @@ fn no_modules_of_a_crate_import_each_other_in_a_circle() {
 
 #[test]
 fn crates_depend_only_inwards() {
-    let rules: [(&str, &[&str]); 3] = [
+    let rules: [(&str, &[&str]); 4] = [
         (
             "crates/domain",
             &[
@@ -74,6 +75,11 @@ fn crates_depend_only_inwards() {
         (
             "crates/app",
             &["axum*", "tower*", "utoipa*", "kartei-api", "kartei-web"],
+        ),
+        // The pages reach the data only through the use cases.
+        (
+            "crates/web",
+            &["kartei-api", "kartei-persistence", "sea-orm*", "migration"],
         ),
     ];
     let wrong: Vec<String> = rules
@@ -108,6 +114,15 @@ fn the_http_crate_holds_no_connection_and_opens_no_transaction() {
             "TransactionTrait",
             "unit_of_work",
         ],
+    );
+}
+
+/// Neither front end opens a transaction or reaches past the use cases.
+#[test]
+fn the_pages_open_no_transaction() {
+    forbidden_in(
+        "crates/web",
+        &["kartei_persistence", "sea_orm", ".begin()", "unit_of_work"],
     );
 }
 

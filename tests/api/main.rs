@@ -23,3 +23,4 @@ mod routing;
 mod scope;
 mod transfers;
 mod users;
+mod web;

@@ -9,6 +9,7 @@
 
 pub mod bench;
 pub mod members;
+pub mod web;
 
 use std::path::Path;
 

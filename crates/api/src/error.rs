@@ -86,18 +86,11 @@ impl ApiError {
         ApiError::Internal(err.into())
     }
 
-    /// What a log line may say about this error. A database error anywhere
-    /// in the cause chain is told by class only
-    /// ([`RepoError::log_class`]): PostgreSQL's "Failing row contains
-    /// (...)" and a trigger's message carry a person's data. Other server
-    /// faults are kartei's own messages (a broken invariant, a chart that
-    /// could not be drawn) and keep their chain.
+    /// What a log line may say about this error
+    /// ([`kartei_app::log_class_of`]).
     pub fn log_class(&self) -> String {
         match self {
-            ApiError::Internal(err) => err
-                .chain()
-                .find_map(kartei_persistence::error_class)
-                .unwrap_or_else(|| format!("{err:#}")),
+            ApiError::Internal(err) => kartei_app::log_class_of(err),
             other => other.slug_and_detail().0.to_owned(),
         }
     }

@@ -74,10 +74,13 @@ pub fn router(state: AppState) -> Router {
         .config(Config::default().validator_url("none"));
     let max_body = state.settings.server.max_body_bytes;
     let limits = RequestLimits::new(&state.settings.server);
+    let web = kartei_web::router(state.app.clone());
     Router::new()
         .merge(api)
         .merge(docs)
         .merge(routes::health::router())
+        .with_state(state)
+        .merge(web)
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(max_body))
@@ -105,7 +108,6 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn(telemetry::track_requests))
                 .layer(axum::middleware::from_fn_with_state(limits, limit_requests)),
         )
-        .with_state(state)
 }
 
 /// The server-wide limits: how many requests run at once and for how long.

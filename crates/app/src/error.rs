@@ -71,6 +71,26 @@ impl AppError {
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         AppError::Internal(err.into())
     }
+
+    /// What a log line may say about this error: see [`log_class_of`].
+    pub fn log_class(&self) -> String {
+        match self {
+            AppError::Internal(err) => log_class_of(err),
+            AppError::Unavailable(err) => err.log_class(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// What a log line may say about a server fault. A database error anywhere
+/// in the cause chain is told by class only (`RepoError::log_class`):
+/// PostgreSQL's "Failing row contains (...)" and a trigger's message carry
+/// a person's data. Other faults are kartei's own messages (a broken
+/// invariant, a chart that could not be drawn) and keep their chain.
+pub fn log_class_of(err: &anyhow::Error) -> String {
+    err.chain()
+        .find_map(kartei_persistence::error_class)
+        .unwrap_or_else(|| format!("{err:#}"))
 }
 
 impl From<RepoError> for AppError {

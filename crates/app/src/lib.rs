@@ -38,5 +38,5 @@ pub mod transfers;
 pub use checks::Checks;
 pub use clock::Clock;
 pub use context::App;
-pub use error::{AppError, AppResult, FieldError};
+pub use error::{AppError, AppResult, FieldError, log_class_of};
 pub use kartei_domain::calendar as local_time;

@@ -12,7 +12,7 @@ use kartei_domain::authz::{Scope, visible_scope};
 use kartei_domain::lag::{Clocks, LagStage};
 use kartei_domain::staff::OrgUnit;
 use kartei_domain::{Action, Actor, OrgUnitKind, authorize};
-use kartei_persistence::applications::{self as stored_applications, AgeCursor};
+use kartei_persistence::applications::{self as stored_applications, AgeCursor, UnitFilter};
 use kartei_persistence::org_units;
 use kartei_persistence::reports::{
     self, Grouping, LagQuery, MonthlyMedian, Source, UnitFigures, Waiting,
@@ -367,6 +367,7 @@ pub async fn waiting_figures(app: &App) -> AppResult<WaitingFigures> {
     let today = app.today();
     let counts = reports::open_by_district_and_stage(
         &app.db,
+        UnitFilter::All,
         &onboarding::overdue_cutoffs(app, today),
         &onboarding::escalation_cutoffs(app, today),
     )
@@ -379,6 +380,40 @@ pub async fn waiting_figures(app: &App) -> AppResult<WaitingFigures> {
         .collect();
     districts.push((None, "unassigned".to_owned()));
     Ok(WaitingFigures { districts, counts })
+}
+
+/// Open declarations in one stage: how many, and how many of them are
+/// overdue and escalated today.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Owed {
+    pub open: i64,
+    pub overdue: i64,
+    pub escalated: i64,
+}
+
+/// What `actor`'s part of the tree owes now, by the stage the declarations
+/// wait in: the start page of every account that works on applications.
+pub async fn owed(app: &App, actor: &Actor) -> AppResult<BTreeMap<LagStage, Owed>> {
+    authorize(actor, Action::ReadApplications, None)?;
+    let Some(scope) = visible_units(actor) else {
+        return Ok(BTreeMap::new());
+    };
+    let today = app.today();
+    let counts = reports::open_by_district_and_stage(
+        &app.db,
+        scope,
+        &onboarding::overdue_cutoffs(app, today),
+        &onboarding::escalation_cutoffs(app, today),
+    )
+    .await?;
+    let mut owed: BTreeMap<LagStage, Owed> = BTreeMap::new();
+    for ((_, stage), waiting) in counts {
+        let sum = owed.entry(stage).or_default();
+        sum.open += waiting.open;
+        sum.overdue += waiting.overdue;
+        sum.escalated += waiting.escalated;
+    }
+    Ok(owed)
 }
 
 #[cfg(test)]

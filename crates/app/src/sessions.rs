@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
+use kartei_domain::session::browser_session_live;
 use kartei_domain::throttle::ThrottlePolicy;
 use kartei_domain::{EmailAddress, StaffAccount};
 use kartei_persistence::audit::{self, AuditEntry};
@@ -69,6 +70,22 @@ fn refresh_token_hash(token: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The address a request came from, for login throttling: the peer, or,
+/// when `server.trust_forwarded_for` is on, the rightmost entry of the last
+/// `X-Forwarded-For` line. The proxy appends the address it saw to whatever
+/// the client sent, so only the last entry is the proxy's word; the ones
+/// before it are the client's and would let it pick a fresh address for
+/// every guess.
+pub fn client_address(app: &App, forwarded_for: Option<&str>, peer: Option<IpAddr>) -> IpAddr {
+    let forwarded = forwarded_for
+        .filter(|_| app.settings.server.trust_forwarded_for)
+        .and_then(|list| list.rsplit(',').next())
+        .and_then(|last| last.trim().parse::<IpAddr>().ok());
+    forwarded
+        .or(peer)
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 
 /// Checks `email` and `password` from `client` and starts a session.
@@ -331,4 +348,74 @@ pub async fn acting_account(app: &App, user_id: Uuid, session_id: Uuid) -> AppRe
         return Err(AppError::Unauthenticated);
     }
     Ok(account)
+}
+
+/// A browser's session as the web application carries it (in a signed
+/// cookie): the account, the session, when it signed in and when it was
+/// last seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrowserSession {
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    pub signed_in_at: DateTime<Utc>,
+    pub seen_at: DateTime<Utc>,
+}
+
+/// Signs a browser in: the same password check, throttling and audit as
+/// [`login`]. The session has no refresh token in the browser's hands; it
+/// lasts as [`kartei_domain::session`] says.
+pub async fn sign_in_browser(
+    app: &App,
+    email: &str,
+    password: SecretString,
+    client: IpAddr,
+) -> AppResult<BrowserSession> {
+    let session = login(app, email, password, client).await?;
+    let now = app.now();
+    Ok(BrowserSession {
+        user_id: session.user_id,
+        session_id: session.session_id,
+        signed_in_at: now,
+        seen_at: now,
+    })
+}
+
+/// The account acting in a browser session, and the session seen now; an
+/// idle, too old, ended or deactivated session is refused (401), so the
+/// browser signs in again.
+pub async fn resume_browser(
+    app: &App,
+    session: BrowserSession,
+) -> AppResult<(StaffAccount, BrowserSession)> {
+    let now = app.now();
+    if !browser_session_live(session.signed_in_at, session.seen_at, now) {
+        return Err(AppError::Unauthenticated);
+    }
+    let account = acting_account(app, session.user_id, session.session_id).await?;
+    Ok((
+        account,
+        BrowserSession {
+            seen_at: now,
+            ..session
+        },
+    ))
+}
+
+/// Ends a browser session (signing out), recorded like [`logout`].
+pub async fn sign_out_browser(app: &App, session: BrowserSession) -> AppResult<()> {
+    let now = app.now();
+    sessions::revoke_family(&app.db, session.session_id, now).await?;
+    audit::record(
+        &app.db,
+        AuditEntry {
+            actor_id: Some(session.user_id),
+            action: "logout",
+            subject_type: "user",
+            subject_id: Some(session.user_id),
+            details: serde_json::json!({}),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
 }

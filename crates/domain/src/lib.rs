@@ -35,6 +35,7 @@ pub mod person;
 pub mod postal_code;
 pub mod privacy;
 pub mod role;
+pub mod session;
 pub mod staff;
 pub mod text;
 pub mod throttle;

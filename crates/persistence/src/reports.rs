@@ -18,6 +18,7 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 use uuid::Uuid;
 
 use crate::RepoError;
+use crate::applications::UnitFilter;
 use crate::lag_sql::{
     ENTRY, OverdueCutoffs, RECEIVED, items_cte, lags_cte, past_levels, waiting_stage,
 };
@@ -482,19 +483,26 @@ pub async fn monthly_medians<C: ConnectionTrait>(
 }
 
 /// Open applications per district (`None`: no district yet) and stage,
-/// with how many are overdue and escalated: the operator's gauges.
+/// with how many are overdue and escalated, of those `scope` holds: the
+/// operator's gauges (all of them) and an account's start page.
 pub async fn open_by_district_and_stage<C: ConnectionTrait>(
     db: &C,
+    scope: UnitFilter,
     overdue: &OverdueCutoffs,
     escalated: &OverdueCutoffs,
 ) -> Result<BTreeMap<(Option<Uuid>, LagStage), Waiting>, RepoError> {
     let mut sql = Sql::new(db.get_database_backend());
     let overdue = past_levels(&mut sql, overdue);
     let escalated = past_levels(&mut sql, escalated);
+    let within = match scope {
+        UnitFilter::All => String::new(),
+        UnitFilter::District(id) => format!(" AND district_id = {}", sql.bind(id)),
+        UnitFilter::Local(id) => format!(" AND local_id = {}", sql.bind(id)),
+    };
     let text = format!(
         "SELECT district_id, {stage} AS stage, COUNT(*) AS open, SUM({overdue}) AS overdue, \
                 SUM({escalated}) AS escalated \
-         FROM applications WHERE {open} GROUP BY 1, 2",
+         FROM applications WHERE {open}{within} GROUP BY 1, 2",
         stage = waiting_stage(),
         open = migration::OPEN_APPLICATIONS,
     );

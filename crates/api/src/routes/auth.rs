@@ -1,8 +1,9 @@
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use kartei_app::sessions;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -55,37 +56,30 @@ impl From<IssuedTokens> for TokenResponse {
     }
 }
 
-/// The address a request came from, for login throttling: the peer, or,
-/// when `server.trust_forwarded_for` is on, the rightmost `X-Forwarded-For`
-/// entry. The proxy appends the address it saw to whatever the client sent,
-/// so only the last entry is the proxy's word; the ones before it are the
-/// client's and would let it pick a fresh address for every guess.
+/// The address a request came from, for login throttling
+/// ([`sessions::client_address`]).
 pub struct ClientIp(pub IpAddr);
 
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if state.settings.server.trust_forwarded_for {
-            // Several header lines form one list, in order.
-            let forwarded = parts
-                .headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .next_back()
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok());
-            if let Some(ip) = forwarded {
-                return Ok(ClientIp(ip));
-            }
-        }
+        // Several header lines form one list, in order.
+        let forwarded_for = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
+            .and_then(|v| v.to_str().ok());
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        Ok(ClientIp(peer))
+            .map(|ConnectInfo(addr)| addr.ip());
+        Ok(ClientIp(sessions::client_address(
+            &state.app,
+            forwarded_for,
+            peer,
+        )))
     }
 }
 

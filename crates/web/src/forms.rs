@@ -1,0 +1,123 @@
+//! What every form shares: dates as people type them, and the use cases'
+//! field errors in German, keyed by field, for the page to show beside
+//! each field.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use kartei_app::FieldError;
+
+/// German messages by field, as a form shows them.
+#[derive(Debug, Default)]
+pub struct FieldErrors(BTreeMap<String, String>);
+
+impl FieldErrors {
+    pub fn of(errors: &[FieldError]) -> FieldErrors {
+        let mut found = FieldErrors::default();
+        for error in errors {
+            found.add(&error.field, german(&error.message));
+        }
+        found
+    }
+
+    pub fn add(&mut self, field: &str, message: String) {
+        self.0.entry(field.to_owned()).or_insert(message);
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A date as typed: `TT.MM.JJJJ`, or `JJJJ-MM-TT` (what a browser's date
+/// field sends).
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%d.%m.%Y")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        .ok()
+}
+
+/// The German of a use case's field message. The rules write their
+/// messages in English for the API; a page says the same in German.
+pub fn german(message: &str) -> String {
+    if let Some(n) = number_in(message, "must be at most ", " characters") {
+        return format!("darf höchstens {n} Zeichen lang sein");
+    }
+    if let Some(n) = number_in(message, "must be at least ", " characters") {
+        return format!("muss mindestens {n} Zeichen lang sein");
+    }
+    if message.starts_with("must be one of") || message.starts_with("must be among") {
+        return "ist keiner der erlaubten Werte".to_owned();
+    }
+    if message.starts_with("the applicant must be at least") {
+        return "Die Person ist zu jung für eine Mitgliedschaft".to_owned();
+    }
+    let known = match message {
+        "is required" => "ist erforderlich",
+        "a rejection needs a reason" => "ist bei einer Ablehnung erforderlich",
+        "must not be empty" => "darf nicht leer sein",
+        "must not be in the future" => "darf nicht in der Zukunft liegen",
+        "must not contain control characters" => "darf keine Steuerzeichen enthalten",
+        "must contain a letter" => "muss einen Buchstaben enthalten",
+        "must be exactly five digits" => "muss genau fünf Ziffern haben",
+        "is not a valid phone number" => "ist keine gültige Telefonnummer",
+        "is not a valid e-mail address" => "ist keine gültige E-Mail-Adresse",
+        "is not a plausible birth date" => "ist kein plausibles Geburtsdatum",
+        "must not be before received_on" => "darf nicht vor dem Eingang liegen",
+        "must not be before the member joined" => "darf nicht vor dem Eintritt liegen",
+        "must lie within a year of today" | "must lie within a year from today" => {
+            "muss innerhalb eines Jahres von heute liegen"
+        }
+        "no such org unit" => "diese Gliederung gibt es nicht",
+        "is outside your part of the organisation" => "liegt außerhalb Ihres Bereichs",
+        "must be a district or a local branch" => "muss ein Kreis- oder Ortsverband sein",
+        "the first contact must be recorded before or together with the decision" => {
+            "Vor der Entscheidung muss der Erstkontakt eingetragen sein"
+        }
+        _ => "ist ungültig",
+    };
+    known.to_owned()
+}
+
+fn number_in(message: &str, before: &str, after: &str) -> Option<u32> {
+    message
+        .strip_prefix(before)?
+        .strip_suffix(after)?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_as_people_and_browsers_type_them() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 1);
+        assert_eq!(parse_date("01.03.2026"), day);
+        assert_eq!(parse_date(" 2026-03-01 "), day);
+        assert_eq!(parse_date("1.3.2026"), day);
+        assert_eq!(parse_date("31.02.2026"), None);
+        assert_eq!(parse_date("gestern"), None);
+    }
+
+    #[test]
+    fn messages_read_in_german() {
+        assert_eq!(german("is required"), "ist erforderlich");
+        assert_eq!(
+            german("must be at most 1000 characters"),
+            "darf höchstens 1000 Zeichen lang sein"
+        );
+        assert_eq!(
+            german("must be one of phone, email, in_person, letter, video, other"),
+            "ist keiner der erlaubten Werte"
+        );
+        // Whatever a rule says that has no German yet is still not English.
+        assert_eq!(german("something new"), "ist ungültig");
+    }
+}

@@ -1,0 +1,27 @@
+//! The frame of every signed-in page.
+
+use kartei_domain::{Action, authz};
+
+use crate::session::SignedIn;
+use crate::texts;
+
+/// What every signed-in page shows around its content: who is signed in,
+/// the sign-out form's token, and the links the role may follow.
+pub struct Layout<'a> {
+    pub account_name: &'a str,
+    pub role: &'static str,
+    pub csrf: &'a str,
+    pub reads_applications: bool,
+}
+
+impl<'a> Layout<'a> {
+    pub fn of(signed_in: &'a SignedIn) -> Layout<'a> {
+        let role = signed_in.account.role;
+        Layout {
+            account_name: &signed_in.account.display_name,
+            role: texts::role(role),
+            csrf: &signed_in.csrf,
+            reads_applications: authz::role_may(role, Action::ReadApplications),
+        }
+    }
+}
