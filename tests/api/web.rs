@@ -20,6 +20,7 @@ on_both_databases!(
     a_declaration_outside_the_scope_is_404_and_the_board_gets_403,
     a_district_takes_a_declaration_to_admission_in_the_pages,
     a_step_with_wrong_input_is_told_at_its_field_and_changes_nothing,
+    the_state_office_registers_a_declaration_and_corrects_a_missing_postal_code,
 );
 
 async fn a_browser_signs_in_sees_what_it_owes_and_signs_out(db: Db) {
@@ -516,4 +517,85 @@ async fn a_step_with_wrong_input_is_told_at_its_field_and_changes_nothing(db: Db
         .get(&format!("/api/v1/applications/{id}"), &office)
         .await;
     assert_eq!(status.body["status"], "contacted");
+}
+
+async fn the_state_office_registers_a_declaration_and_corrects_a_missing_postal_code(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(STATE_OFFICE, DEMO_PASSWORD).await;
+    let form = browser.get("/erklaerungen/neu").await;
+    assert_eq!(form.status, 200, "{}", form.text);
+    assert!(
+        form.text
+            .contains("<label for=\"postal_code\">Postleitzahl</label>")
+    );
+    let csrf = hidden_field(&form.text, "csrf").expect("token");
+    let today = app.state.app.today().format("%d.%m.%Y").to_string();
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("received_on", today.as_str()),
+        ("channel", "paper"),
+        ("first_name", "Jana"),
+        ("last_name", "Krüger"),
+        ("date_of_birth", "03.07.1985"),
+        ("street", "Prager Straße 2"),
+        ("postal_code", ""),
+        ("city", "Dresden"),
+    ];
+    let missing = browser.post_form("/erklaerungen/neu", &fields).await;
+    assert_eq!(missing.status, 422, "{}", missing.text);
+    assert!(
+        missing
+            .text
+            .contains("Postleitzahl: muss genau fünf Ziffern haben"),
+        "{}",
+        missing.text
+    );
+    assert!(
+        missing.text.contains("value=\"Krüger\""),
+        "the form keeps what was typed"
+    );
+    assert_eq!(app.count("applications").await, 0, "nothing saved");
+
+    // As the code is typed, the form says where it goes.
+    let preview = browser
+        .get("/erklaerungen/neu/zuordnung?postal_code=01067")
+        .await;
+    assert_eq!(preview.status, 200);
+    assert!(preview.text.contains("Geht an: "), "{}", preview.text);
+    let unknown = browser
+        .get("/erklaerungen/neu/zuordnung?postal_code=99999")
+        .await;
+    assert!(unknown.text.contains("Landesgeschäftsstelle"));
+
+    fields[7] = ("postal_code", "01067");
+    let saved = browser.post_form("/erklaerungen/neu", &fields).await;
+    assert_eq!(saved.status, 303, "{}", saved.text);
+    let page = browser.get(location(&saved)).await;
+    assert!(page.text.contains("<h1>Krüger, Jana</h1>"));
+    assert!(page.text.contains("<strong>Zugeordnet</strong>"));
+    let dresden = app
+        .get(
+            &format!("/api/v1/org-units/{}", app.unit_id("DD").await),
+            &app.token_of(STATE_OFFICE).await,
+        )
+        .await;
+    let name = dresden.body["name"].as_str().expect("name");
+    assert!(
+        page.text
+            .contains(&format!("<dt>Zugeordnet an</dt><dd>{name}</dd>")),
+        "{}",
+        page.text
+    );
+
+    // The same person again: the page names the likely duplicate.
+    let again = browser.post_form("/erklaerungen/neu", &fields).await;
+    let page = browser.get(location(&again)).await;
+    assert!(page.text.contains("Möglicherweise dieselbe Person"));
+    assert!(page.text.contains("gleicher Name und Geburtsdatum"));
+
+    // The board registers nothing.
+    let mut board = Browser::new(&app);
+    board.sign_in(BOARD, DEMO_PASSWORD).await;
+    assert_eq!(board.get("/erklaerungen/neu").await.status, 403);
 }

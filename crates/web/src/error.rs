@@ -44,6 +44,12 @@ impl From<AppError> for WebError {
     }
 }
 
+impl From<kartei_domain::Denied> for WebError {
+    fn from(denied: kartei_domain::Denied) -> Self {
+        WebError::from(AppError::Denied(denied))
+    }
+}
+
 impl From<StaleForm> for WebError {
     fn from(_: StaleForm) -> Self {
         WebError::StaleForm

@@ -12,6 +12,7 @@ pub struct Layout<'a> {
     pub role: &'static str,
     pub csrf: &'a str,
     pub reads_applications: bool,
+    pub registers: bool,
 }
 
 impl<'a> Layout<'a> {
@@ -22,6 +23,7 @@ impl<'a> Layout<'a> {
             role: texts::role(role),
             csrf: &signed_in.csrf,
             reads_applications: authz::role_may(role, Action::ReadApplications),
+            registers: authz::role_may(role, Action::RegisterApplication),
         }
     }
 }

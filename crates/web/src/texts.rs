@@ -23,6 +23,7 @@ pub const SIGN_IN_FAILED: &str = "E-Mail-Adresse oder Passwort stimmen nicht.";
 pub const SIGN_IN_THROTTLED: &str =
     "Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie einige Minuten.";
 pub const SIGNED_OUT: &str = "Sie sind abgemeldet.";
+pub const NO_ROUTE: &str = "Für diese Postleitzahl gibt es keine Zuordnung: Die Erklärung geht an die Landesgeschäftsstelle.";
 pub const DATE_EXPECTED: &str = "ist kein Datum (TT.MM.JJJJ)";
 pub const CHOOSE_ONE: &str = "bitte wählen";
 pub const STEP_CONFLICT: &str = "Dieser Schritt passt nicht mehr zum Stand der Beitrittserklärung; jemand anderes hat sie inzwischen bearbeitet. Unten sehen Sie den aktuellen Stand.";
@@ -84,6 +85,14 @@ pub fn stage(stage: Stage) -> &'static str {
         Stage::Handover => "Übernahme",
         Stage::FirstContact => "Erstkontakt",
         Stage::Decision => "Entscheidung",
+    }
+}
+
+/// Why two records look like the same person.
+pub fn matched_on(matched_on: &str) -> &'static str {
+    match matched_on {
+        "email" => "gleiche E-Mail-Adresse",
+        _ => "gleicher Name und Geburtsdatum",
     }
 }
 

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kartei_app::onboarding::{self, ApplicationView, ContactInput, DecisionInput, ListQuery};
 use kartei_app::paging::PageRequest;
-use kartei_app::{AppError, AppResult};
+use kartei_app::{AppError, AppResult, org_units};
 use kartei_domain::application::{Status, Verdict};
 use kartei_domain::{Action, Role, authz};
 use serde::Deserialize;
@@ -216,6 +216,18 @@ struct DetailPage<'a> {
     errors: FieldErrors,
     /// Why the last form was not taken, when it is not one field's fault.
     alert: Option<&'static str>,
+    /// The district (and branch) holding it; `None` in the state office's
+    /// queue.
+    held_by: Option<String>,
+    /// Likely the same person, within the reader's scope.
+    duplicates: Vec<Duplicate>,
+}
+
+struct Duplicate {
+    /// The declaration's page; `None` for a member (no member pages yet).
+    link: Option<String>,
+    what: &'static str,
+    matched_on: &'static str,
 }
 
 pub async fn detail(
@@ -243,7 +255,35 @@ async fn render_detail(
     alert: Option<&'static str>,
     status: StatusCode,
 ) -> WebResult<Response> {
-    let view = onboarding::get(&state.app, &signed_in.actor(), id).await?;
+    let actor = signed_in.actor();
+    let view = onboarding::get(&state.app, &actor, id).await?;
+    let held_by = match view.application.state.route {
+        Some(route) => {
+            let district = org_units::get(&state.app, &actor, route.district_id).await?;
+            Some(match route.local_id {
+                Some(local) => {
+                    let local = org_units::get(&state.app, &actor, local).await?;
+                    format!("{} ({})", local.name, district.name)
+                }
+                None => district.name,
+            })
+        }
+        None => None,
+    };
+    let duplicates = view
+        .duplicates
+        .iter()
+        .flatten()
+        .map(|candidate| Duplicate {
+            link: (candidate.kind != "member").then(|| format!("/erklaerungen/{}", candidate.id)),
+            what: if candidate.kind == "member" {
+                "Mitglied"
+            } else {
+                "Beitrittserklärung"
+            },
+            matched_on: texts::matched_on(candidate.matched_on),
+        })
+        .collect();
     let person = &view.application.applicant;
     let timeline = view
         .timeline
@@ -275,6 +315,8 @@ async fn render_detail(
         today: state.app.today().to_string(),
         errors,
         alert,
+        held_by,
+        duplicates,
         row: Row::from(view),
     };
     Ok((status, Html(page.render()?)).into_response())

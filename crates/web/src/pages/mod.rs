@@ -2,6 +2,7 @@
 //! page from the use cases' answer.
 
 mod applications;
+mod registration;
 mod sign_in;
 mod start;
 
@@ -15,6 +16,14 @@ pub fn router() -> Router<WebState> {
     Router::new()
         .route("/", get(start::page))
         .route("/erklaerungen", get(applications::list))
+        .route(
+            "/erklaerungen/neu",
+            get(registration::form).post(registration::submit),
+        )
+        .route(
+            "/erklaerungen/neu/zuordnung",
+            get(registration::routing_preview),
+        )
         .route("/erklaerungen/{id}", get(applications::detail))
         .route(
             "/erklaerungen/{id}/uebernahme",
