@@ -6,6 +6,7 @@ mod applications;
 mod architecture;
 mod audit;
 mod auth;
+mod browser;
 mod cli;
 mod csv_cells;
 mod errors;

@@ -10,6 +10,7 @@
 pub mod bench;
 pub mod members;
 pub mod web;
+pub mod webdriver;
 
 use std::path::Path;
 
@@ -44,6 +45,28 @@ macro_rules! with_smtp_on_both_databases {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             #[ignore = "needs PostgreSQL and aiosmtpd: cargo test -- --include-ignored"]
+            async fn postgres() {
+                super::$name($crate::Db::Postgres).await
+            }
+        }
+    )*};
+}
+
+/// Like `on_both_databases!`, for the tests in a real Chromium (Debian's
+/// `chromium` and `chromium-driver`): both variants are ignored unless
+/// asked for, so that the tests run on a machine without a browser.
+#[macro_export]
+macro_rules! in_chromium_on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs chromium and chromedriver: cargo test -- --include-ignored"]
+            async fn sqlite() {
+                super::$name($crate::Db::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs PostgreSQL, chromium and chromedriver: cargo test -- --include-ignored"]
             async fn postgres() {
                 super::$name($crate::Db::Postgres).await
             }

@@ -1,0 +1,131 @@
+//! The office's journeys in a real headless Chromium, with axe-core's
+//! check on every page they pass: no violation of impact serious or
+//! critical.
+
+use kartei_tests::webdriver::Chromium;
+use kartei_tests::{
+    DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, in_chromium_on_both_databases,
+};
+use serde_json::json;
+
+in_chromium_on_both_databases!(
+    the_state_office_registers_with_a_missing_postal_code_then_corrects_it,
+    the_district_takes_it_over_contacts_and_admits,
+    another_districts_declaration_by_url_is_not_found,
+);
+
+/// The registration form's button (the page has the sign-out button too).
+const REGISTER: &str = "form[action='/erklaerungen/neu'] button[type=submit]";
+
+async fn sign_in(browser: &Chromium, app: &TestApp, email: &str) {
+    browser.goto(&app.url("/anmelden")).await;
+    assert_accessible(browser, "the sign-in page").await;
+    browser.type_into("#email", email).await;
+    browser.type_into("#password", DEMO_PASSWORD).await;
+    browser
+        .click("form[action='/anmelden'] button[type=submit]")
+        .await;
+    browser.wait_for_text("h1", "Guten Tag").await;
+    assert_eq!(browser.url().await, app.url("/"), "signed in");
+}
+
+async fn assert_accessible(browser: &Chromium, page: &str) {
+    let violations = browser.accessibility_violations().await;
+    assert!(
+        violations.is_empty(),
+        "{page} ({}): {violations:#?}",
+        browser.url().await
+    );
+}
+
+async fn the_state_office_registers_with_a_missing_postal_code_then_corrects_it(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let browser = Chromium::start().await;
+    sign_in(&browser, &app, STATE_OFFICE).await;
+    assert_accessible(&browser, "the start page").await;
+
+    browser.click("a[href='/erklaerungen/neu']").await;
+    assert_accessible(&browser, "the registration form").await;
+    browser.type_into("#first_name", "Jana").await;
+    browser.type_into("#last_name", "Krüger").await;
+    browser.type_into("#date_of_birth", "03.07.1985").await;
+    browser.type_into("#street", "Prager Straße 2").await;
+    browser.type_into("#city", "Dresden").await;
+    browser.click(REGISTER).await;
+    browser.wait_for_text("body", "nicht gespeichert").await;
+    let error = browser.text("#postal_code-fehler").await;
+    assert_eq!(error, "Postleitzahl: muss genau fünf Ziffern haben");
+    assert_accessible(&browser, "the form with an error").await;
+
+    browser.type_into("#postal_code", "01067").await;
+    let preview = browser.wait_for_text("#zuordnung", "Geht an:").await;
+    assert!(preview.starts_with("Geht an: "), "{preview}");
+    browser.click(REGISTER).await;
+    let page = browser.wait_for_text("body", "Zugeordnet an").await;
+    assert!(page.contains("Krüger, Jana"), "{page}");
+    assert!(page.contains("Zugeordnet an"));
+    assert!(browser.url().await.contains("/erklaerungen/"));
+    assert_accessible(&browser, "the declaration's page").await;
+    browser.quit().await;
+}
+
+async fn the_district_takes_it_over_contacts_and_admits(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let office = app.token_of(STATE_OFFICE).await;
+    let registered = app.register(&office, json!({})).await;
+    let id = registered["id"].as_str().expect("id").to_owned();
+
+    let browser = Chromium::start().await;
+    sign_in(&browser, &app, DISTRICT_DRESDEN).await;
+    browser.click("a[href='/erklaerungen']").await;
+    browser.wait_for_text("h1", "Beitrittserklärungen").await;
+    assert_accessible(&browser, "the inbox").await;
+    browser
+        .click(&format!("a[href='/erklaerungen/{id}']"))
+        .await;
+    browser.wait_for_text("h1", "Schmidt, Anna").await;
+    assert_accessible(&browser, "the declaration").await;
+
+    browser.click("form[action$='/uebernahme'] button").await;
+    let page = browser.wait_for_text("body", "Erstkontakt eintragen").await;
+    assert!(page.contains("Übernommen"), "{page}");
+    assert_accessible(&browser, "the contact form").await;
+    browser.click("form[action$='/erstkontakt'] button").await;
+    let page = browser
+        .wait_for_text("body", "Über die Aufnahme entscheiden")
+        .await;
+    assert!(page.contains("Kontaktiert"), "{page}");
+    assert_accessible(&browser, "the decision form").await;
+    browser.click("form[action$='/entscheidung'] button").await;
+    let page = browser.wait_for_text("body", "Mitgliedsnummer").await;
+    let api = app
+        .get(&format!("/api/v1/applications/{id}"), &office)
+        .await;
+    let number = api.body["membership_number"].as_str().expect("admitted");
+    assert!(
+        page.contains(&format!("Aufgenommen mit der Mitgliedsnummer {number}.")),
+        "{page}"
+    );
+    assert_accessible(&browser, "the admitted declaration").await;
+    browser.quit().await;
+}
+
+async fn another_districts_declaration_by_url_is_not_found(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let office = app.token_of(STATE_OFFICE).await;
+    let leipzig = app
+        .register(
+            &office,
+            json!({ "postal_code": "04109", "city": "Leipzig" }),
+        )
+        .await;
+    let browser = Chromium::start().await;
+    sign_in(&browser, &app, DISTRICT_DRESDEN).await;
+    let id = leipzig["id"].as_str().expect("id");
+    browser.goto(&app.url(&format!("/erklaerungen/{id}"))).await;
+    let page = browser.wait_for_text("body", "Nicht gefunden").await;
+    assert!(page.contains("Nicht gefunden"), "{page}");
+    assert!(!page.contains("Schmidt"));
+    assert_accessible(&browser, "the not-found page").await;
+    browser.quit().await;
+}
