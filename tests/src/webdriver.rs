@@ -21,6 +21,8 @@ pub struct Chromium {
     http: reqwest::Client,
     session: String,
     base: String,
+    /// `quit` ended the session already.
+    ended: bool,
 }
 
 /// The WebDriver name of an element reference.
@@ -69,6 +71,7 @@ impl Chromium {
             http,
             session,
             base,
+            ended: false,
         }
     }
 
@@ -212,9 +215,10 @@ impl Chromium {
 
 impl Chromium {
     /// Ends the session (the browser quits), then the driver.
-    pub async fn quit(self) {
+    pub async fn quit(mut self) {
         let url = format!("{}/session/{}", self.base, self.session);
         let _ = self.http.delete(url).send().await;
+        self.ended = true;
     }
 
     /// Waits up to five seconds for `css` to show `text`: what htmx swaps
@@ -241,9 +245,26 @@ impl Chromium {
     }
 }
 
+/// A test that fails ends without `quit`: the session is ended here, in
+/// plain blocking HTTP, so that its browser does not outlive the test (a
+/// killed chromedriver leaves its Chromium running).
 impl Drop for Chromium {
     fn drop(&mut self) {
-        // The session's browser ends with its driver.
+        let address = self.base.trim_start_matches("http://").to_owned();
+        if !self.ended
+            && let Ok(mut stream) = std::net::TcpStream::connect(&address)
+        {
+            use std::io::{Read, Write};
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let request = format!(
+                "DELETE /session/{} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                self.session
+            );
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let mut answer = Vec::new();
+                let _ = stream.read_to_end(&mut answer);
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
