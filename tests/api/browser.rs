@@ -4,7 +4,8 @@
 
 use kartei_tests::webdriver::Chromium;
 use kartei_tests::{
-    DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, in_chromium_on_both_databases,
+    BOARD, DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp,
+    in_chromium_on_both_databases,
 };
 use serde_json::json;
 
@@ -12,6 +13,7 @@ in_chromium_on_both_databases!(
     the_state_office_registers_with_a_missing_postal_code_then_corrects_it,
     the_district_takes_it_over_contacts_and_admits,
     another_districts_declaration_by_url_is_not_found,
+    the_board_reads_the_figures_and_no_person,
 );
 
 /// The registration form's button (the page has the sign-out button too).
@@ -127,5 +129,25 @@ async fn another_districts_declaration_by_url_is_not_found(db: Db) {
     assert!(page.contains("Nicht gefunden"), "{page}");
     assert!(!page.contains("Schmidt"));
     assert_accessible(&browser, "the not-found page").await;
+    browser.quit().await;
+}
+
+async fn the_board_reads_the_figures_and_no_person(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let office = app.token_of(STATE_OFFICE).await;
+    let registered = app.register(&office, json!({})).await;
+    let browser = Chromium::start().await;
+    sign_in(&browser, &app, BOARD).await;
+    browser.click("a[href='/auswertungen']").await;
+    let page = browser
+        .wait_for_text("h1", "Dauer bis zur Eintragung")
+        .await;
+    assert_eq!(page, "Dauer bis zur Eintragung");
+    assert_accessible(&browser, "the entry-lag report").await;
+    let id = registered["id"].as_str().expect("id");
+    browser.goto(&app.url(&format!("/erklaerungen/{id}"))).await;
+    let page = browser.wait_for_text("body", "Keine Berechtigung").await;
+    assert!(!page.contains("Schmidt"), "{page}");
+    assert_accessible(&browser, "the forbidden page").await;
     browser.quit().await;
 }

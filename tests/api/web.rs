@@ -5,7 +5,8 @@
 use chrono::{Duration, NaiveDate};
 use kartei_tests::web::{Browser, hidden_field, location};
 use kartei_tests::{
-    BOARD, DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases,
+    BOARD, BRANCH_NEUSTADT, DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp,
+    on_both_databases,
 };
 use serde_json::json;
 
@@ -21,6 +22,7 @@ on_both_databases!(
     a_district_takes_a_declaration_to_admission_in_the_pages,
     a_step_with_wrong_input_is_told_at_its_field_and_changes_nothing,
     the_state_office_registers_a_declaration_and_corrects_a_missing_postal_code,
+    the_entry_lag_report_shows_figures_per_unit_to_those_who_read_reports,
 );
 
 async fn a_browser_signs_in_sees_what_it_owes_and_signs_out(db: Db) {
@@ -598,4 +600,56 @@ async fn the_state_office_registers_a_declaration_and_corrects_a_missing_postal_
     let mut board = Browser::new(&app);
     board.sign_in(BOARD, DEMO_PASSWORD).await;
     assert_eq!(board.get("/erklaerungen/neu").await.status, 403);
+}
+
+async fn the_entry_lag_report_shows_figures_per_unit_to_those_who_read_reports(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let office = app.token_of(STATE_OFFICE).await;
+    app.register(&office, json!({})).await;
+    app.register(&office, json!({ "last_name": "Weber" })).await;
+    let admin = app.token_of(kartei_tests::ADMIN).await;
+    let dresden = app
+        .get(
+            &format!("/api/v1/org-units/{}", app.unit_id("DD").await),
+            &admin,
+        )
+        .await;
+    let dresden = dresden.body["name"].as_str().expect("name").to_owned();
+
+    let mut board = Browser::new(&app);
+    board.sign_in(BOARD, DEMO_PASSWORD).await;
+    assert!(board.get("/").await.text.contains("href=\"/auswertungen\""));
+    let report = board.get("/auswertungen").await;
+    assert_eq!(report.status, 200, "{}", report.text);
+    let row = report
+        .text
+        .split(&format!("<th scope=\"row\">{dresden}</th>"))
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .expect("Dresden's row");
+    // Received 2, entered 0, no lag yet, 2 open, none overdue.
+    let cells: Vec<&str> = row
+        .split("<td")
+        .skip(1)
+        .map(|cell| {
+            cell.split('>')
+                .nth(1)
+                .unwrap_or_default()
+                .trim_end_matches("</td")
+        })
+        .collect();
+    assert_eq!(cells[..6], ["2", "0", "–", "–", "2", "0"], "{row}");
+    assert!(!report.text.contains("Schmidt"), "figures, no person");
+
+    // A branch reads no lag reports.
+    let mut branch = Browser::new(&app);
+    branch.sign_in(BRANCH_NEUSTADT, DEMO_PASSWORD).await;
+    assert!(
+        !branch
+            .get("/")
+            .await
+            .text
+            .contains("href=\"/auswertungen\"")
+    );
+    assert_eq!(branch.get("/auswertungen").await.status, 403);
 }

@@ -13,6 +13,7 @@ pub struct Layout<'a> {
     pub csrf: &'a str,
     pub reads_applications: bool,
     pub registers: bool,
+    pub reads_reports: bool,
 }
 
 impl<'a> Layout<'a> {
@@ -24,6 +25,7 @@ impl<'a> Layout<'a> {
             csrf: &signed_in.csrf,
             reads_applications: authz::role_may(role, Action::ReadApplications),
             registers: authz::role_may(role, Action::RegisterApplication),
+            reads_reports: authz::role_may(role, Action::ReadLagReports),
         }
     }
 }

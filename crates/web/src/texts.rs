@@ -110,6 +110,11 @@ pub fn instant(at: DateTime<Utc>) -> String {
     )
 }
 
+/// Days with one decimal and a decimal comma ("12,5"); "–" for none.
+pub fn decimal_days(days: Option<f64>) -> String {
+    days.map_or_else(|| "–".to_owned(), |d| format!("{d:.1}").replace('.', ","))
+}
+
 /// A number of days: "1 Tag", "3 Tage".
 pub fn days(days: i64) -> String {
     if days == 1 {

@@ -3,6 +3,7 @@
 
 mod applications;
 mod registration;
+mod reports;
 mod sign_in;
 mod start;
 
@@ -16,6 +17,7 @@ pub fn router() -> Router<WebState> {
     Router::new()
         .route("/", get(start::page))
         .route("/erklaerungen", get(applications::list))
+        .route("/auswertungen", get(reports::entry_lag))
         .route(
             "/erklaerungen/neu",
             get(registration::form).post(registration::submit),
