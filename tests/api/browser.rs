@@ -31,7 +31,18 @@ async fn sign_in(browser: &Chromium, app: &TestApp, email: &str) {
     assert_eq!(browser.url().await, app.url("/"), "signed in");
 }
 
+/// Checks the open page with axe-core; with `KARTEI_SCREENSHOTS=<dir>`
+/// also saves what it looks like there (the README's pictures come from
+/// `docs/screenshots/`).
 async fn assert_accessible(browser: &Chromium, page: &str) {
+    if let Ok(dir) = std::env::var("KARTEI_SCREENSHOTS") {
+        let name: String = page
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '-' })
+            .collect();
+        let path = std::path::Path::new(&dir).join(format!("{name}.png"));
+        std::fs::write(path, browser.screenshot().await).expect("screenshot written");
+    }
     let violations = browser.accessibility_violations().await;
     assert!(
         violations.is_empty(),

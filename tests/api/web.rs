@@ -258,7 +258,7 @@ async fn the_inbox_lists_declarations_with_their_clocks_in_german(db: Db) {
         "TT.MM.JJJJ"
     );
     assert!(row.contains("Zugeordnet"));
-    assert!(row.contains("Übernahme seit 0 Tage"));
+    assert!(row.contains("Übernahme seit heute"));
     assert!(!row.contains("überfällig"));
 
     // Four days later the hand-over (3 days) is overdue, in colour and word.
@@ -282,6 +282,10 @@ async fn the_inbox_lists_declarations_with_their_clocks_in_german(db: Db) {
     assert_eq!(page.status, 200, "{}", page.text);
     assert!(page.text.contains("<h1>Schmidt, Anna</h1>"));
     assert!(page.text.contains("12.04.1990"), "the birth date, German");
+    assert!(
+        page.text.contains(", auf Papier</dd>"),
+        "the channel, German"
+    );
     for step in ["Erfasst", "Zugeordnet"] {
         assert!(
             page.text.contains(&format!(": {step} (")),

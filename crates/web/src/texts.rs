@@ -115,6 +115,29 @@ pub fn decimal_days(days: Option<f64>) -> String {
     days.map_or_else(|| "–".to_owned(), |d| format!("{d:.1}").replace('.', ","))
 }
 
+/// How long something has waited: "seit heute", "seit 1 Tag", "seit 3
+/// Tagen".
+pub fn since_days(days: i64) -> String {
+    match days {
+        0 => "seit heute".to_owned(),
+        1 => "seit 1 Tag".to_owned(),
+        n => format!("seit {n} Tagen"),
+    }
+}
+
+/// How a declaration reached the office.
+pub fn intake_channel(channel: &str) -> &str {
+    match channel {
+        "paper" => "auf Papier",
+        "email" => "per E-Mail",
+        "online" => "über das Online-Formular",
+        "event" => "auf einer Veranstaltung",
+        "phone" => "am Telefon",
+        "other" => "auf anderem Weg",
+        other => other,
+    }
+}
+
 /// A number of days: "1 Tag", "3 Tage".
 pub fn days(days: i64) -> String {
     if days == 1 {

@@ -58,9 +58,9 @@ impl From<ApplicationView> for Row {
             status: texts::status(a.state.status),
             waiting: view.clocks.map_or_else(String::new, |c| {
                 format!(
-                    "{} seit {}",
+                    "{} {}",
                     texts::stage(c.stage),
-                    texts::days(c.stage_days)
+                    texts::since_days(c.stage_days)
                 )
             }),
             days_since_received: view
@@ -211,7 +211,7 @@ struct DetailPage<'a> {
     timeline: Vec<TimelineEntry>,
     actions: Actions,
     channels: &'static [ChannelChoice],
-    /// Today, for the date fields (`JJJJ-MM-TT`, as a date field wants it).
+    /// Today, for the date fields (`TT.MM.JJJJ`).
     today: String,
     errors: FieldErrors,
     /// Why the last form was not taken, when it is not one field's fault.
@@ -305,14 +305,14 @@ async fn render_detail(
             .unwrap_or_default(),
         phone: person.phone.clone().unwrap_or_default(),
         street: person.street.clone(),
-        channel: view.application.channel.clone(),
+        channel: texts::intake_channel(&view.application.channel).to_owned(),
         objection_deadline: texts::date(view.objection_deadline),
         member_by_statute: view.member_by_statute,
         membership_number: view.membership_number.clone(),
         timeline,
         actions: Actions::of(signed_in.account.role, view.application.state.status),
         channels: &CONTACT_CHANNELS,
-        today: state.app.today().to_string(),
+        today: texts::date(state.app.today()),
         errors,
         alert,
         held_by,
