@@ -141,8 +141,10 @@ async fn the_session_cookie_and_the_page_headers_are_strict(db: Db) {
     browser.get("/").await;
     assert!(browser.set_cookie("kartei_session").is_some());
 
-    // The files are the binary's own, cacheable, and nothing else loads.
+    // The files are the binary's own, cacheable, and nothing else loads;
+    // fetching one neither reads nor renews the session.
     let htmx = browser.get("/static/htmx-2.0.11.min.js").await;
+    assert!(browser.set_cookie("kartei_session").is_none());
     assert_eq!(htmx.status, 200);
     assert!(htmx.content_type().starts_with("text/javascript"));
     assert!(

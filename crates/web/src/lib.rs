@@ -42,10 +42,12 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// The pages and their files, ready to be merged beside the API.
 pub fn router(app: App) -> Router {
     let state = WebState::new(app);
+    // Only pages resume the session: a stylesheet or script needs no
+    // account, and would cost a database read for every file of a page.
+    let pages = pages::router().layer(axum::middleware::from_fn_with_state(state.clone(), resume));
     Router::new()
-        .merge(pages::router())
+        .merge(pages)
         .merge(assets::router())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), resume))
         .layer(axum::middleware::map_response(page_headers))
         .with_state(state)
 }
