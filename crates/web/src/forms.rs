@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use kartei_app::FieldError;
+use uuid::Uuid;
+
+use crate::error::WebError;
 
 /// German messages by field, as a form shows them.
 #[derive(Debug, Default)]
@@ -14,10 +17,15 @@ pub struct FieldErrors(BTreeMap<String, String>);
 impl FieldErrors {
     pub fn of(errors: &[FieldError]) -> FieldErrors {
         let mut found = FieldErrors::default();
-        for error in errors {
-            found.add(&error.field, german(&error.message));
-        }
+        found.add_all(errors);
         found
+    }
+
+    /// A use case's errors, in German, beside those found already.
+    pub fn add_all(&mut self, errors: &[FieldError]) {
+        for error in errors {
+            self.add(&error.field, german(&error.message));
+        }
     }
 
     pub fn add(&mut self, field: &str, message: String) {
@@ -31,6 +39,16 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// A free text field: absent when left blank.
+pub fn optional(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// The id in a page's path; anything else is a page that does not exist.
+pub fn page_id(raw: &str) -> Result<Uuid, WebError> {
+    Uuid::try_parse(raw).map_err(|_| WebError::NotFound)
 }
 
 /// A date as typed: `TT.MM.JJJJ`, or `JJJJ-MM-TT` (what a browser's date

@@ -17,8 +17,8 @@ use kartei_domain::{Action, Role, authz};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::error::{WebError, WebResult};
-use crate::forms::{FieldErrors, parse_date};
+use crate::error::WebResult;
+use crate::forms::{FieldErrors, optional, page_id, parse_date};
 use crate::layout::Layout;
 use crate::session::SignedIn;
 use crate::session::WebState;
@@ -235,7 +235,7 @@ pub async fn detail(
     signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> WebResult<Response> {
-    let id = Uuid::try_parse(&id).map_err(|_| WebError::NotFound)?;
+    let id = page_id(&id)?;
     render_detail(
         &state,
         &signed_in,
@@ -361,7 +361,7 @@ pub async fn confirm_handover(
     Form(form): Form<Confirmation>,
 ) -> WebResult<Response> {
     signed_in.check_csrf(&form.csrf)?;
-    let id = Uuid::try_parse(&id).map_err(|_| WebError::NotFound)?;
+    let id = page_id(&id)?;
     let done = onboarding::confirm_handover(&state.app, &signed_in.actor(), id).await;
     after_step(
         &state,
@@ -381,7 +381,7 @@ pub async fn record_contact(
     Form(form): Form<ContactForm>,
 ) -> WebResult<Response> {
     signed_in.check_csrf(&form.csrf)?;
-    let id = Uuid::try_parse(&id).map_err(|_| WebError::NotFound)?;
+    let id = page_id(&id)?;
     let mut errors = FieldErrors::default();
     let Some(contacted_on) = parse_date(&form.contacted_on) else {
         errors.add("contacted_on", texts::DATE_EXPECTED.to_owned());
@@ -390,7 +390,7 @@ pub async fn record_contact(
     let input = ContactInput {
         contacted_on,
         channel: form.channel,
-        note: Some(form.note).filter(|n| !n.trim().is_empty()),
+        note: optional(&form.note),
     };
     let done = onboarding::record_contact(&state.app, &signed_in.actor(), id, input).await;
     after_step(&state, &signed_in, id, done.map(|_| ()), errors).await
@@ -404,7 +404,7 @@ pub async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> WebResult<Response> {
     signed_in.check_csrf(&form.csrf)?;
-    let id = Uuid::try_parse(&id).map_err(|_| WebError::NotFound)?;
+    let id = page_id(&id)?;
     let mut errors = FieldErrors::default();
     let verdict = match form.verdict.as_str() {
         "admitted" => Some(Verdict::Admitted),
@@ -424,7 +424,7 @@ pub async fn decide(
     let input = DecisionInput {
         verdict,
         decided_on,
-        reason: Some(form.reason).filter(|r| !r.trim().is_empty()),
+        reason: optional(&form.reason),
         contact: None,
     };
     let done = onboarding::decide(&state.app, &signed_in.actor(), id, input).await;

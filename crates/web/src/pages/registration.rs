@@ -15,7 +15,7 @@ use kartei_domain::{Action, authorize};
 use serde::Deserialize;
 
 use crate::error::WebResult;
-use crate::forms::{FieldErrors, parse_date};
+use crate::forms::{FieldErrors, optional, parse_date};
 use crate::layout::Layout;
 use crate::session::{SignedIn, WebState};
 use crate::texts;
@@ -132,7 +132,6 @@ pub async fn submit(
     if date_of_birth.is_none() {
         errors.add("date_of_birth", texts::DATE_EXPECTED.to_owned());
     }
-    let optional = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
     let outcome = match (received_on, date_of_birth) {
         (Some(received_on), Some(date_of_birth)) => {
             let declaration = Declaration {
@@ -159,9 +158,7 @@ pub async fn submit(
             Ok(Redirect::to(&format!("/erklaerungen/{}", view.application.id)).into_response())
         }
         Some(Err(AppError::Invalid(fields))) => {
-            for field in &fields {
-                errors.add(&field.field, crate::forms::german(&field.message));
-            }
+            errors.add_all(&fields);
             let page = render(&signed_in, form, errors)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
