@@ -97,7 +97,11 @@ pub struct RetentionDto {
 impl From<kartei_domain::privacy::Processing> for ProcessingDto {
     fn from(p: kartei_domain::privacy::Processing) -> Self {
         ProcessingDto {
-            purposes: p.purposes.into_iter().map(str::to_owned).collect(),
+            purposes: p
+                .purposes
+                .into_iter()
+                .map(|purpose| purpose.as_str().to_owned())
+                .collect(),
             legal_basis: p.legal_basis.to_owned(),
             recipients: p
                 .recipients

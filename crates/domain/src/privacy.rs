@@ -16,16 +16,54 @@ use crate::{OrgUnitKind, Role};
 pub const LEGAL_BASIS: &str = "GDPR Art. 9(2)(d) and Art. 6(1)(b): processing by a political party \
      of the data of its members and of persons in regular contact with it, for its purposes";
 
-const MEMBER_PURPOSES: [&str; 4] = [
-    "keeping the member register of the state association and its districts and local branches",
-    "inviting to meetings and elections, and counting members for delegate keys",
-    "welcoming and involving new members in their local branch",
-    "transfers between districts and, on request, home ties with a former district",
+/// Why kartei holds a person's data (Art. 15 (1) a). An enum, so that
+/// every front end says each purpose in its own words and none is missed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    MemberRegister,
+    MeetingsAndDelegates,
+    WelcomingNewMembers,
+    TransfersAndHomeTies,
+    DecidingOnTheDeclaration,
+    RoutingTheDeclaration,
+}
+
+impl Purpose {
+    /// The purpose in the API's words.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::MemberRegister => {
+                "keeping the member register of the state association and its districts and local branches"
+            }
+            Purpose::MeetingsAndDelegates => {
+                "inviting to meetings and elections, and counting members for delegate keys"
+            }
+            Purpose::WelcomingNewMembers => {
+                "welcoming and involving new members in their local branch"
+            }
+            Purpose::TransfersAndHomeTies => {
+                "transfers between districts and, on request, home ties with a former district"
+            }
+            Purpose::DecidingOnTheDeclaration => {
+                "deciding on the membership declaration, from receipt to admission or rejection"
+            }
+            Purpose::RoutingTheDeclaration => {
+                "routing the declaration to the district and local branch responsible for the address"
+            }
+        }
+    }
+}
+
+const MEMBER_PURPOSES: [Purpose; 4] = [
+    Purpose::MemberRegister,
+    Purpose::MeetingsAndDelegates,
+    Purpose::WelcomingNewMembers,
+    Purpose::TransfersAndHomeTies,
 ];
 
-const APPLICANT_PURPOSES: [&str; 2] = [
-    "deciding on the membership declaration, from receipt to admission or rejection",
-    "routing the declaration to the district and local branch responsible for the address",
+const APPLICANT_PURPOSES: [Purpose; 2] = [
+    Purpose::DecidingOnTheDeclaration,
+    Purpose::RoutingTheDeclaration,
 ];
 
 /// What a recipient reads of the record.
@@ -64,7 +102,7 @@ pub struct Retention {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Processing {
-    pub purposes: Vec<&'static str>,
+    pub purposes: Vec<Purpose>,
     pub legal_basis: &'static str,
     pub recipients: Vec<Recipient>,
     pub retention: Retention,
