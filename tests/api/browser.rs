@@ -2,6 +2,7 @@
 //! check on every page they pass: no violation of impact serious or
 //! critical.
 
+use kartei_tests::members::{enter, id};
 use kartei_tests::webdriver::Chromium;
 use kartei_tests::{
     BOARD, DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp,
@@ -14,6 +15,7 @@ in_chromium_on_both_databases!(
     the_district_takes_it_over_contacts_and_admits,
     another_districts_declaration_by_url_is_not_found,
     the_board_reads_the_figures_and_no_person,
+    two_tabs_edit_the_same_member_and_the_second_save_shows_the_conflict,
 );
 
 /// The registration form's button (the page has the sign-out button too).
@@ -147,6 +149,7 @@ async fn the_board_reads_the_figures_and_no_person(db: Db) {
     let app = TestApp::spawn_demo(db).await;
     let office = app.token_of(STATE_OFFICE).await;
     let registered = app.register(&office, json!({})).await;
+    let member = id(&enter(&app, &office, &app.unit_id("DD").await, json!({})).await);
     let browser = Chromium::start().await;
     sign_in(&browser, &app, BOARD).await;
     browser.click("a[href='/auswertungen']").await;
@@ -160,5 +163,67 @@ async fn the_board_reads_the_figures_and_no_person(db: Db) {
     let page = browser.wait_for_text("body", "Keine Berechtigung").await;
     assert!(!page.contains("Schmidt"), "{page}");
     assert_accessible(&browser, "the forbidden page").await;
+    browser
+        .goto(&app.url(&format!("/mitglieder/{member}")))
+        .await;
+    let page = browser.wait_for_text("body", "Keine Berechtigung").await;
+    assert!(!page.contains("Meier"), "{page}");
+    browser.quit().await;
+}
+
+async fn two_tabs_edit_the_same_member_and_the_second_save_shows_the_conflict(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let member = id(&enter(&app, &dd, &app.unit_id("DD-NEU").await, json!({})).await);
+    let others = json!({ "first_name": "Kurt", "email": "kurt@example.org" });
+    enter(&app, &dd, &app.unit_id("DD").await, others).await;
+    let browser = Chromium::start().await;
+    sign_in(&browser, &app, DISTRICT_DRESDEN).await;
+    browser.click("a[href='/mitglieder']").await;
+    let list = browser.wait_for_text("#ergebnisse", "Meier, Kurt").await;
+    assert!(list.contains("Meier, Karl"), "{list}");
+    // The list narrows as the name is typed (htmx), without a submit.
+    browser.type_into("#q", "Meier, Ka").await;
+    let found = browser
+        .wait_for_text_gone("#ergebnisse", "Meier, Kurt")
+        .await;
+    assert!(found.contains("Meier, Karl"), "{found}");
+    assert_accessible(&browser, "the member search").await;
+    browser
+        .click(&format!("a[href='/mitglieder/{member}']"))
+        .await;
+    browser.wait_for_text("h1", "Karl Meier").await;
+    assert_accessible(&browser, "the member").await;
+    let edit = app.url(&format!("/mitglieder/{member}/bearbeiten"));
+
+    let first = browser.current_tab().await;
+    browser.goto(&edit).await;
+    browser.wait_for_text("h1", "Stammdaten bearbeiten").await;
+    assert_accessible(&browser, "the member edit form").await;
+    let second = browser.new_tab().await;
+    browser.switch_to(&second).await;
+    browser.goto(&edit).await;
+    browser.wait_for_text("h1", "Stammdaten bearbeiten").await;
+    browser.type_into("#street", "Bautzner Straße 7").await;
+    browser
+        .click("form[action$='/bearbeiten'] button[type=submit]")
+        .await;
+    browser.wait_for_text("body", "Bautzner Straße 7").await;
+
+    browser.switch_to(&first).await;
+    browser.type_into("#phone", "0351 111222").await;
+    browser
+        .click("form[action$='/bearbeiten'] button[type=submit]")
+        .await;
+    let page = browser.wait_for_text("body", "Nicht gespeichert").await;
+    assert!(page.contains("Bautzner Straße 7"), "{page}");
+    assert!(page.contains("Lindenweg 3"), "{page}");
+    assert_accessible(&browser, "the edit conflict").await;
+    let stored = app
+        .get(&format!("/api/v1/members/{member}"), &dd)
+        .await
+        .body;
+    assert_eq!(stored["street"], "Bautzner Straße 7", "nothing overwritten");
+    assert_eq!(stored["phone"], "0351 7654321");
     browser.quit().await;
 }

@@ -25,3 +25,6 @@ mod scope;
 mod transfers;
 mod users;
 mod web;
+mod web_members;
+mod web_reports;
+mod web_routing;

@@ -35,6 +35,15 @@ impl<'a> Browser<'a> {
         self.send(request).await
     }
 
+    /// A GET as htmx sends it, asking for a part of the page.
+    pub async fn get_fragment(&mut self, path: &str) -> Reply {
+        let request = self
+            .http
+            .get(self.app.url(path))
+            .header("HX-Request", "true");
+        self.send(request).await
+    }
+
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let request = self.http.post(self.app.url(path)).form(fields);
         self.send(request).await
@@ -104,4 +113,14 @@ pub fn hidden_field(html: &str, name: &str) -> Option<String> {
     let start = html.find(&marker)? + marker.len();
     let end = html[start..].find('"')?;
     Some(html[start..start + end].to_owned())
+}
+
+/// The value of the input `name` in `html`, whatever its other attributes.
+pub fn input_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\"");
+    let start = html.find(&marker)? + marker.len();
+    let tag = &html[start..start + html[start..].find('>')?];
+    let value = tag.find("value=\"")? + "value=\"".len();
+    let end = tag[value..].find('"')?;
+    Some(tag[value..value + end].to_owned())
 }

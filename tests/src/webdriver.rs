@@ -101,6 +101,32 @@ impl Chromium {
             .await;
     }
 
+    /// Opens a new tab beside the current one and answers its handle; the
+    /// current tab stays in front until [`Chromium::switch_to`].
+    pub async fn new_tab(&self) -> String {
+        let created = self
+            .command(
+                reqwest::Method::POST,
+                "/window/new",
+                json!({ "type": "tab" }),
+            )
+            .await;
+        created["handle"].as_str().expect("a handle").to_owned()
+    }
+
+    /// The handle of the tab in front.
+    pub async fn current_tab(&self) -> String {
+        let handle = self
+            .command(reqwest::Method::GET, "/window", Value::Null)
+            .await;
+        handle.as_str().unwrap_or_default().to_owned()
+    }
+
+    pub async fn switch_to(&self, tab: &str) {
+        self.command(reqwest::Method::POST, "/window", json!({ "handle": tab }))
+            .await;
+    }
+
     pub async fn url(&self) -> String {
         let value = self
             .command(reqwest::Method::GET, "/url", Value::Null)
@@ -224,18 +250,35 @@ impl Chromium {
     /// Waits up to five seconds for `css` to show `text`: what htmx swaps
     /// in after a request, or the next page after a click that submits a
     /// form (WebDriver may answer the click before the page has loaded).
+    /// Waits (up to five seconds) until the element's text no longer holds
+    /// `text`, and answers the text last seen.
+    pub async fn wait_for_text_gone(&self, css: &str, text: &str) -> String {
+        let mut seen = String::new();
+        for _ in 0..100 {
+            seen = self.inner_text(css).await;
+            if !seen.contains(text) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        seen
+    }
+
+    async fn inner_text(&self, css: &str) -> String {
+        self.execute(
+            "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
+            json!([css]),
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
     pub async fn wait_for_text(&self, css: &str, text: &str) -> String {
         let mut seen = String::new();
         for _ in 0..100 {
-            seen = self
-                .execute(
-                    "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
-                    json!([css]),
-                )
-                .await
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
+            seen = self.inner_text(css).await;
             if seen.contains(text) {
                 break;
             }

@@ -58,6 +58,13 @@ pub async fn list(app: &App, actor: &Actor, page: &PageRequest) -> AppResult<Pag
     Ok(org_units::list(&app.db, after, limit).await?)
 }
 
+/// The whole tree at once, for a choice of units (a few hundred at most,
+/// so no paging).
+pub async fn all(app: &App, actor: &Actor) -> AppResult<Vec<OrgUnit>> {
+    authorize(actor, Action::ReadOrgUnits, None)?;
+    Ok(org_units::all(&app.db).await?)
+}
+
 pub async fn get(app: &App, actor: &Actor, id: Uuid) -> AppResult<OrgUnit> {
     authorize(actor, Action::ReadOrgUnits, None)?;
     Ok(org_units::get(&app.db, id).await?)

@@ -393,6 +393,8 @@ pub struct Owed {
 
 /// What `actor`'s part of the tree owes now, by the stage the declarations
 /// wait in: the start page of every account that works on applications.
+/// The state office's queue (declarations no district holds) is listed as
+/// [`LagStage::Registration`]: registering is not done until it is routed.
 pub async fn owed(app: &App, actor: &Actor) -> AppResult<BTreeMap<LagStage, Owed>> {
     authorize(actor, Action::ReadApplications, None)?;
     let Some(scope) = visible_units(actor) else {
@@ -407,7 +409,14 @@ pub async fn owed(app: &App, actor: &Actor) -> AppResult<BTreeMap<LagStage, Owed
     )
     .await?;
     let mut owed: BTreeMap<LagStage, Owed> = BTreeMap::new();
-    for ((_, stage), waiting) in counts {
+    for ((district, stage), waiting) in counts {
+        // What no district holds yet waits in the state office's queue, to
+        // be routed by hand: its own entry, not the districts' hand-over.
+        let stage = if district.is_none() {
+            LagStage::Registration
+        } else {
+            stage
+        };
         let sum = owed.entry(stage).or_default();
         sum.open += waiting.open;
         sum.overdue += waiting.overdue;

@@ -10,7 +10,12 @@ use axum::routing::get;
 use crate::session::WebState;
 
 pub const HTMX: &str = "/static/htmx-2.0.11.min.js";
-pub const STYLESHEET: &str = "/static/kartei-1.css";
+pub const STYLESHEET: &str = "/static/kartei-2.css";
+
+/// The stylesheet's content as of [`STYLESHEET`]'s version: a changed
+/// file under the old name would stay stale in browsers for a year.
+#[cfg(test)]
+const STYLESHEET_FINGERPRINT: u64 = 0xf5dd_96e3_cae3_327a;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -49,4 +54,26 @@ async fn file(content_type: &'static str, body: &'static [u8]) -> impl IntoRespo
         ],
         body,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// FNV-1a: stable across builds and platforms, unlike `DefaultHasher`.
+    fn fingerprint(bytes: &[u8]) -> u64 {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+
+    #[test]
+    fn a_changed_stylesheet_gets_a_new_name() {
+        assert_eq!(
+            fingerprint(include_bytes!("../static/kartei.css")),
+            STYLESHEET_FINGERPRINT,
+            "kartei.css changed: raise the version in STYLESHEET and base.html, \
+             then record the new fingerprint"
+        );
+    }
 }

@@ -19,6 +19,10 @@ pub enum WebError {
     /// The form's CSRF token is missing or not this session's.
     #[error("stale form")]
     StaleForm,
+    /// A link with a parameter that cannot be read (a date in a
+    /// download's query); a form shows such errors at its fields instead.
+    #[error("bad request")]
+    BadRequest,
     #[error("forbidden")]
     Forbidden,
     #[error("not found")]
@@ -77,6 +81,11 @@ impl IntoResponse for WebError {
                 StatusCode::FORBIDDEN,
                 texts::STALE_FORM_TITLE,
                 texts::STALE_FORM,
+            ),
+            WebError::BadRequest => (
+                StatusCode::BAD_REQUEST,
+                texts::BAD_REQUEST_TITLE,
+                texts::BAD_REQUEST,
             ),
             WebError::Forbidden => (
                 StatusCode::FORBIDDEN,

@@ -14,6 +14,7 @@ pub struct Layout<'a> {
     pub reads_applications: bool,
     pub registers: bool,
     pub reads_reports: bool,
+    pub reads_members: bool,
 }
 
 impl<'a> Layout<'a> {
@@ -26,6 +27,7 @@ impl<'a> Layout<'a> {
             reads_applications: authz::role_may(role, Action::ReadApplications),
             registers: authz::role_may(role, Action::RegisterApplication),
             reads_reports: authz::role_may(role, Action::ReadLagReports),
+            reads_members: authz::role_may(role, Action::ReadMembers),
         }
     }
 }

@@ -13,6 +13,7 @@
 //! quicker.
 
 mod assets;
+mod downloads;
 mod error;
 mod forms;
 mod layout;

@@ -6,9 +6,13 @@ use kartei_app::local_time;
 use kartei_domain::Role;
 use kartei_domain::application::Status;
 use kartei_domain::lag::{LagStage, Stage};
+use kartei_domain::member::{MemberStatus, TransferStatus};
+use kartei_domain::privacy::Purpose;
 
 pub const STALE_FORM_TITLE: &str = "Formular abgelaufen";
 pub const STALE_FORM: &str = "Das Formular ist abgelaufen oder stammt nicht von dieser Sitzung. Bitte laden Sie die Seite neu und senden Sie es noch einmal.";
+pub const BAD_REQUEST_TITLE: &str = "Ungültige Angaben";
+pub const BAD_REQUEST: &str = "Der Link enthält Angaben, die nicht gelesen werden können, etwa ein Datum, das nicht als TT.MM.JJJJ geschrieben ist.";
 pub const FORBIDDEN_TITLE: &str = "Keine Berechtigung";
 pub const FORBIDDEN: &str = "Ihre Rolle erlaubt diese Seite nicht.";
 pub const NOT_FOUND_TITLE: &str = "Nicht gefunden";
@@ -26,6 +30,15 @@ pub const SIGNED_OUT: &str = "Sie sind abgemeldet.";
 pub const NO_ROUTE: &str = "Für diese Postleitzahl gibt es keine Zuordnung: Die Erklärung geht an die Landesgeschäftsstelle.";
 pub const DATE_EXPECTED: &str = "ist kein Datum (TT.MM.JJJJ)";
 pub const CHOOSE_ONE: &str = "bitte wählen";
+pub const MEMBER_CHANGED: &str = "Der Datensatz wurde inzwischen von jemand anderem geändert. Unten sehen Sie den aktuellen Stand.";
+pub const TRANSFER_REQUESTED: &str =
+    "Der Wechsel ist beantragt. Der aufnehmende Kreisverband wird gebeten, ihn zu bestätigen.";
+pub const TRANSFER_CONFIRMED: &str =
+    "Der Wechsel ist bestätigt: Das Mitglied gehört jetzt zu Ihrem Kreisverband.";
+pub const TRANSFER_DECLINED: &str =
+    "Der Wechsel ist abgelehnt; der bisherige Kreisverband wird benachrichtigt.";
+pub const TRANSFER_ANSWERED: &str = "Dieser Wechsel ist schon beantwortet worden.";
+pub const TRANSFER_REFUSED: &str = "Für dieses Mitglied ist schon ein Wechsel offen, oder der Wechsel passt nicht zu seinem Stand.";
 pub const STEP_CONFLICT: &str = "Dieser Schritt passt nicht mehr zum Stand der Beitrittserklärung; jemand anderes hat sie inzwischen bearbeitet. Unten sehen Sie den aktuellen Stand.";
 
 /// The role as the office calls it.
@@ -144,5 +157,116 @@ pub fn days(days: i64) -> String {
         "1 Tag".to_owned()
     } else {
         format!("{days} Tage")
+    }
+}
+
+/// A member's status as the office says it.
+pub fn member_status(status: MemberStatus) -> &'static str {
+    match status {
+        MemberStatus::Active => "aktiv",
+        MemberStatus::Left => "ausgetreten",
+        MemberStatus::Deceased => "verstorben",
+        MemberStatus::Expelled => "ausgeschlossen",
+    }
+}
+
+pub fn transfer_status(status: TransferStatus) -> &'static str {
+    match status {
+        TransferStatus::Pending => "Wechsel beantragt",
+        TransferStatus::Confirmed => "Wechsel bestätigt",
+        TransferStatus::Declined => "Wechsel abgelehnt",
+    }
+}
+
+/// An entry of a member's audit trail (its `action`).
+pub fn member_event(action: &str) -> &'static str {
+    match action {
+        "member_created" => "Eingetragen",
+        "member_changed" => "Geändert",
+        "member_resigned" => "Austritt eingetragen",
+        "member_transferred" => "Gewechselt",
+        "member_exported" => "Auskunft erteilt (Art. 15 DSGVO)",
+        "member_anonymised" => "Anonymisiert",
+        "transfer_requested" => "Wechsel beantragt",
+        "transfer_confirmed" => "Wechsel bestätigt",
+        "transfer_declined" => "Wechsel abgelehnt",
+        _ => "Sonstiger Eintrag",
+    }
+}
+
+/// A field of the member record, as a change in its history names it.
+pub fn member_field(field: &str) -> &'static str {
+    match field {
+        "first_name" => "Vorname",
+        "last_name" => "Nachname",
+        "date_of_birth" => "Geburtsdatum",
+        "email" => "E-Mail",
+        "phone" => "Telefon",
+        "street" => "Straße und Hausnummer",
+        "postal_code" => "Postleitzahl",
+        "city" => "Ort",
+        "interests" => "Interessen",
+        "district_id" => "Kreisverband",
+        "local_id" => "Ortsverband",
+        "status" => "Status",
+        "left_on" => "Ende der Mitgliedschaft",
+        "resigns_on" => "Austritt zum",
+        "status_reason" => "Grund",
+        "consents" => "Einwilligungen",
+        "home_district_id" => "Heimatkreisverband",
+        "membership_number" => "Mitgliedsnummer",
+        _ => "anderes Feld",
+    }
+}
+
+/// A value of the history as stored: text as it is, a date in German, a
+/// sealed value of an anonymised member as such, nothing as "–".
+pub fn stored_value(value: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => "–".to_owned(),
+        Some(Value::String(text)) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(date)
+            .unwrap_or_else(|_| text.clone()),
+        Some(Value::Object(sealed)) if sealed.contains_key("anonymised") => {
+            "(nach Anonymisierung nicht mehr lesbar)".to_owned()
+        }
+        Some(other) => other.to_string(),
+    }
+}
+
+/// A consent's kind as the member gave it.
+pub fn consent(kind: &str) -> &'static str {
+    match kind {
+        "email_contact" => "Kontakt per E-Mail",
+        "phone_contact" => "Kontakt per Telefon",
+        "newsletter" => "Newsletter",
+        "photos" => "Fotos",
+        _ => "andere Einwilligung",
+    }
+}
+
+/// Why kartei holds the data, in the words of the information given to
+/// the person (Art. 15 (1) a).
+pub fn purpose(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::MemberRegister => {
+            "Führung des Mitgliederverzeichnisses des Landesverbands, seiner Kreisverbände und Ortsverbände"
+        }
+        Purpose::MeetingsAndDelegates => {
+            "Einladung zu Versammlungen und Wahlen, Zählung der Mitglieder für Delegiertenschlüssel"
+        }
+        Purpose::WelcomingNewMembers => {
+            "Begrüßung und Einbindung neuer Mitglieder in ihrem Ortsverband"
+        }
+        Purpose::TransfersAndHomeTies => {
+            "Wechsel zwischen Kreisverbänden und, auf Wunsch, Heimatbindung an einen früheren Kreisverband"
+        }
+        Purpose::DecidingOnTheDeclaration => {
+            "Entscheidung über die Beitrittserklärung, vom Eingang bis zur Aufnahme oder Ablehnung"
+        }
+        Purpose::RoutingTheDeclaration => {
+            "Zuordnung der Erklärung an den für die Anschrift zuständigen Kreis- und Ortsverband"
+        }
     }
 }

@@ -9,7 +9,9 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use kartei_app::onboarding::{self, ApplicationView, ContactInput, DecisionInput, ListQuery};
+use kartei_app::onboarding::{
+    self, ApplicationView, ContactInput, DecisionInput, ListQuery, Reroute,
+};
 use kartei_app::paging::PageRequest;
 use kartei_app::{AppError, AppResult, org_units};
 use kartei_domain::application::{Status, Verdict};
@@ -20,6 +22,7 @@ use uuid::Uuid;
 use crate::error::WebResult;
 use crate::forms::{FieldErrors, optional, page_id, parse_date};
 use crate::layout::Layout;
+use crate::pages::unit_choice::{UnitChoice, unit_choices};
 use crate::session::SignedIn;
 use crate::session::WebState;
 use crate::texts;
@@ -27,6 +30,8 @@ use crate::texts;
 /// `?status=&ueberfaellig=1&weiter=`: what the list is narrowed to.
 #[derive(Debug, Default, Deserialize)]
 pub struct ListParams {
+    /// Set after a declaration was given back: it has left this list.
+    zurueckgegeben: Option<String>,
     status: Option<String>,
     ueberfaellig: Option<String>,
     weiter: Option<String>,
@@ -85,6 +90,7 @@ struct ListPage<'a> {
     rows: Vec<Row>,
     statuses: Vec<StatusChoice>,
     overdue_only: bool,
+    sent_back: bool,
     /// The link to the next page, with the same filter.
     next: Option<String>,
 }
@@ -133,6 +139,7 @@ pub async fn list(
             })
             .collect(),
         overdue_only,
+        sent_back: params.zurueckgegeben.is_some(),
         next,
     };
     Ok(Html(page.render()?))
@@ -147,7 +154,13 @@ struct TimelineEntry {
 /// The next steps the signed-in role may take from the current status; the
 /// use case decides again when the form comes back.
 struct Actions {
+    /// The state office routes by hand: from its queue, or anew before the
+    /// district has taken the declaration over.
+    route: bool,
     handover: bool,
+    /// The district sends it back (to the state office or another
+    /// district), with a reason.
+    send_back: bool,
     contact: bool,
     decide: bool,
 }
@@ -156,7 +169,13 @@ impl Actions {
     fn of(role: Role, status: Status) -> Actions {
         let may = |action| authz::role_may(role, action);
         Actions {
+            route: matches!(
+                status,
+                Status::Received | Status::Unroutable | Status::Routed
+            ) && may(Action::RouteApplication),
             handover: status == Status::Routed && may(Action::ConfirmHandover),
+            send_back: matches!(status, Status::Routed | Status::HandedOver)
+                && may(Action::RerouteApplication),
             contact: status == Status::HandedOver && may(Action::RecordContact),
             decide: status == Status::Contacted && may(Action::DecideApplication),
         }
@@ -221,6 +240,8 @@ struct DetailPage<'a> {
     held_by: Option<String>,
     /// Likely the same person, within the reader's scope.
     duplicates: Vec<Duplicate>,
+    /// Where it may be routed or sent, for the routing forms.
+    units: Vec<UnitChoice>,
 }
 
 struct Duplicate {
@@ -295,8 +316,15 @@ async fn render_detail(
             status: texts::status(event.to_status),
         })
         .collect();
+    let actions = Actions::of(signed_in.account.role, view.application.state.status);
+    let units = if actions.route || actions.send_back {
+        unit_choices(state, signed_in, None, None).await?
+    } else {
+        Vec::new()
+    };
     let page = DetailPage {
         layout: Layout::of(signed_in),
+        units,
         date_of_birth: texts::date(person.date_of_birth),
         email: person
             .email
@@ -310,7 +338,7 @@ async fn render_detail(
         member_by_statute: view.member_by_statute,
         membership_number: view.membership_number.clone(),
         timeline,
-        actions: Actions::of(signed_in.account.role, view.application.state.status),
+        actions,
         channels: &CONTACT_CHANNELS,
         today: texts::date(state.app.today()),
         errors,
@@ -351,6 +379,71 @@ pub struct DecisionForm {
     decided_on: String,
     #[serde(default)]
     reason: String,
+}
+
+#[derive(Deserialize)]
+pub struct RouteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    org_unit_id: String,
+}
+
+#[derive(Deserialize)]
+pub struct SendBackForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+    /// Another district or branch; empty: back to the state office.
+    #[serde(default)]
+    org_unit_id: String,
+}
+
+/// The state office routes a declaration by hand.
+pub async fn route(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<RouteForm>,
+) -> WebResult<Response> {
+    signed_in.check_csrf(&form.csrf)?;
+    let id = page_id(&id)?;
+    let Ok(unit) = Uuid::try_parse(&form.org_unit_id) else {
+        let mut errors = FieldErrors::default();
+        errors.add("org_unit_id", texts::CHOOSE_ONE.to_owned());
+        return after_step(&state, &signed_in, id, Ok(()), errors).await;
+    };
+    let done = onboarding::route(&state.app, &signed_in.actor(), id, unit).await;
+    after_step(
+        &state,
+        &signed_in,
+        id,
+        done.map(|_| ()),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+/// The district gives a declaration back, with a reason: to the state
+/// office, or on to the district it belongs to. It then leaves the
+/// district's inbox, so the answer is the inbox.
+pub async fn send_back(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<SendBackForm>,
+) -> WebResult<Response> {
+    signed_in.check_csrf(&form.csrf)?;
+    let id = page_id(&id)?;
+    let input = Reroute {
+        reason: form.reason,
+        org_unit_id: Uuid::try_parse(&form.org_unit_id).ok(),
+    };
+    match onboarding::reroute(&state.app, &signed_in.actor(), id, input).await {
+        Ok(_) => Ok(Redirect::to("/erklaerungen?zurueckgegeben=1").into_response()),
+        Err(err) => after_step(&state, &signed_in, id, Err(err), FieldErrors::default()).await,
+    }
 }
 
 /// The district confirms it has taken the declaration over.

@@ -2,10 +2,13 @@
 //! page from the use cases' answer.
 
 mod applications;
+mod members;
 mod registration;
 mod reports;
 mod sign_in;
 mod start;
+mod transfers;
+mod unit_choice;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -18,6 +21,14 @@ pub fn router() -> Router<WebState> {
         .route("/", get(start::page))
         .route("/erklaerungen", get(applications::list))
         .route("/auswertungen", get(reports::entry_lag))
+        .route("/auswertungen/dauer.csv", get(reports::entry_lag_csv))
+        .route("/auswertungen/verlauf.svg", get(reports::trend_chart))
+        .route("/auswertungen/verlauf.csv", get(reports::trend_csv))
+        .route("/auswertungen/nicht-eingetragen", get(reports::unentered))
+        .route(
+            "/auswertungen/nicht-eingetragen.csv",
+            get(reports::unentered_csv),
+        )
         .route(
             "/erklaerungen/neu",
             get(registration::form).post(registration::submit),
@@ -31,6 +42,11 @@ pub fn router() -> Router<WebState> {
             "/erklaerungen/{id}/uebernahme",
             post(applications::confirm_handover),
         )
+        .route("/erklaerungen/{id}/zuordnung", post(applications::route))
+        .route(
+            "/erklaerungen/{id}/rueckgabe",
+            post(applications::send_back),
+        )
         .route(
             "/erklaerungen/{id}/erstkontakt",
             post(applications::record_contact),
@@ -39,6 +55,19 @@ pub fn router() -> Router<WebState> {
             "/erklaerungen/{id}/entscheidung",
             post(applications::decide),
         )
+        .route("/mitglieder", get(members::list))
+        .route("/mitglieder/{id}", get(members::detail))
+        .route(
+            "/mitglieder/{id}/bearbeiten",
+            get(members::edit_form).post(members::edit),
+        )
+        .route("/mitglieder/{id}/austritt", post(members::resign))
+        .route("/mitglieder/{id}/wechsel", post(members::transfer))
+        .route("/mitglieder/{id}/verlauf", get(members::history))
+        .route("/mitglieder/{id}/auskunft", get(members::information))
+        .route("/wechsel", get(transfers::list))
+        .route("/wechsel/{id}/bestaetigen", post(transfers::confirm))
+        .route("/wechsel/{id}/ablehnen", post(transfers::decline))
         .route(SIGN_IN_PATH, get(sign_in::form).post(sign_in::submit))
         .route("/abmelden", post(sign_in::sign_out))
 }

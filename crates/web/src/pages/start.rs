@@ -15,9 +15,21 @@ use crate::texts;
 
 struct StageCard {
     label: &'static str,
+    /// The list of what waits in this stage.
+    link: &'static str,
     open: i64,
     overdue: i64,
     escalated: i64,
+}
+
+/// The declarations list narrowed to those waiting in `stage`.
+fn waiting_list(stage: LagStage) -> &'static str {
+    match stage {
+        LagStage::Registration => "/erklaerungen?status=unroutable",
+        LagStage::Handover => "/erklaerungen?status=routed",
+        LagStage::Contact => "/erklaerungen?status=handed_over",
+        LagStage::Decision => "/erklaerungen?status=contacted",
+    }
 }
 
 #[derive(Template)]
@@ -37,6 +49,7 @@ pub async fn page(State(state): State<WebState>, signed_in: SignedIn) -> WebResu
                     let owed = stages.get(&stage)?;
                     Some(StageCard {
                         label: texts::owed_in(stage),
+                        link: waiting_list(stage),
                         open: owed.open,
                         overdue: owed.overdue,
                         escalated: owed.escalated,
