@@ -3,6 +3,7 @@
 //! statements, so that a file goes in whole or not at all and 100,000 rows
 //! take seconds.
 
+mod cells;
 mod csv_file;
 
 use std::collections::{HashMap, HashSet};

@@ -9,6 +9,7 @@ use kartei_domain::{MembershipNumber, OrgUnit, OrgUnitKind};
 use kartei_persistence::members::NewMember;
 use uuid::Uuid;
 
+use super::cells;
 use super::{OPTIONAL, REQUIRED, row_error};
 use crate::members::{EntryInput, check_entry};
 use crate::person_input::PersonInput;
@@ -180,15 +181,6 @@ impl<'a> UnitResolver<'a> {
     }
 }
 
-fn parse_date(raw: &str) -> Result<NaiveDate, &'static str> {
-    if raw.is_empty() {
-        return Err("is required");
-    }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(raw, "%d.%m.%Y"))
-        .map_err(|_| "must be a date (YYYY-MM-DD or DD.MM.YYYY)")
-}
-
 fn list(raw: &str) -> Vec<String> {
     raw.split([',', ';', '|'])
         .map(str::trim)
@@ -224,8 +216,8 @@ fn parse_row(
     let get = |name: &str| fields.get(name);
     let mut checks = Checks::new();
     let mut unparsed = Vec::new();
-    let mut date = |field: &'static str, fallback: NaiveDate| match parse_date(get(field)) {
-        Ok(date) => date,
+    let mut date = |field: &'static str, fallback: NaiveDate| match cells::date(get(field)) {
+        Ok((date, _)) => date,
         Err(message) => {
             unparsed.push(FieldError::new(field, message));
             fallback
@@ -403,6 +395,26 @@ mod tests {
                 (3, "joined_on".to_owned()),
                 (3, "org_unit".to_owned()),
             ]
+        );
+    }
+
+    #[test]
+    fn a_year_needs_four_digits() {
+        // Read as the year 24, `02.01.24` made the birth date lie "in the
+        // future" and blamed that field instead of this one.
+        let csv =
+            format!("{HEADER}\nAnna;Berg;01.02.1990;Weg 1;01097;Dresden;DD;02.01.24;2024-01-03\n");
+        let found = run(&csv).err().unwrap_or_default();
+        assert_eq!(
+            found
+                .iter()
+                .map(|e| (e.row, e.field.as_str(), e.message.as_str()))
+                .collect::<Vec<_>>(),
+            [(
+                Some(1),
+                "received_on",
+                "must be a date (YYYY-MM-DD or DD.MM.YYYY)"
+            )]
         );
     }
 
