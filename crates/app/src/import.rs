@@ -5,6 +5,7 @@
 
 mod cells;
 mod csv_file;
+mod text;
 
 use std::collections::{HashMap, HashSet};
 
@@ -19,7 +20,10 @@ use crate::FieldError;
 use crate::config::ImportSettings;
 use crate::{App, AppError, AppResult, audit_log, scope};
 
-pub use csv_file::parse;
+pub use text::{Delimiter, TextEncoding};
+
+use csv_file::parse;
+use text::CsvText;
 
 const REQUIRED: [&str; 8] = [
     "first_name",
@@ -56,13 +60,14 @@ pub async fn import(
     limits: &ImportSettings,
 ) -> AppResult<usize> {
     may_import(actor)?;
+    let file = CsvText::read(body).map_err(|error| AppError::Invalid(vec![error]))?;
     let max_rows = limits.max_rows;
-    if more_rows_than(body, max_rows) {
+    if file.rows_up_to(max_rows.saturating_add(1)) > max_rows {
         return Err(AppError::TooManyRows { max_rows });
     }
     let now = app.now();
     let units = org_units::all(&app.db).await?;
-    let mut rows = parse(body, &units, app.today(), now).map_err(AppError::Invalid)?;
+    let mut rows = parse(&file, &units, app.today(), now).map_err(AppError::Invalid)?;
     check_units_in_scope(app, actor, &rows).await?;
     check_numbers_free(app, &rows).await?;
 
@@ -195,21 +200,4 @@ fn row_error(row: usize, field: impl Into<String>, message: impl ToString) -> Fi
         row: Some(row),
         ..FieldError::new(field, message)
     }
-}
-
-/// Whether `body` holds more than `max_rows` data rows, counted before the
-/// file is checked, so that an oversized file costs one quick pass and no
-/// per-row work. Quoted line breaks are part of their row, as in `parse`.
-fn more_rows_than(body: &[u8], max_rows: usize) -> bool {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
-    let mut record = csv::ByteRecord::new();
-    let mut rows = 0usize;
-    // A file that cannot be read stops the count; `parse` reports it.
-    while let Ok(true) = reader.read_byte_record(&mut record) {
-        rows += 1;
-        if rows > max_rows {
-            return true;
-        }
-    }
-    false
 }

@@ -10,6 +10,7 @@ use kartei_persistence::members::NewMember;
 use uuid::Uuid;
 
 use super::cells;
+use super::text::CsvText;
 use super::{OPTIONAL, REQUIRED, row_error};
 use crate::members::{EntryInput, check_entry};
 use crate::person_input::PersonInput;
@@ -18,29 +19,12 @@ use crate::{Checks, FieldError};
 /// Reads and checks the whole file: the members with their row numbers, or
 /// every error found.
 pub fn parse(
-    body: &[u8],
+    file: &CsvText<'_>,
     units: &[OrgUnit],
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Vec<(usize, NewMember)>, Vec<FieldError>> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let text = std::str::from_utf8(body).map_err(|err| {
-        let line = body[..err.valid_up_to()]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count();
-        vec![row_error(line, "row", "is not valid UTF-8")]
-    })?;
-    let first_line = text.lines().next().unwrap_or_default();
-    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = file.reader();
     let (columns, width) = header(&mut reader)?;
     let resolve = UnitResolver::new(units);
 
@@ -333,8 +317,14 @@ mod tests {
     }
 
     pub(super) fn run(csv: &str) -> Result<Vec<(usize, NewMember)>, Vec<FieldError>> {
+        read(csv.as_bytes())
+    }
+
+    /// The file decoded and parsed, as the import does.
+    pub(super) fn read(body: &[u8]) -> Result<Vec<(usize, NewMember)>, Vec<FieldError>> {
         let now = Utc::now();
-        parse(csv.as_bytes(), &units(), now.date_naive(), now)
+        let file = CsvText::read(body).map_err(|e| vec![e])?;
+        parse(&file, &units(), now.date_naive(), now)
     }
 
     fn errors(csv: &str) -> Vec<(usize, String)> {
@@ -449,20 +439,39 @@ mod tests {
     }
 
     #[test]
-    fn short_rows_and_broken_encoding_are_reported() {
+    fn short_rows_are_reported() {
         assert_eq!(
             errors(&format!("{HEADER}\nAnna;Berg\n")),
             [(1, "row".to_owned())]
         );
-        let mut bytes = format!("{HEADER}\n").into_bytes();
-        bytes.extend_from_slice(
-            b"Anna;B\xFFrg;1990-02-01;Weg 1;01097;Dresden;DD;2024-01-02;2024-01-03\n",
+    }
+
+    #[test]
+    fn an_excel_file_is_read_with_its_umlauts() {
+        let mut body = format!("{HEADER}\r\n").into_bytes();
+        body.extend_from_slice(
+            b"J\xFCrgen;Gro\xDFmann;07.03.1961;Bautzner Stra\xDFe 12;01067;Dresden;DD;02.01.2015;01.02.2015\r\n\
+              Ren\xE9e;\xD6lschl\xE4ger;07.03.1962;Ring 5;01097;Dresden;DD;03.01.2015;02.02.2015\r\n",
         );
-        let now = Utc::now();
-        let found = parse(&bytes, &units(), now.date_naive(), now)
-            .err()
-            .unwrap_or_default();
-        assert_eq!(found.first().and_then(|e| e.row), Some(1));
+        let rows = read(&body).unwrap_or_default();
+        let people: Vec<_> = rows
+            .iter()
+            .map(|(_, m)| {
+                let p = &m.person;
+                (
+                    p.first_name.as_str(),
+                    p.last_name.as_str(),
+                    p.street.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            people,
+            [
+                ("Jürgen", "Großmann", "Bautzner Straße 12"),
+                ("Renée", "Ölschläger", "Ring 5"),
+            ]
+        );
     }
 }
 
@@ -517,8 +526,7 @@ mod properties {
 
         #[test]
         fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..400)) {
-            let now = chrono::Utc::now();
-            let _ = super::parse(&body, &super::tests::units(), now.date_naive(), now);
+            let _ = super::tests::read(&body);
         }
 
         #[test]
