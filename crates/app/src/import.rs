@@ -1,7 +1,8 @@
 //! CSV import of existing member lists: parsed and checked completely before
 //! anything is written, then inserted in one unit of work with multi-row
 //! statements, so that a file goes in whole or not at all and 100,000 rows
-//! take seconds.
+//! take seconds. Files as Excel saves them are read as they are meant:
+//! Windows-1252, German dates, postal codes without their leading zero.
 
 mod cells;
 mod csv_file;
@@ -20,6 +21,7 @@ use crate::FieldError;
 use crate::config::ImportSettings;
 use crate::{App, AppError, AppResult, audit_log, scope};
 
+pub use cells::DateFormat;
 pub use text::{Delimiter, TextEncoding};
 
 use csv_file::parse;
@@ -45,20 +47,38 @@ const OPTIONAL: [&str; 7] = [
     "org_unit",
 ];
 
+/// A file taken whole: how many members it created and how it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    pub count: usize,
+    pub read_as: ReadAs,
+}
+
+/// How a file was read; nothing of its contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadAs {
+    pub encoding: TextEncoding,
+    pub delimiter: Delimiter,
+    /// The formats the file's dates were written in, in the order of
+    /// [`DateFormat`].
+    pub date_formats: Vec<DateFormat>,
+    /// Rows whose four-digit postal code got back its leading zero.
+    pub postal_codes_padded: usize,
+}
+
 /// Whether `actor`'s role may import at all, for a front end that must
 /// refuse before it looks at what was sent (the API's media type).
 pub fn may_import(actor: &Actor) -> AppResult<()> {
     Ok(authorize(actor, Action::ImportMembers, None)?)
 }
 
-/// Imports the CSV file `body` as `actor`, within `limits`; the number of
-/// members created.
+/// Imports the CSV file `body` as `actor`, within `limits`.
 pub async fn import(
     app: &App,
     actor: &Actor,
     body: &[u8],
     limits: &ImportSettings,
-) -> AppResult<usize> {
+) -> AppResult<Imported> {
     may_import(actor)?;
     let file = CsvText::read(body).map_err(|error| AppError::Invalid(vec![error]))?;
     let max_rows = limits.max_rows;
@@ -67,7 +87,13 @@ pub async fn import(
     }
     let now = app.now();
     let units = org_units::all(&app.db).await?;
-    let mut rows = parse(&file, &units, app.today(), now).map_err(AppError::Invalid)?;
+    let (mut rows, cells) = parse(&file, &units, app.today(), now).map_err(AppError::Invalid)?;
+    let read_as = ReadAs {
+        encoding: file.encoding,
+        delimiter: file.delimiter,
+        date_formats: cells.date_formats.into_iter().collect(),
+        postal_codes_padded: cells.postal_codes_padded,
+    };
     check_units_in_scope(app, actor, &rows).await?;
     check_numbers_free(app, &rows).await?;
 
@@ -136,7 +162,7 @@ pub async fn import(
     if let Err(err) = member_repo::refresh_statistics(&app.db).await {
         tracing::warn!(error = %err.log_class(), "statistics not refreshed after import");
     }
-    Ok(count)
+    Ok(Imported { count, read_as })
 }
 
 /// Each distinct unit of the file must lie in the importer's scope.

@@ -1,6 +1,7 @@
 //! Cells as spreadsheets write them: dates in the ISO form or the German
-//! one.
+//! one, and postal codes that lost their leading zero.
 
+use std::borrow::Cow;
 use std::ops::RangeInclusive;
 
 use chrono::NaiveDate;
@@ -58,6 +59,21 @@ fn digits(part: &str, count: RangeInclusive<usize>) -> Option<u32> {
     }
 }
 
+/// A postal code cell with the leading zero restored where Excel dropped
+/// it, and whether it did: Excel takes `01067` for the number 1067 (the
+/// codes of Saxony and its neighbours begin with 0) and saves four digits.
+/// Anything else stays as written, for the postal code's own check.
+pub fn postal_code(raw: &str) -> (Cow<'_, str>, bool) {
+    // A number never begins with 0, so `0106` lost no zero: it is wrong.
+    let lost_zero =
+        raw.len() == 4 && raw.bytes().all(|b| b.is_ascii_digit()) && !raw.starts_with('0');
+    if lost_zero {
+        (Cow::Owned(format!("0{raw}")), true)
+    } else {
+        (Cow::Borrowed(raw), false)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +118,15 @@ mod tests {
             "01.02.1990 12:00",
         ] {
             assert_eq!(date(raw), Err(NOT_A_DATE), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn only_a_four_digit_code_without_its_zero_is_padded() {
+        assert_eq!(postal_code("1067"), (Cow::Borrowed("01067"), true));
+        assert_eq!(postal_code("9111"), (Cow::Borrowed("09111"), true));
+        for raw in ["01067", "04109", "0106", "106", "106a", "10677", "", "١٠٦٧"] {
+            assert_eq!(postal_code(raw), (Cow::Borrowed(raw), false), "{raw:?}");
         }
     }
 }

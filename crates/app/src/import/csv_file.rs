@@ -1,7 +1,7 @@
 //! Reading a member list from CSV: the header, every row checked like a
 //! direct entry, each error named by row and field, never by its cells.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_domain::member::EntrySource;
@@ -9,21 +9,29 @@ use kartei_domain::{MembershipNumber, OrgUnit, OrgUnitKind};
 use kartei_persistence::members::NewMember;
 use uuid::Uuid;
 
-use super::cells;
+use super::cells::{self, DateFormat};
 use super::text::CsvText;
 use super::{OPTIONAL, REQUIRED, row_error};
 use crate::members::{EntryInput, check_entry};
 use crate::person_input::PersonInput;
 use crate::{Checks, FieldError};
 
-/// Reads and checks the whole file: the members with their row numbers, or
-/// every error found.
+/// What the cells showed of the way the file was written.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CellsRead {
+    pub date_formats: BTreeSet<DateFormat>,
+    /// Rows whose postal code got back its leading zero.
+    pub postal_codes_padded: usize,
+}
+
+/// Reads and checks the whole file: the members with their row numbers and
+/// what their cells showed, or every error found.
 pub fn parse(
     file: &CsvText<'_>,
     units: &[OrgUnit],
     today: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<Vec<(usize, NewMember)>, Vec<FieldError>> {
+) -> Result<(Vec<(usize, NewMember)>, CellsRead), Vec<FieldError>> {
     let mut reader = file.reader();
     let (columns, width) = header(&mut reader)?;
     let resolve = UnitResolver::new(units);
@@ -31,6 +39,7 @@ pub fn parse(
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     let mut numbers_seen: HashMap<String, usize> = HashMap::new();
+    let mut read = CellsRead::default();
     for (index, record) in reader.records().enumerate() {
         let row = index + 1;
         let record = match record {
@@ -55,7 +64,15 @@ pub fn parse(
             columns: &columns,
             record: &record,
         };
-        match parse_row(&fields, &resolve, &mut numbers_seen, row, today, now) {
+        match parse_row(
+            &fields,
+            &resolve,
+            &mut numbers_seen,
+            &mut read,
+            row,
+            today,
+            now,
+        ) {
             Ok(member) => rows.push((row, member)),
             Err(found) => errors.extend(found.into_iter().map(|e| FieldError {
                 row: Some(row),
@@ -64,7 +81,7 @@ pub fn parse(
         }
     }
     if errors.is_empty() {
-        Ok(rows)
+        Ok((rows, read))
     } else {
         Err(errors)
     }
@@ -193,6 +210,7 @@ fn parse_row(
     fields: &Fields<'_>,
     units: &UnitResolver<'_>,
     numbers_seen: &mut HashMap<String, usize>,
+    read: &mut CellsRead,
     row: usize,
     today: NaiveDate,
     now: DateTime<Utc>,
@@ -201,7 +219,10 @@ fn parse_row(
     let mut checks = Checks::new();
     let mut unparsed = Vec::new();
     let mut date = |field: &'static str, fallback: NaiveDate| match cells::date(get(field)) {
-        Ok((date, _)) => date,
+        Ok((date, format)) => {
+            read.date_formats.insert(format);
+            date
+        }
         Err(message) => {
             unparsed.push(FieldError::new(field, message));
             fallback
@@ -216,6 +237,8 @@ fn parse_row(
     let consents = list(get("consents"));
     let email = get("email");
     let phone = get("phone");
+    let (postal_code, padded) = cells::postal_code(get("postal_code"));
+    read.postal_codes_padded += usize::from(padded);
     let entry = check_entry(
         &mut checks,
         &EntryInput {
@@ -230,7 +253,7 @@ fn parse_row(
                 email: Some(email),
                 phone: Some(phone),
                 street: get("street"),
-                postal_code: get("postal_code"),
+                postal_code: &postal_code,
                 city: get("city"),
                 interests: &interests,
             },
@@ -317,11 +340,13 @@ mod tests {
     }
 
     pub(super) fn run(csv: &str) -> Result<Vec<(usize, NewMember)>, Vec<FieldError>> {
-        read(csv.as_bytes())
+        read(csv.as_bytes()).map(|(rows, _)| rows)
     }
 
     /// The file decoded and parsed, as the import does.
-    pub(super) fn read(body: &[u8]) -> Result<Vec<(usize, NewMember)>, Vec<FieldError>> {
+    pub(super) fn read(
+        body: &[u8],
+    ) -> Result<(Vec<(usize, NewMember)>, CellsRead), Vec<FieldError>> {
         let now = Utc::now();
         let file = CsvText::read(body).map_err(|e| vec![e])?;
         parse(&file, &units(), now.date_naive(), now)
@@ -371,7 +396,7 @@ mod tests {
         let csv = format!(
             "{HEADER};membership_number\n\
              Anna;Berg;1990-02-01;Weg 1;01097;Dresden;DD;2024-01-02;2024-01-03;77\n\
-             ;Berg;gestern;Weg 1;1097;Dresden;XX;2024-01-02;2024-01-03;77\n\
+             ;Berg;gestern;Weg 1;109;Dresden;XX;2024-01-02;2024-01-03;77\n\
              Bea;Berg;1990-02-01;Weg 1;01097;Dresden;SN;2024-01-02;2023-01-03;\n"
         );
         assert_eq!(
@@ -447,13 +472,13 @@ mod tests {
     }
 
     #[test]
-    fn an_excel_file_is_read_with_its_umlauts() {
+    fn an_excel_file_is_read_with_its_umlauts_dates_and_zeros() {
         let mut body = format!("{HEADER}\r\n").into_bytes();
         body.extend_from_slice(
-            b"J\xFCrgen;Gro\xDFmann;07.03.1961;Bautzner Stra\xDFe 12;01067;Dresden;DD;02.01.2015;01.02.2015\r\n\
+            b"J\xFCrgen;Gro\xDFmann;07.03.1961;Bautzner Stra\xDFe 12;1067;Dresden;DD;02.01.2015;01.02.2015\r\n\
               Ren\xE9e;\xD6lschl\xE4ger;07.03.1962;Ring 5;01097;Dresden;DD;03.01.2015;02.02.2015\r\n",
         );
-        let rows = read(&body).unwrap_or_default();
+        let (rows, read) = read(&body).unwrap_or_default();
         let people: Vec<_> = rows
             .iter()
             .map(|(_, m)| {
@@ -462,15 +487,23 @@ mod tests {
                     p.first_name.as_str(),
                     p.last_name.as_str(),
                     p.street.as_str(),
+                    p.postal_code.as_str(),
                 )
             })
             .collect();
         assert_eq!(
             people,
             [
-                ("Jürgen", "Großmann", "Bautzner Straße 12"),
-                ("Renée", "Ölschläger", "Ring 5"),
+                ("Jürgen", "Großmann", "Bautzner Straße 12", "01067"),
+                ("Renée", "Ölschläger", "Ring 5", "01097"),
             ]
+        );
+        assert_eq!(
+            read,
+            CellsRead {
+                date_formats: BTreeSet::from([DateFormat::German]),
+                postal_codes_padded: 1,
+            }
         );
     }
 }
