@@ -1,9 +1,15 @@
 //! CSV import of member lists: all rows or none, with a report per row.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use kartei_app::import::{ImportCounts, ImportProgress};
+use kartei_domain::{Actor, Role};
 use kartei_tests::{DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
-use kartei_tests::members::{enter, id};
+use kartei_tests::members::{enter, id, import_csv};
 
 on_both_databases!(
     a_member_list_imports_whole_with_numbers_kept_and_assigned,
@@ -12,6 +18,7 @@ on_both_databases!(
     a_file_without_header_row_is_refused_without_echoing_its_cells,
     an_excel_file_in_windows_1252_imports_with_its_umlauts_and_zeros,
     a_bad_date_is_named_by_row_and_field_and_nothing_is_imported,
+    another_task_reads_the_progress_of_a_running_import,
 );
 
 const HEADER: &str = "first_name;last_name;date_of_birth;email;street;postal_code;city;org_unit;received_on;joined_on;membership_number";
@@ -379,4 +386,56 @@ async fn a_bad_date_is_named_by_row_and_field_and_nothing_is_imported(db: Db) {
     }
     assert_eq!(app.count("members").await, 0, "nothing half-imported");
     assert_eq!(app.count("audit_events").await, audit_before);
+}
+
+async fn another_task_reads_the_progress_of_a_running_import(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let me = app.get("/api/v1/me", &lgs).await;
+    let uuid = |value: &Value| value.as_str().and_then(|s| Uuid::parse_str(s).ok());
+    let actor = Actor {
+        user_id: uuid(&me.body["id"]).expect("account id"),
+        role: Role::StateOffice,
+        org_unit_id: uuid(&me.body["org_unit_id"]),
+    };
+    // More rows than one write step, so that the writing advances in parts.
+    let rows = 2_500;
+    let progress = Arc::new(ImportProgress::new());
+    let import = tokio::spawn({
+        let (app, settings, progress) = (
+            app.state.app.clone(),
+            app.state.settings.import,
+            Arc::clone(&progress),
+        );
+        async move {
+            let csv = import_csv(rows);
+            kartei_app::import::import(&app, &actor, csv.as_bytes(), &settings, Some(&progress))
+                .await
+        }
+    });
+    let mut readings = vec![progress.counts()];
+    while !import.is_finished() {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        readings.push(progress.counts());
+    }
+    let imported = import.await.expect("joined").expect("imported");
+    assert_eq!(imported.count, rows);
+    readings.push(progress.counts());
+    let done = ImportCounts {
+        total_rows: rows,
+        rows_checked: rows,
+        rows_written: rows,
+    };
+    assert_eq!(readings.last(), Some(&done));
+    for (before, after) in readings.iter().zip(&readings[1..]) {
+        assert!(
+            after.rows_written <= after.rows_checked && after.rows_checked <= after.total_rows,
+            "{after:?}"
+        );
+        assert!(
+            before.rows_checked <= after.rows_checked && before.rows_written <= after.rows_written,
+            "{before:?} then {after:?}"
+        );
+    }
+    assert_eq!(app.count("members").await, rows as i64);
 }

@@ -6,6 +6,7 @@
 
 mod cells;
 mod csv_file;
+mod progress;
 mod text;
 
 use std::collections::{HashMap, HashSet};
@@ -22,6 +23,7 @@ use crate::config::ImportSettings;
 use crate::{App, AppError, AppResult, audit_log, scope};
 
 pub use cells::DateFormat;
+pub use progress::{ImportCounts, ImportProgress};
 pub use text::{Delimiter, TextEncoding};
 
 use csv_file::parse;
@@ -46,6 +48,10 @@ const OPTIONAL: [&str; 7] = [
     "org_unit_id",
     "org_unit",
 ];
+
+/// Rows written in one go, between two advances of the progress: each is
+/// still one statement per table.
+const WRITE_STEP: usize = 1000;
 
 /// A file taken whole: how many members it created and how it was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,22 +78,29 @@ pub fn may_import(actor: &Actor) -> AppResult<()> {
     Ok(authorize(actor, Action::ImportMembers, None)?)
 }
 
-/// Imports the CSV file `body` as `actor`, within `limits`.
+/// Imports the CSV file `body` as `actor`, within `limits`, advancing
+/// `progress` if given.
 pub async fn import(
     app: &App,
     actor: &Actor,
     body: &[u8],
     limits: &ImportSettings,
+    progress: Option<&ImportProgress>,
 ) -> AppResult<Imported> {
     may_import(actor)?;
+    let untracked = ImportProgress::new();
+    let progress = progress.unwrap_or(&untracked);
     let file = CsvText::read(body).map_err(|error| AppError::Invalid(vec![error]))?;
     let max_rows = limits.max_rows;
-    if file.rows_up_to(max_rows.saturating_add(1)) > max_rows {
+    let total = file.rows_up_to(max_rows.saturating_add(1));
+    if total > max_rows {
         return Err(AppError::TooManyRows { max_rows });
     }
+    progress.counted(total);
     let now = app.now();
     let units = org_units::all(&app.db).await?;
-    let (mut rows, cells) = parse(&file, &units, app.today(), now).map_err(AppError::Invalid)?;
+    let (mut rows, cells) =
+        parse(&file, &units, app.today(), now, progress).map_err(AppError::Invalid)?;
     let read_as = ReadAs {
         encoding: file.encoding,
         delimiter: file.delimiter,
@@ -122,39 +135,45 @@ pub async fn import(
                 next += 1;
             }
         }
-        let mut entries: Vec<AuditEntry> = rows
-            .iter()
-            .map(|(_, m)| AuditEntry {
-                actor_id: Some(actor.user_id),
-                action: "member_created",
-                subject_type: "member",
-                subject_id: Some(m.id),
-                details: json!({ "changes": [], "source": "import" }),
-            })
-            .collect();
+        let mut members = std::mem::take(&mut rows)
+            .into_iter()
+            .map(|(_, m)| m)
+            .peekable();
+        while members.peek().is_some() {
+            let step: Vec<NewMember> = members.by_ref().take(WRITE_STEP).collect();
+            let written = step.len();
+            let entries = step
+                .iter()
+                .map(|m| AuditEntry {
+                    actor_id: Some(actor.user_id),
+                    action: "member_created",
+                    subject_type: "member",
+                    subject_id: Some(m.id),
+                    details: json!({ "changes": [], "source": "import" }),
+                })
+                .collect();
+            member_repo::insert_many(txn, step, now)
+                .await
+                .map_err(|err| match err {
+                    RepoError::Conflict => AppError::Conflict(
+                        "A membership number was taken meanwhile; nothing was imported.".into(),
+                    ),
+                    other => other.into(),
+                })?;
+            audit::record_many(txn, entries, now).await?;
+            progress.wrote(written);
+        }
         // The import as a whole, for the audit log across records: a bulk
         // handling of personal data like an export, with its size, never its rows.
-        entries.push(AuditEntry {
+        let whole = AuditEntry {
             actor_id: Some(actor.user_id),
             // Beside one `member_created` per row.
             action: audit_log::IMPORT,
             subject_type: "member_import",
             subject_id: None,
             details: json!({ "format": "csv", "rows": count }),
-        });
-        let members = std::mem::take(&mut rows)
-            .into_iter()
-            .map(|(_, m)| m)
-            .collect();
-        member_repo::insert_many(txn, members, now)
-            .await
-            .map_err(|err| match err {
-                RepoError::Conflict => AppError::Conflict(
-                    "A membership number was taken meanwhile; nothing was imported.".into(),
-                ),
-                other => other.into(),
-            })?;
-        audit::record_many(txn, entries, now).await?;
+        };
+        audit::record(txn, whole, now).await?;
         Ok(())
     })
     .await?;

@@ -609,6 +609,6 @@ async fn import_members(
         ));
     }
     let imported =
-        kartei_app::import::import(&state.app, &actor, &body, &state.settings.import).await?;
+        kartei_app::import::import(&state.app, &actor, &body, &state.settings.import, None).await?;
     Ok((StatusCode::CREATED, Json(imported.into())))
 }

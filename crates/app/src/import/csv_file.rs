@@ -10,6 +10,7 @@ use kartei_persistence::members::NewMember;
 use uuid::Uuid;
 
 use super::cells::{self, DateFormat};
+use super::progress::ImportProgress;
 use super::text::CsvText;
 use super::{OPTIONAL, REQUIRED, row_error};
 use crate::members::{EntryInput, check_entry};
@@ -24,13 +25,15 @@ pub struct CellsRead {
     pub postal_codes_padded: usize,
 }
 
-/// Reads and checks the whole file: the members with their row numbers and
-/// what their cells showed, or every error found.
+/// Reads and checks the whole file, counting each row as checked: the
+/// members with their row numbers and what their cells showed, or every
+/// error found.
 pub fn parse(
     file: &CsvText<'_>,
     units: &[OrgUnit],
     today: NaiveDate,
     now: DateTime<Utc>,
+    progress: &ImportProgress,
 ) -> Result<(Vec<(usize, NewMember)>, CellsRead), Vec<FieldError>> {
     let mut reader = file.reader();
     let (columns, width) = header(&mut reader)?;
@@ -42,43 +45,46 @@ pub fn parse(
     let mut read = CellsRead::default();
     for (index, record) in reader.records().enumerate() {
         let row = index + 1;
-        let record = match record {
-            Ok(record) => record,
+        let checked = match record {
             // The reader's message is kept out of the answer: the error
             // kinds it can report here carry no positions the row number
             // does not already give, and future ones might carry cells.
-            Err(_) => {
-                errors.push(row_error(row, "row", "cannot be read as CSV"));
-                continue;
-            }
-        };
-        if record.len() != width {
-            errors.push(row_error(
+            Err(_) => Err(vec![row_error(row, "row", "cannot be read as CSV")]),
+            Ok(record) if record.len() != width => Err(vec![row_error(
                 row,
                 "row",
                 format!("has {} fields, the header {width}", record.len()),
-            ));
-            continue;
-        }
-        let fields = Fields {
-            columns: &columns,
-            record: &record,
+            )]),
+            Ok(record) => {
+                let fields = Fields {
+                    columns: &columns,
+                    record: &record,
+                };
+                parse_row(
+                    &fields,
+                    &resolve,
+                    &mut numbers_seen,
+                    &mut read,
+                    row,
+                    today,
+                    now,
+                )
+                .map_err(|found| {
+                    found
+                        .into_iter()
+                        .map(|e| FieldError {
+                            row: Some(row),
+                            ..e
+                        })
+                        .collect()
+                })
+            }
         };
-        match parse_row(
-            &fields,
-            &resolve,
-            &mut numbers_seen,
-            &mut read,
-            row,
-            today,
-            now,
-        ) {
+        match checked {
             Ok(member) => rows.push((row, member)),
-            Err(found) => errors.extend(found.into_iter().map(|e| FieldError {
-                row: Some(row),
-                ..e
-            })),
+            Err(found) => errors.extend(found),
         }
+        progress.checked_one();
     }
     if errors.is_empty() {
         Ok((rows, read))
@@ -340,16 +346,17 @@ mod tests {
     }
 
     pub(super) fn run(csv: &str) -> Result<Vec<(usize, NewMember)>, Vec<FieldError>> {
-        read(csv.as_bytes()).map(|(rows, _)| rows)
+        read(csv.as_bytes(), &ImportProgress::new()).map(|(rows, _)| rows)
     }
 
     /// The file decoded and parsed, as the import does.
     pub(super) fn read(
         body: &[u8],
+        progress: &ImportProgress,
     ) -> Result<(Vec<(usize, NewMember)>, CellsRead), Vec<FieldError>> {
         let now = Utc::now();
         let file = CsvText::read(body).map_err(|e| vec![e])?;
-        parse(&file, &units(), now.date_naive(), now)
+        parse(&file, &units(), now.date_naive(), now, progress)
     }
 
     fn errors(csv: &str) -> Vec<(usize, String)> {
@@ -472,13 +479,29 @@ mod tests {
     }
 
     #[test]
+    fn every_row_counts_as_checked_good_or_bad() {
+        let csv = format!(
+            "{HEADER}\n\
+             Anna;Berg;1990-02-01;Weg 1;01097;Dresden;DD;2024-01-02;2024-01-03\n\
+             Anna;Berg\n\
+             Anna;Berg;31.02.1990;Weg 1;1097;Dresden;DD;2024-01-02;2024-01-03\n\
+             \"Anna\nMaria\";Berg;1990-02-01;Weg 1;01097;Dresden;DD;2024-01-02;2024-01-03\n"
+        );
+        let total = CsvText::read(csv.as_bytes()).map(|file| file.rows_up_to(usize::MAX));
+        let progress = ImportProgress::new();
+        assert!(read(csv.as_bytes(), &progress).is_err());
+        assert_eq!(total, Ok(4));
+        assert_eq!(progress.counts().rows_checked, 4);
+    }
+
+    #[test]
     fn an_excel_file_is_read_with_its_umlauts_dates_and_zeros() {
         let mut body = format!("{HEADER}\r\n").into_bytes();
         body.extend_from_slice(
             b"J\xFCrgen;Gro\xDFmann;07.03.1961;Bautzner Stra\xDFe 12;1067;Dresden;DD;02.01.2015;01.02.2015\r\n\
               Ren\xE9e;\xD6lschl\xE4ger;07.03.1962;Ring 5;01097;Dresden;DD;03.01.2015;02.02.2015\r\n",
         );
-        let (rows, read) = read(&body).unwrap_or_default();
+        let (rows, read) = read(&body, &ImportProgress::new()).unwrap_or_default();
         let people: Vec<_> = rows
             .iter()
             .map(|(_, m)| {
@@ -559,7 +582,7 @@ mod properties {
 
         #[test]
         fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..400)) {
-            let _ = super::tests::read(&body);
+            let _ = super::tests::read(&body, &super::ImportProgress::new());
         }
 
         #[test]
