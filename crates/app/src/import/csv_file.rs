@@ -17,6 +17,9 @@ use crate::members::{EntryInput, check_entry};
 use crate::person_input::PersonInput;
 use crate::{Checks, FieldError};
 
+/// The members of a file, each with its row number.
+pub type Rows = Vec<(usize, NewMember)>;
+
 /// What the cells showed of the way the file was written.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct CellsRead {
@@ -34,7 +37,7 @@ pub fn parse(
     today: NaiveDate,
     now: DateTime<Utc>,
     progress: &ImportProgress,
-) -> Result<(Vec<(usize, NewMember)>, CellsRead), Vec<FieldError>> {
+) -> Result<(Rows, CellsRead), Vec<FieldError>> {
     let mut reader = file.reader();
     let (columns, width) = header(&mut reader)?;
     let resolve = UnitResolver::new(units);
@@ -345,7 +348,7 @@ mod tests {
         vec![state, district, branch]
     }
 
-    pub(super) fn run(csv: &str) -> Result<Vec<(usize, NewMember)>, Vec<FieldError>> {
+    pub(super) fn run(csv: &str) -> Result<Rows, Vec<FieldError>> {
         read(csv.as_bytes(), &ImportProgress::new()).map(|(rows, _)| rows)
     }
 
@@ -353,7 +356,7 @@ mod tests {
     pub(super) fn read(
         body: &[u8],
         progress: &ImportProgress,
-    ) -> Result<(Vec<(usize, NewMember)>, CellsRead), Vec<FieldError>> {
+    ) -> Result<(Rows, CellsRead), Vec<FieldError>> {
         let now = Utc::now();
         let file = CsvText::read(body).map_err(|e| vec![e])?;
         parse(&file, &units(), now.date_naive(), now, progress)
