@@ -580,7 +580,7 @@ impl From<Imported> for ImportResponse {
 #[utoipa::path(
     post, path = "/members/import", tag = "members", security(("bearer" = [])),
     request_body(content = String, content_type = "text/csv",
-        description = "A header row with the field names of direct entry; `org_unit` (a short code) may replace `org_unit_id`; optional `membership_number`, `interests`, `consents`. Fields separated by `,` or `;`; UTF-8 with or without byte order mark, any other file read as Windows-1252 (Excel's \"CSV (Trennzeichen-getrennt)\"); dates `YYYY-MM-DD` or `DD.MM.YYYY`; a four-digit postal code gets back its leading zero."),
+        description = "A header row with the field names of direct entry; `org_unit` (a short code) may replace `org_unit_id`; optional `membership_number`, `interests`, `consents`. Fields separated by `,` or `;`; UTF-8 with or without byte order mark, any other file read as Windows-1252 (Excel's \"CSV (Trennzeichen-getrennt)\") unless it is UTF-8 but for a few broken bytes (422 at their row); dates `YYYY-MM-DD` or `DD.MM.YYYY`; a four-digit postal code gets back its leading zero."),
     responses(
         (status = 201, body = ImportResponse),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
