@@ -5,6 +5,7 @@
 use std::io::{Read, Write};
 use std::time::Duration;
 
+use kartei_tests::members::import_csv;
 use kartei_tests::{Db, STATE_OFFICE, TestApp, on_both_databases};
 use reqwest::Method;
 use serde_json::json;
@@ -15,19 +16,6 @@ on_both_databases!(
     a_request_over_the_timeout_is_503,
     requests_beyond_the_concurrency_limit_are_503_not_queued,
 );
-
-const HEADER: &str =
-    "first_name;last_name;date_of_birth;street;postal_code;city;org_unit;received_on;joined_on";
-
-fn csv_rows(count: usize) -> String {
-    let mut csv = format!("{HEADER}\n");
-    for row in 0..count {
-        csv.push_str(&format!(
-            "Anna{row};Ölmann;1990-02-01;Weg {row};01097;Dresden;DD;2015-01-02;2015-02-01\n"
-        ));
-    }
-    csv
-}
 
 async fn json_routes_take_small_bodies_and_only_the_import_a_large_one(db: Db) {
     // Defaults: 64 KiB for JSON, 32 MiB for the import.
@@ -62,7 +50,7 @@ async fn json_routes_take_small_bodies_and_only_the_import_a_large_one(db: Db) {
     under.assert_problem(401);
 
     // The import takes a file far larger than 64 KiB.
-    let csv = csv_rows(2_000);
+    let csv = import_csv(2_000);
     assert!(csv.len() > 128 * 1024, "{}", csv.len());
     let reply = app
         .post_text("/api/v1/members/import", &lgs, "text/csv", csv)
@@ -77,7 +65,7 @@ async fn json_routes_take_small_bodies_and_only_the_import_a_large_one(db: Db) {
         .expect("seeded");
     let lgs = small.token_of(STATE_OFFICE).await;
     small
-        .post_text("/api/v1/members/import", &lgs, "text/csv", csv_rows(100))
+        .post_text("/api/v1/members/import", &lgs, "text/csv", import_csv(100))
         .await
         .assert_problem(413);
     assert_eq!(small.count("members").await, 0);
@@ -91,7 +79,7 @@ async fn an_import_over_max_rows_is_413_and_changes_nothing(db: Db) {
     let lgs = app.token_of(STATE_OFFICE).await;
     let audit_before = app.count("audit_events").await;
     let reply = app
-        .post_text("/api/v1/members/import", &lgs, "text/csv", csv_rows(3))
+        .post_text("/api/v1/members/import", &lgs, "text/csv", import_csv(3))
         .await;
     reply.assert_problem(413);
     assert!(
@@ -104,7 +92,7 @@ async fn an_import_over_max_rows_is_413_and_changes_nothing(db: Db) {
     assert_eq!(app.count("audit_events").await, audit_before);
 
     let reply = app
-        .post_text("/api/v1/members/import", &lgs, "text/csv", csv_rows(2))
+        .post_text("/api/v1/members/import", &lgs, "text/csv", import_csv(2))
         .await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     assert_eq!(app.count("members").await, 2);

@@ -1,5 +1,5 @@
 //! Members as many test modules need them: a direct-entry body, entering
-//! one over the API, and the id of an answer.
+//! one over the API, the id of an answer, and a member list to import.
 
 use serde_json::{Value, json};
 
@@ -42,4 +42,15 @@ pub async fn enter(app: &TestApp, token: &str, unit: &str, changes: Value) -> Va
 /// The `id` of an answer's body.
 pub fn id(body: &Value) -> String {
     body["id"].as_str().expect("id").to_owned()
+}
+
+/// A member list of `rows` valid rows for the CSV import, `;`-separated.
+pub fn import_csv(rows: usize) -> String {
+    let mut csv = "first_name;last_name;date_of_birth;street;postal_code;city;org_unit;received_on;joined_on\n".to_owned();
+    for row in 0..rows {
+        csv.push_str(&format!(
+            "Anna{row};Ölmann;1990-02-01;Weg {row};01097;Dresden;DD;2015-01-02;2015-02-01\n"
+        ));
+    }
+    csv
 }

@@ -1,6 +1,7 @@
-//! Schema-carrying mirrors of the domain's enums, so that the domain crate
-//! needs no OpenAPI dependency.
+//! Schema-carrying mirrors of the domain's and the use cases' enums, so
+//! that neither crate needs an OpenAPI dependency.
 
+use kartei_app::import::{DateFormat, Delimiter, TextEncoding};
 use kartei_domain::{OrgUnitKind, Role};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
@@ -128,4 +129,58 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// The character encoding an imported file was read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub enum TextEncodingDto {
+    #[serde(rename = "utf-8")]
+    Utf8,
+    #[serde(rename = "windows-1252")]
+    Windows1252,
+}
+
+impl From<TextEncoding> for TextEncodingDto {
+    fn from(encoding: TextEncoding) -> Self {
+        match encoding {
+            TextEncoding::Utf8 => TextEncodingDto::Utf8,
+            TextEncoding::Windows1252 => TextEncodingDto::Windows1252,
+        }
+    }
+}
+
+/// The character between the fields of an imported file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub enum DelimiterDto {
+    #[serde(rename = ",")]
+    Comma,
+    #[serde(rename = ";")]
+    Semicolon,
+}
+
+impl From<Delimiter> for DelimiterDto {
+    fn from(delimiter: Delimiter) -> Self {
+        match delimiter {
+            Delimiter::Comma => DelimiterDto::Comma,
+            Delimiter::Semicolon => DelimiterDto::Semicolon,
+        }
+    }
+}
+
+/// A way of writing dates that the import reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub enum DateFormatDto {
+    #[serde(rename = "YYYY-MM-DD")]
+    Iso,
+    #[serde(rename = "DD.MM.YYYY")]
+    German,
+}
+
+impl From<DateFormat> for DateFormatDto {
+    fn from(format: DateFormat) -> Self {
+        match format {
+            DateFormat::Iso => DateFormatDto::Iso,
+            DateFormat::German => DateFormatDto::German,
+        }
+    }
 }

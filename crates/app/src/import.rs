@@ -1,9 +1,13 @@
 //! CSV import of existing member lists: parsed and checked completely before
 //! anything is written, then inserted in one unit of work with multi-row
 //! statements, so that a file goes in whole or not at all and 100,000 rows
-//! take seconds.
+//! take seconds. Files as Excel saves them are read as they are meant:
+//! Windows-1252, German dates, postal codes without their leading zero.
 
+mod cells;
 mod csv_file;
+mod progress;
+mod text;
 
 use std::collections::{HashMap, HashSet};
 
@@ -18,7 +22,12 @@ use crate::FieldError;
 use crate::config::ImportSettings;
 use crate::{App, AppError, AppResult, audit_log, scope};
 
-pub use csv_file::parse;
+pub use cells::DateFormat;
+pub use progress::{ImportCounts, ImportProgress};
+pub use text::{Delimiter, TextEncoding};
+
+use csv_file::parse;
+use text::CsvText;
 
 const REQUIRED: [&str; 8] = [
     "first_name",
@@ -40,28 +49,64 @@ const OPTIONAL: [&str; 7] = [
     "org_unit",
 ];
 
+/// Rows written in one go, between two advances of the progress: each is
+/// still one statement per table.
+const WRITE_STEP: usize = 1000;
+
+/// A file taken whole: how many members it created and how it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    pub count: usize,
+    pub read_as: ReadAs,
+}
+
+/// How a file was read; nothing of its contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadAs {
+    pub encoding: TextEncoding,
+    pub delimiter: Delimiter,
+    /// The formats the file's dates were written in, in the order of
+    /// [`DateFormat`].
+    pub date_formats: Vec<DateFormat>,
+    /// Rows whose four-digit postal code got back its leading zero.
+    pub postal_codes_padded: usize,
+}
+
 /// Whether `actor`'s role may import at all, for a front end that must
 /// refuse before it looks at what was sent (the API's media type).
 pub fn may_import(actor: &Actor) -> AppResult<()> {
     Ok(authorize(actor, Action::ImportMembers, None)?)
 }
 
-/// Imports the CSV file `body` as `actor`, within `limits`; the number of
-/// members created.
+/// Imports the CSV file `body` as `actor`, within `limits`, advancing
+/// `progress` if given.
 pub async fn import(
     app: &App,
     actor: &Actor,
     body: &[u8],
     limits: &ImportSettings,
-) -> AppResult<usize> {
+    progress: Option<&ImportProgress>,
+) -> AppResult<Imported> {
     may_import(actor)?;
+    let untracked = ImportProgress::new();
+    let progress = progress.unwrap_or(&untracked);
+    let file = CsvText::read(body).map_err(|error| AppError::Invalid(vec![error]))?;
     let max_rows = limits.max_rows;
-    if more_rows_than(body, max_rows) {
+    let total = file.rows_up_to(max_rows.saturating_add(1));
+    if total > max_rows {
         return Err(AppError::TooManyRows { max_rows });
     }
+    progress.counted(total);
     let now = app.now();
     let units = org_units::all(&app.db).await?;
-    let mut rows = parse(body, &units, app.today(), now).map_err(AppError::Invalid)?;
+    let (mut rows, cells) =
+        parse(&file, &units, app.today(), now, progress).map_err(AppError::Invalid)?;
+    let read_as = ReadAs {
+        encoding: file.encoding,
+        delimiter: file.delimiter,
+        date_formats: cells.date_formats.into_iter().collect(),
+        postal_codes_padded: cells.postal_codes_padded,
+    };
     check_units_in_scope(app, actor, &rows).await?;
     check_numbers_free(app, &rows).await?;
 
@@ -90,39 +135,45 @@ pub async fn import(
                 next += 1;
             }
         }
-        let mut entries: Vec<AuditEntry> = rows
-            .iter()
-            .map(|(_, m)| AuditEntry {
-                actor_id: Some(actor.user_id),
-                action: "member_created",
-                subject_type: "member",
-                subject_id: Some(m.id),
-                details: json!({ "changes": [], "source": "import" }),
-            })
-            .collect();
+        let mut members = std::mem::take(&mut rows)
+            .into_iter()
+            .map(|(_, m)| m)
+            .peekable();
+        while members.peek().is_some() {
+            let step: Vec<NewMember> = members.by_ref().take(WRITE_STEP).collect();
+            let written = step.len();
+            let entries = step
+                .iter()
+                .map(|m| AuditEntry {
+                    actor_id: Some(actor.user_id),
+                    action: "member_created",
+                    subject_type: "member",
+                    subject_id: Some(m.id),
+                    details: json!({ "changes": [], "source": "import" }),
+                })
+                .collect();
+            member_repo::insert_many(txn, step, now)
+                .await
+                .map_err(|err| match err {
+                    RepoError::Conflict => AppError::Conflict(
+                        "A membership number was taken meanwhile; nothing was imported.".into(),
+                    ),
+                    other => other.into(),
+                })?;
+            audit::record_many(txn, entries, now).await?;
+            progress.wrote(written);
+        }
         // The import as a whole, for the audit log across records: a bulk
         // handling of personal data like an export, with its size, never its rows.
-        entries.push(AuditEntry {
+        let whole = AuditEntry {
             actor_id: Some(actor.user_id),
             // Beside one `member_created` per row.
             action: audit_log::IMPORT,
             subject_type: "member_import",
             subject_id: None,
             details: json!({ "format": "csv", "rows": count }),
-        });
-        let members = std::mem::take(&mut rows)
-            .into_iter()
-            .map(|(_, m)| m)
-            .collect();
-        member_repo::insert_many(txn, members, now)
-            .await
-            .map_err(|err| match err {
-                RepoError::Conflict => AppError::Conflict(
-                    "A membership number was taken meanwhile; nothing was imported.".into(),
-                ),
-                other => other.into(),
-            })?;
-        audit::record_many(txn, entries, now).await?;
+        };
+        audit::record(txn, whole, now).await?;
         Ok(())
     })
     .await?;
@@ -130,7 +181,7 @@ pub async fn import(
     if let Err(err) = member_repo::refresh_statistics(&app.db).await {
         tracing::warn!(error = %err.log_class(), "statistics not refreshed after import");
     }
-    Ok(count)
+    Ok(Imported { count, read_as })
 }
 
 /// Each distinct unit of the file must lie in the importer's scope.
@@ -194,21 +245,4 @@ fn row_error(row: usize, field: impl Into<String>, message: impl ToString) -> Fi
         row: Some(row),
         ..FieldError::new(field, message)
     }
-}
-
-/// Whether `body` holds more than `max_rows` data rows, counted before the
-/// file is checked, so that an oversized file costs one quick pass and no
-/// per-row work. Quoted line breaks are part of their row, as in `parse`.
-fn more_rows_than(body: &[u8], max_rows: usize) -> bool {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
-    let mut record = csv::ByteRecord::new();
-    let mut rows = 0usize;
-    // A file that cannot be read stops the count; `parse` reports it.
-    while let Ok(true) = reader.read_byte_record(&mut record) {
-        rows += 1;
-        if rows > max_rows {
-            return true;
-        }
-    }
-    false
 }

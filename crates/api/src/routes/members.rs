@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
+use kartei_app::import::Imported;
 use kartei_app::members::{
     self, DirectEntry, MemberEdit, MemberExport as Export, MemberListQuery, MemberView as View,
     Resignation, Seen,
@@ -20,8 +21,8 @@ use super::applications::ApplicationResponse;
 use super::transfers::TransferResponse;
 use crate::auth::Staff;
 use crate::csv_out::{ListFormat, excel_csv, optional};
-use crate::dto::ProcessingDto;
 use crate::dto::double_option;
+use crate::dto::{DateFormatDto, DelimiterDto, ProcessingDto, TextEncodingDto};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{IfMatch, ImportBody, Json, Path, Query};
 use crate::state::AppState;
@@ -534,9 +535,43 @@ impl From<Export> for MemberExport {
     }
 }
 
+/// A member list taken whole.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportResponse {
+    /// Members created: one per data row.
     pub imported: usize,
+    pub read_as: ImportReadAs,
+}
+
+/// How the file was read, for the office to see that it came through as
+/// meant; nothing of the file's contents.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReadAs {
+    /// `utf-8` (with or without byte order mark), or `windows-1252` for a
+    /// file that is not UTF-8, as Excel saves "CSV (Trennzeichen-getrennt)".
+    pub encoding: TextEncodingDto,
+    pub delimiter: DelimiterDto,
+    /// The formats the file's dates were written in, `YYYY-MM-DD` before
+    /// `DD.MM.YYYY`; empty for a file without data rows.
+    pub date_formats: Vec<DateFormatDto>,
+    /// Rows whose postal code had four digits, its leading zero dropped by
+    /// a spreadsheet, and was read with it (`1067` as `01067`).
+    pub postal_codes_padded: usize,
+}
+
+impl From<Imported> for ImportResponse {
+    fn from(imported: Imported) -> Self {
+        let read_as = imported.read_as;
+        ImportResponse {
+            imported: imported.count,
+            read_as: ImportReadAs {
+                encoding: read_as.encoding.into(),
+                delimiter: read_as.delimiter.into(),
+                date_formats: read_as.date_formats.into_iter().map(Into::into).collect(),
+                postal_codes_padded: read_as.postal_codes_padded,
+            },
+        }
+    }
 }
 
 /// Import a member list from CSV: every row or none. A refused file is
@@ -545,7 +580,7 @@ pub struct ImportResponse {
 #[utoipa::path(
     post, path = "/members/import", tag = "members", security(("bearer" = [])),
     request_body(content = String, content_type = "text/csv",
-        description = "A header row with the field names of direct entry; `org_unit` (a short code) may replace `org_unit_id`; optional `membership_number`, `interests`, `consents`."),
+        description = "A header row with the field names of direct entry; `org_unit` (a short code) may replace `org_unit_id`; optional `membership_number`, `interests`, `consents`. Fields separated by `,` or `;`; UTF-8 with or without byte order mark, any other file read as Windows-1252 (Excel's \"CSV (Trennzeichen-getrennt)\") unless it is UTF-8 but for a few broken bytes (422 at their row); dates `YYYY-MM-DD` or `DD.MM.YYYY`; a four-digit postal code gets back its leading zero."),
     responses(
         (status = 201, body = ImportResponse),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -574,6 +609,6 @@ async fn import_members(
         ));
     }
     let imported =
-        kartei_app::import::import(&state.app, &actor, &body, &state.settings.import).await?;
-    Ok((StatusCode::CREATED, Json(ImportResponse { imported })))
+        kartei_app::import::import(&state.app, &actor, &body, &state.settings.import, None).await?;
+    Ok((StatusCode::CREATED, Json(imported.into())))
 }

@@ -1,7 +1,7 @@
 //! Reading a member list from CSV: the header, every row checked like a
 //! direct entry, each error named by row and field, never by its cells.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_domain::member::EntrySource;
@@ -9,77 +9,88 @@ use kartei_domain::{MembershipNumber, OrgUnit, OrgUnitKind};
 use kartei_persistence::members::NewMember;
 use uuid::Uuid;
 
+use super::cells::{self, DateFormat};
+use super::progress::ImportProgress;
+use super::text::CsvText;
 use super::{OPTIONAL, REQUIRED, row_error};
 use crate::members::{EntryInput, check_entry};
 use crate::person_input::PersonInput;
 use crate::{Checks, FieldError};
 
-/// Reads and checks the whole file: the members with their row numbers, or
-/// every error found.
+/// The members of a file, each with its row number.
+pub type Rows = Vec<(usize, NewMember)>;
+
+/// What the cells showed of the way the file was written.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CellsRead {
+    pub date_formats: BTreeSet<DateFormat>,
+    /// Rows whose postal code got back its leading zero.
+    pub postal_codes_padded: usize,
+}
+
+/// Reads and checks the whole file, counting each row as checked: the
+/// members with their row numbers and what their cells showed, or every
+/// error found.
 pub fn parse(
-    body: &[u8],
+    file: &CsvText<'_>,
     units: &[OrgUnit],
     today: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<Vec<(usize, NewMember)>, Vec<FieldError>> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let text = std::str::from_utf8(body).map_err(|err| {
-        let line = body[..err.valid_up_to()]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count();
-        vec![row_error(line, "row", "is not valid UTF-8")]
-    })?;
-    let first_line = text.lines().next().unwrap_or_default();
-    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    progress: &ImportProgress,
+) -> Result<(Rows, CellsRead), Vec<FieldError>> {
+    let mut reader = file.reader();
     let (columns, width) = header(&mut reader)?;
     let resolve = UnitResolver::new(units);
 
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     let mut numbers_seen: HashMap<String, usize> = HashMap::new();
+    let mut read = CellsRead::default();
     for (index, record) in reader.records().enumerate() {
         let row = index + 1;
-        let record = match record {
-            Ok(record) => record,
+        let checked = match record {
             // The reader's message is kept out of the answer: the error
             // kinds it can report here carry no positions the row number
             // does not already give, and future ones might carry cells.
-            Err(_) => {
-                errors.push(row_error(row, "row", "cannot be read as CSV"));
-                continue;
-            }
-        };
-        if record.len() != width {
-            errors.push(row_error(
+            Err(_) => Err(vec![row_error(row, "row", "cannot be read as CSV")]),
+            Ok(record) if record.len() != width => Err(vec![row_error(
                 row,
                 "row",
                 format!("has {} fields, the header {width}", record.len()),
-            ));
-            continue;
-        }
-        let fields = Fields {
-            columns: &columns,
-            record: &record,
+            )]),
+            Ok(record) => {
+                let fields = Fields {
+                    columns: &columns,
+                    record: &record,
+                };
+                parse_row(
+                    &fields,
+                    &resolve,
+                    &mut numbers_seen,
+                    &mut read,
+                    row,
+                    today,
+                    now,
+                )
+                .map_err(|found| {
+                    found
+                        .into_iter()
+                        .map(|e| FieldError {
+                            row: Some(row),
+                            ..e
+                        })
+                        .collect()
+                })
+            }
         };
-        match parse_row(&fields, &resolve, &mut numbers_seen, row, today, now) {
+        match checked {
             Ok(member) => rows.push((row, member)),
-            Err(found) => errors.extend(found.into_iter().map(|e| FieldError {
-                row: Some(row),
-                ..e
-            })),
+            Err(found) => errors.extend(found),
         }
+        progress.checked_one();
     }
     if errors.is_empty() {
-        Ok(rows)
+        Ok((rows, read))
     } else {
         Err(errors)
     }
@@ -180,15 +191,6 @@ impl<'a> UnitResolver<'a> {
     }
 }
 
-fn parse_date(raw: &str) -> Result<NaiveDate, &'static str> {
-    if raw.is_empty() {
-        return Err("is required");
-    }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(raw, "%d.%m.%Y"))
-        .map_err(|_| "must be a date (YYYY-MM-DD or DD.MM.YYYY)")
-}
-
 fn list(raw: &str) -> Vec<String> {
     raw.split([',', ';', '|'])
         .map(str::trim)
@@ -217,6 +219,7 @@ fn parse_row(
     fields: &Fields<'_>,
     units: &UnitResolver<'_>,
     numbers_seen: &mut HashMap<String, usize>,
+    read: &mut CellsRead,
     row: usize,
     today: NaiveDate,
     now: DateTime<Utc>,
@@ -224,8 +227,11 @@ fn parse_row(
     let get = |name: &str| fields.get(name);
     let mut checks = Checks::new();
     let mut unparsed = Vec::new();
-    let mut date = |field: &'static str, fallback: NaiveDate| match parse_date(get(field)) {
-        Ok(date) => date,
+    let mut date = |field: &'static str, fallback: NaiveDate| match cells::date(get(field)) {
+        Ok((date, format)) => {
+            read.date_formats.insert(format);
+            date
+        }
         Err(message) => {
             unparsed.push(FieldError::new(field, message));
             fallback
@@ -240,6 +246,8 @@ fn parse_row(
     let consents = list(get("consents"));
     let email = get("email");
     let phone = get("phone");
+    let (postal_code, padded) = cells::postal_code(get("postal_code"));
+    read.postal_codes_padded += usize::from(padded);
     let entry = check_entry(
         &mut checks,
         &EntryInput {
@@ -254,7 +262,7 @@ fn parse_row(
                 email: Some(email),
                 phone: Some(phone),
                 street: get("street"),
-                postal_code: get("postal_code"),
+                postal_code: &postal_code,
                 city: get("city"),
                 interests: &interests,
             },
@@ -340,9 +348,18 @@ mod tests {
         vec![state, district, branch]
     }
 
-    pub(super) fn run(csv: &str) -> Result<Vec<(usize, NewMember)>, Vec<FieldError>> {
+    pub(super) fn run(csv: &str) -> Result<Rows, Vec<FieldError>> {
+        read(csv.as_bytes(), &ImportProgress::new()).map(|(rows, _)| rows)
+    }
+
+    /// The file decoded and parsed, as the import does.
+    pub(super) fn read(
+        body: &[u8],
+        progress: &ImportProgress,
+    ) -> Result<(Rows, CellsRead), Vec<FieldError>> {
         let now = Utc::now();
-        parse(csv.as_bytes(), &units(), now.date_naive(), now)
+        let file = CsvText::read(body).map_err(|e| vec![e])?;
+        parse(&file, &units(), now.date_naive(), now, progress)
     }
 
     fn errors(csv: &str) -> Vec<(usize, String)> {
@@ -389,7 +406,7 @@ mod tests {
         let csv = format!(
             "{HEADER};membership_number\n\
              Anna;Berg;1990-02-01;Weg 1;01097;Dresden;DD;2024-01-02;2024-01-03;77\n\
-             ;Berg;gestern;Weg 1;1097;Dresden;XX;2024-01-02;2024-01-03;77\n\
+             ;Berg;gestern;Weg 1;109;Dresden;XX;2024-01-02;2024-01-03;77\n\
              Bea;Berg;1990-02-01;Weg 1;01097;Dresden;SN;2024-01-02;2023-01-03;\n"
         );
         assert_eq!(
@@ -403,6 +420,26 @@ mod tests {
                 (3, "joined_on".to_owned()),
                 (3, "org_unit".to_owned()),
             ]
+        );
+    }
+
+    #[test]
+    fn a_year_needs_four_digits() {
+        // Read as the year 24, `02.01.24` made the birth date lie "in the
+        // future" and blamed that field instead of this one.
+        let csv =
+            format!("{HEADER}\nAnna;Berg;01.02.1990;Weg 1;01097;Dresden;DD;02.01.24;2024-01-03\n");
+        let found = run(&csv).err().unwrap_or_default();
+        assert_eq!(
+            found
+                .iter()
+                .map(|e| (e.row, e.field.as_str(), e.message.as_str()))
+                .collect::<Vec<_>>(),
+            [(
+                Some(1),
+                "received_on",
+                "must be a date (YYYY-MM-DD or DD.MM.YYYY)"
+            )]
         );
     }
 
@@ -437,20 +474,63 @@ mod tests {
     }
 
     #[test]
-    fn short_rows_and_broken_encoding_are_reported() {
+    fn short_rows_are_reported() {
         assert_eq!(
             errors(&format!("{HEADER}\nAnna;Berg\n")),
             [(1, "row".to_owned())]
         );
-        let mut bytes = format!("{HEADER}\n").into_bytes();
-        bytes.extend_from_slice(
-            b"Anna;B\xFFrg;1990-02-01;Weg 1;01097;Dresden;DD;2024-01-02;2024-01-03\n",
+    }
+
+    #[test]
+    fn every_row_counts_as_checked_good_or_bad() {
+        let csv = format!(
+            "{HEADER}\n\
+             Anna;Berg;1990-02-01;Weg 1;01097;Dresden;DD;2024-01-02;2024-01-03\n\
+             Anna;Berg\n\
+             Anna;Berg;31.02.1990;Weg 1;1097;Dresden;DD;2024-01-02;2024-01-03\n\
+             \"Anna\nMaria\";Berg;1990-02-01;Weg 1;01097;Dresden;DD;2024-01-02;2024-01-03\n"
         );
-        let now = Utc::now();
-        let found = parse(&bytes, &units(), now.date_naive(), now)
-            .err()
-            .unwrap_or_default();
-        assert_eq!(found.first().and_then(|e| e.row), Some(1));
+        let total = CsvText::read(csv.as_bytes()).map(|file| file.rows_up_to(usize::MAX));
+        let progress = ImportProgress::new();
+        assert!(read(csv.as_bytes(), &progress).is_err());
+        assert_eq!(total, Ok(4));
+        assert_eq!(progress.counts().rows_checked, 4);
+    }
+
+    #[test]
+    fn an_excel_file_is_read_with_its_umlauts_dates_and_zeros() {
+        let mut body = format!("{HEADER}\r\n").into_bytes();
+        body.extend_from_slice(
+            b"J\xFCrgen;Gro\xDFmann;07.03.1961;Bautzner Stra\xDFe 12;1067;Dresden;DD;02.01.2015;01.02.2015\r\n\
+              Ren\xE9e;\xD6lschl\xE4ger;07.03.1962;Ring 5;01097;Dresden;DD;03.01.2015;02.02.2015\r\n",
+        );
+        let (rows, read) = read(&body, &ImportProgress::new()).unwrap_or_default();
+        let people: Vec<_> = rows
+            .iter()
+            .map(|(_, m)| {
+                let p = &m.person;
+                (
+                    p.first_name.as_str(),
+                    p.last_name.as_str(),
+                    p.street.as_str(),
+                    p.postal_code.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            people,
+            [
+                ("Jürgen", "Großmann", "Bautzner Straße 12", "01067"),
+                ("Renée", "Ölschläger", "Ring 5", "01097"),
+            ]
+        );
+        assert_eq!(
+            read,
+            CellsRead {
+                date_formats: BTreeSet::from([DateFormat::German]),
+                postal_codes_padded: 1,
+            }
+        );
     }
 }
 
@@ -505,8 +585,7 @@ mod properties {
 
         #[test]
         fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..400)) {
-            let now = chrono::Utc::now();
-            let _ = super::parse(&body, &super::tests::units(), now.date_naive(), now);
+            let _ = super::tests::read(&body, &super::ImportProgress::new());
         }
 
         #[test]
