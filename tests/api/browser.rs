@@ -2,7 +2,7 @@
 //! check on every page they pass: no violation of impact serious or
 //! critical.
 
-use kartei_tests::members::{enter, id};
+use kartei_tests::members::{enter, excel_rows, id};
 use kartei_tests::webdriver::Chromium;
 use kartei_tests::{
     BOARD, DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp,
@@ -16,6 +16,7 @@ in_chromium_on_both_databases!(
     another_districts_declaration_by_url_is_not_found,
     the_board_reads_the_figures_and_no_person,
     two_tabs_edit_the_same_member_and_the_second_save_shows_the_conflict,
+    an_import_with_one_bad_row_shows_the_row_and_field,
 );
 
 /// The registration form's button (the page has the sign-out button too).
@@ -225,5 +226,37 @@ async fn two_tabs_edit_the_same_member_and_the_second_save_shows_the_conflict(db
         .body;
     assert_eq!(stored["street"], "Bautzner Straße 7", "nothing overwritten");
     assert_eq!(stored["phone"], "0351 7654321");
+    browser.quit().await;
+}
+
+async fn an_import_with_one_bad_row_shows_the_row_and_field(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let dir = tempfile::tempdir().expect("a folder");
+    let file = dir.path().join("mitglieder.csv");
+    let rows = excel_rows(&[
+        b"Anna;Schmidt;01.02.1990;;Lindenweg 3;1067;Dresden;DD;02.01.2020;01.02.2020;",
+        b"Karl;Meier;01.05.1980;;Hauptstra\xDFe 1;01067;Dresden;DD;02.01.2020;31.02.2020;",
+    ]);
+    std::fs::write(&file, rows).expect("the file written");
+    let browser = Chromium::start().await;
+    sign_in(&browser, &app, STATE_OFFICE).await;
+    browser.click("a[href='/import']").await;
+    browser
+        .wait_for_text("h1", "Mitgliederliste importieren")
+        .await;
+    assert_accessible(&browser, "the import form").await;
+    browser.choose_file("#datei", &file).await;
+    browser
+        .click("form[action='/import'] button[type=submit]")
+        .await;
+    let page = browser.wait_for_text("body", "Nichts importiert.").await;
+    assert!(page.contains("Eintritt (joined_on)"), "{page}");
+    assert!(
+        page.contains("ist kein Datum (TT.MM.JJJJ oder JJJJ-MM-TT)"),
+        "{page}"
+    );
+    assert!(!page.contains("31.02.2020"), "{page}");
+    assert_accessible(&browser, "the refused import").await;
+    assert_eq!(app.count("members").await, 0);
     browser.quit().await;
 }

@@ -9,7 +9,7 @@ use kartei_tests::{DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_database
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use kartei_tests::members::{enter, id, import_csv};
+use kartei_tests::members::{IMPORT_HEADER, enter, excel_rows, id, import_csv};
 
 on_both_databases!(
     a_member_list_imports_whole_with_numbers_kept_and_assigned,
@@ -21,7 +21,7 @@ on_both_databases!(
     another_task_reads_the_progress_of_a_running_import,
 );
 
-const HEADER: &str = "first_name;last_name;date_of_birth;email;street;postal_code;city;org_unit;received_on;joined_on;membership_number";
+const HEADER: &str = IMPORT_HEADER;
 
 async fn a_member_list_imports_whole_with_numbers_kept_and_assigned(db: Db) {
     let app = TestApp::spawn_demo(db).await;
@@ -281,18 +281,6 @@ async fn a_file_without_header_row_is_refused_without_echoing_its_cells(db: Db) 
         .await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     assert_eq!(reply.body["imported"], 2);
-}
-
-/// A member list as a German Excel saves "CSV (Trennzeichen-getrennt)":
-/// Windows-1252, `;`, `TT.MM.JJJJ`, and a postal code of Saxony read as a
-/// number, its leading zero gone.
-fn excel_rows(rows: &[&[u8]]) -> Vec<u8> {
-    let mut csv = format!("{HEADER}\r\n").into_bytes();
-    for row in rows {
-        csv.extend_from_slice(row);
-        csv.extend_from_slice(b"\r\n");
-    }
-    csv
 }
 
 async fn an_excel_file_in_windows_1252_imports_with_its_umlauts_and_zeros(db: Db) {

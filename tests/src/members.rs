@@ -54,3 +54,19 @@ pub fn import_csv(rows: usize) -> String {
     }
     csv
 }
+
+/// The header of an import file: the fields of direct entry, a unit's
+/// short code, and a membership number to keep.
+pub const IMPORT_HEADER: &str = "first_name;last_name;date_of_birth;email;street;postal_code;city;org_unit;received_on;joined_on;membership_number";
+
+/// A member list as a German Excel saves "CSV (Trennzeichen-getrennt)":
+/// [`IMPORT_HEADER`] and `rows` as given (Windows-1252 bytes, `;`,
+/// `TT.MM.JJJJ`), each line ended by CR LF.
+pub fn excel_rows(rows: &[&[u8]]) -> Vec<u8> {
+    let mut csv = format!("{IMPORT_HEADER}\r\n").into_bytes();
+    for row in rows {
+        csv.extend_from_slice(row);
+        csv.extend_from_slice(b"\r\n");
+    }
+    csv
+}

@@ -44,6 +44,27 @@ impl<'a> Browser<'a> {
         self.send(request).await
     }
 
+    /// Posts a form with a file, as `enctype="multipart/form-data"` does.
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, Vec<u8>),
+    ) -> Reply {
+        let (field, name, bytes) = file;
+        let mut form = reqwest::multipart::Form::new();
+        for (key, value) in fields {
+            form = form.text(key.to_string(), value.to_string());
+        }
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_owned())
+            .mime_str("text/csv")
+            .expect("a mime type");
+        form = form.part(field.to_owned(), part);
+        let request = self.http.post(self.app.url(path)).multipart(form);
+        self.send(request).await
+    }
+
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let request = self.http.post(self.app.url(path)).form(fields);
         self.send(request).await

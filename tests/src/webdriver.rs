@@ -158,6 +158,17 @@ impl Chromium {
         .await;
     }
 
+    /// Chooses the file at `path` in the file input `css`.
+    pub async fn choose_file(&self, css: &str, path: &std::path::Path) {
+        let element = self.find(css).await;
+        self.command(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            json!({ "text": path.to_string_lossy() }),
+        )
+        .await;
+    }
+
     pub async fn type_into(&self, css: &str, text: &str) {
         let element = self.find(css).await;
         self.clear(&element).await;

@@ -72,6 +72,20 @@ pub fn german(message: &str) -> String {
     if message.starts_with("must be one of") || message.starts_with("must be among") {
         return "ist keiner der erlaubten Werte".to_owned();
     }
+    if let Some((found, header)) = message
+        .strip_prefix("has ")
+        .and_then(|fields| fields.split_once(" fields, the header "))
+    {
+        return format!("hat {found} Felder, die Kopfzeile {header}");
+    }
+    if let Some(row) = message.strip_prefix("repeats row ") {
+        return format!("wiederholt Zeile {row}");
+    }
+    if message.starts_with("is not valid UTF-8") {
+        return "enthält Zeichen, die weder UTF-8 noch Windows-1252 sind; bitte speichern Sie die Datei \
+                noch einmal als „CSV UTF-8“"
+            .to_owned();
+    }
     if message.starts_with("the applicant must be at least") {
         return "Die Person ist zu jung für eine Mitgliedschaft".to_owned();
     }
@@ -92,6 +106,15 @@ pub fn german(message: &str) -> String {
             "muss innerhalb eines Jahres von heute liegen"
         }
         "no such org unit" => "diese Gliederung gibt es nicht",
+        "must be a date (YYYY-MM-DD or DD.MM.YYYY)" => {
+            "ist kein Datum (TT.MM.JJJJ oder JJJJ-MM-TT)"
+        }
+        "is not a known unit" => "ist kein bekanntes Kürzel eines Kreis- oder Ortsverbands",
+        "is not a known column name" => "ist keine bekannte Spalte",
+        "is a required column" | "is a required column (or org_unit_id)" => "fehlt als Spalte",
+        "appears twice" => "kommt zweimal vor",
+        "cannot be read as CSV" => "kann nicht als CSV gelesen werden",
+        "is already taken" => "ist schon vergeben",
         "is outside your part of the organisation" => "liegt außerhalb Ihres Bereichs",
         "must be a district or a local branch" => "muss ein Kreis- oder Ortsverband sein",
         "the first contact must be recorded before or together with the decision" => {

@@ -15,6 +15,7 @@ pub struct Layout<'a> {
     pub registers: bool,
     pub reads_reports: bool,
     pub reads_members: bool,
+    pub imports: bool,
 }
 
 impl<'a> Layout<'a> {
@@ -28,6 +29,7 @@ impl<'a> Layout<'a> {
             registers: authz::role_may(role, Action::RegisterApplication),
             reads_reports: authz::role_may(role, Action::ReadLagReports),
             reads_members: authz::role_may(role, Action::ReadMembers),
+            imports: authz::role_may(role, Action::ImportMembers),
         }
     }
 }

@@ -16,6 +16,7 @@ mod assets;
 mod downloads;
 mod error;
 mod forms;
+mod import_jobs;
 mod layout;
 mod pages;
 pub mod session;
@@ -42,10 +43,12 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 
 /// The pages and their files, ready to be merged beside the API.
 pub fn router(app: App) -> Router {
+    let max_import_bytes = app.settings().server.max_import_bytes;
     let state = WebState::new(app);
     // Only pages resume the session: a stylesheet or script needs no
     // account, and would cost a database read for every file of a page.
-    let pages = pages::router().layer(axum::middleware::from_fn_with_state(state.clone(), resume));
+    let pages = pages::router(max_import_bytes)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), resume));
     Router::new()
         .merge(pages)
         .merge(assets::router())

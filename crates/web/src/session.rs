@@ -34,6 +34,8 @@ pub const SIGN_IN_PATH: &str = "/anmelden";
 #[derive(Clone)]
 pub struct WebState {
     pub app: App,
+    /// The member imports this instance runs, for their pages.
+    pub(crate) imports: crate::import_jobs::ImportJobs,
     /// Signs the cookies; derived from `auth.jwt_secret`, so that changing
     /// the secret signs every browser out along with every token.
     key: Key,
@@ -53,6 +55,7 @@ impl WebState {
         csrf.update(b"kartei-web-csrf\0");
         csrf.update(secret);
         WebState {
+            imports: crate::import_jobs::ImportJobs::default(),
             key: Key::from(&cookie_key.finalize()),
             csrf_secret: csrf.finalize().into(),
             secure: app.settings().is_production(),

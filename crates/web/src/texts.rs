@@ -39,6 +39,9 @@ pub const TRANSFER_DECLINED: &str =
     "Der Wechsel ist abgelehnt; der bisherige Kreisverband wird benachrichtigt.";
 pub const TRANSFER_ANSWERED: &str = "Dieser Wechsel ist schon beantwortet worden.";
 pub const TRANSFER_REFUSED: &str = "Für dieses Mitglied ist schon ein Wechsel offen, oder der Wechsel passt nicht zu seinem Stand.";
+pub const IMPORT_NO_FILE: &str = "Bitte wählen Sie eine CSV-Datei aus.";
+pub const IMPORT_NUMBER_TAKEN: &str = "Eine Mitgliedsnummer der Datei wurde inzwischen vergeben. Bitte laden Sie die Datei noch einmal hoch.";
+pub const IMPORT_FAILED: &str = "Der Import ist auf dem Server fehlgeschlagen; es wurde nichts gespeichert. Bitte versuchen Sie es noch einmal.";
 pub const STEP_CONFLICT: &str = "Dieser Schritt passt nicht mehr zum Stand der Beitrittserklärung; jemand anderes hat sie inzwischen bearbeitet. Unten sehen Sie den aktuellen Stand.";
 
 /// The role as the office calls it.
@@ -268,5 +271,31 @@ pub fn purpose(purpose: Purpose) -> &'static str {
         Purpose::RoutingTheDeclaration => {
             "Zuordnung der Erklärung an den für die Anschrift zuständigen Kreis- und Ortsverband"
         }
+    }
+}
+
+/// A column of an imported file, as the error table names it: the German
+/// label with the column's name in the file.
+pub fn import_column(column: &str) -> String {
+    let label = match column {
+        "row" => return "ganze Zeile".to_owned(),
+        "header" => return "Kopfzeile".to_owned(),
+        "org_unit" | "org_unit_id" => "Gliederung",
+        "received_on" => "Eingang der Erklärung",
+        "joined_on" => "Eintritt",
+        other => match member_field(other) {
+            "anderes Feld" => return other.to_owned(),
+            label => label,
+        },
+    };
+    format!("{label} ({column})")
+}
+
+/// A number of rows: "1 Zeile", "3 Zeilen".
+pub fn rows(rows: usize) -> String {
+    if rows == 1 {
+        "1 Zeile".to_owned()
+    } else {
+        format!("{rows} Zeilen")
     }
 }

@@ -2,6 +2,7 @@
 //! page from the use cases' answer.
 
 mod applications;
+mod import;
 mod members;
 mod registration;
 mod reports;
@@ -11,13 +12,22 @@ mod transfers;
 mod unit_choice;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::session::SIGN_IN_PATH;
 use crate::session::WebState;
 
-pub fn router() -> Router<WebState> {
+pub fn router(max_import_bytes: usize) -> Router<WebState> {
     Router::new()
+        .route(
+            "/import",
+            get(import::form)
+                .post(import::upload)
+                // The one form allowed a large body: the member list.
+                .layer(DefaultBodyLimit::max(max_import_bytes)),
+        )
+        .route("/import/{id}", get(import::job))
         .route("/", get(start::page))
         .route("/erklaerungen", get(applications::list))
         .route("/auswertungen", get(reports::entry_lag))
