@@ -72,7 +72,14 @@ async fn a_routing_mail_is_delivered_once_with_its_message_id(db: Db) {
                 "{personal} in the body"
             );
         }
-        assert!(body_text(mail).contains(application["id"].as_str().expect("id")));
+        let id = application["id"].as_str().expect("id");
+        assert!(body_text(mail).contains(id));
+        // The mail links to the case's page, and says nothing more.
+        assert!(
+            body_text(mail).contains(&format!("http://127.0.0.1:8080/erklaerungen/{id}")),
+            "{}",
+            body_text(mail)
+        );
     }
     let recipients: Vec<String> = mails.iter().filter_map(|m| header(m, "to")).collect();
     assert!(recipients.iter().any(|r| r.contains("dd@kartei.example")));
@@ -266,6 +273,7 @@ async fn the_morning_digest_lists_what_is_overdue_once_a_day(db: Db) {
         .expect("Dresden's digest");
     let body = body_text(to_dresden);
     assert!(body.contains(&waiting), "the waiting one is listed");
+    assert!(body.contains(&format!("/erklaerungen/{waiting}")), "{body}");
     assert!(
         !body.contains(&handed),
         "the handed-over one is within its level"

@@ -53,6 +53,9 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     pub address: SocketAddr,
+    /// Where people reach the web application, as e-mails link to it
+    /// (`https://kartei.example.org`).
+    pub public_url: String,
     /// Largest request body of every route but the CSV import.
     pub max_body_bytes: usize,
     /// Largest body of `POST /api/v1/members/import`.
@@ -324,6 +327,15 @@ impl Settings {
         if self.server.max_body_bytes == 0 || self.server.max_import_bytes == 0 {
             return refuse("server.max_body_bytes", "body limits must be at least 1");
         }
+        let public_url = &self.server.public_url;
+        if !(public_url.starts_with("https://") || public_url.starts_with("http://"))
+            || public_url.trim_end_matches('/').len() <= "https://".len()
+        {
+            return refuse(
+                "server.public_url",
+                "must be the web application's address, http:// or https://",
+            );
+        }
         if self.server.request_timeout_seconds == 0 {
             return refuse("server.request_timeout_seconds", "must be at least 1");
         }
@@ -408,6 +420,27 @@ mod tests {
                 "postgres://db.example/kartei"
             );
             assert_eq!(s.service_levels.handover_days, 5);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_public_url_must_be_a_web_address() {
+        for bad in ["kartei.example.org", "ftp://kartei.example.org", "https://"] {
+            Jail::expect_with(|jail| {
+                jail.set_env("KARTEI__SERVER__PUBLIC_URL", bad);
+                let err = load("development").err().map(|e| e.to_string());
+                assert!(
+                    err.unwrap_or_default().contains("server.public_url"),
+                    "{bad} taken"
+                );
+                Ok(())
+            });
+        }
+        Jail::expect_with(|jail| {
+            jail.set_env("KARTEI__SERVER__PUBLIC_URL", "https://kartei.example.org/");
+            let s = load("development").map_err(|e| e.to_string())?;
+            assert_eq!(s.server.public_url, "https://kartei.example.org/");
             Ok(())
         });
     }

@@ -9,12 +9,40 @@ use uuid::Uuid;
 const SIGNATURE: &str =
     "\n\n-- \nkartei, Mitgliederverwaltung\nDiese Nachricht wurde automatisch erstellt.\n";
 
+/// Where a mail's case is in the web application (`server.public_url`):
+/// its id in an address, nothing about the person.
+#[derive(Debug, Clone, Copy)]
+pub struct Links<'a> {
+    base: &'a str,
+}
+
+impl<'a> Links<'a> {
+    pub fn new(public_url: &'a str) -> Links<'a> {
+        Links {
+            base: public_url.trim_end_matches('/'),
+        }
+    }
+
+    pub fn application(&self, id: Uuid) -> String {
+        format!("{}/erklaerungen/{id}", self.base)
+    }
+
+    pub fn transfers(&self) -> String {
+        format!("{}/wechsel", self.base)
+    }
+
+    pub fn inbox(&self) -> String {
+        format!("{}/erklaerungen?ueberfaellig=1", self.base)
+    }
+}
+
 fn date_de(date: NaiveDate) -> String {
     date.format("%d.%m.%Y").to_string()
 }
 
 /// To a district or branch: a declaration was routed to it.
 pub fn application_routed(
+    links: &Links<'_>,
     recipient: String,
     unit_name: &str,
     application_id: Uuid,
@@ -30,14 +58,17 @@ pub fn application_routed(
              dem {unit_name} wurde eine neue Beitrittserklärung zugeordnet \
              (Vorgang {application_id}, eingegangen am {}).\n\n\
              Bitte bestätigen Sie die Übernahme in kartei innerhalb von {handover_days} Tagen \
-             oder geben Sie den Vorgang mit Begründung an die Landesgeschäftsstelle zurück.{SIGNATURE}",
-            date_de(received_on)
+             oder geben Sie den Vorgang mit Begründung an die Landesgeschäftsstelle zurück:\n\
+             {}{SIGNATURE}",
+            date_de(received_on),
+            links.application(application_id),
         ),
     }
 }
 
 /// To the state office: a declaration is waiting in its manual queue.
 pub fn application_needs_routing(
+    links: &Links<'_>,
     recipient: String,
     application_id: Uuid,
     received_on: NaiveDate,
@@ -64,8 +95,9 @@ pub fn application_needs_routing(
             "Guten Tag,\n\n\
              die Beitrittserklärung {application_id} (eingegangen am {}) {why} \
              und liegt jetzt in der Warteschlange der Landesgeschäftsstelle.\n\n\
-             Bitte ordnen Sie sie in kartei von Hand zu.{SIGNATURE}",
-            date_de(received_on)
+             Bitte ordnen Sie sie in kartei von Hand zu:\n{}{SIGNATURE}",
+            date_de(received_on),
+            links.application(application_id),
         ),
     }
 }
@@ -80,7 +112,7 @@ pub struct DigestLine {
     pub escalated: bool,
 }
 
-fn lines_text(lines: &[DigestLine]) -> String {
+fn lines_text(links: &Links<'_>, lines: &[DigestLine]) -> String {
     let mut text = String::new();
     let mut current_stage = "";
     for line in lines {
@@ -89,19 +121,26 @@ fn lines_text(lines: &[DigestLine]) -> String {
             text.push_str(&format!("\n{current_stage}:\n"));
         }
         text.push_str(&format!(
-            "  - Vorgang {}, eingegangen am {}, seit {} Tagen in dieser Stufe, {} Tage seit Eingang{}\n",
+            "  - Vorgang {}, eingegangen am {}, seit {} Tagen in dieser Stufe, {} Tage seit Eingang{}\n    {}\n",
             line.application_id,
             date_de(line.received_on),
             line.stage_days,
             line.entry_days,
             if line.escalated { " (eskaliert)" } else { "" },
+            links.application(line.application_id),
         ));
     }
     text
 }
 
 /// To a district: its overdue items, by stage.
-pub fn digest(recipient: String, unit_name: &str, day: NaiveDate, lines: &[DigestLine]) -> NewMail {
+pub fn digest(
+    links: &Links<'_>,
+    recipient: String,
+    unit_name: &str,
+    day: NaiveDate,
+    lines: &[DigestLine],
+) -> NewMail {
     NewMail {
         kind: "digest",
         recipient,
@@ -109,15 +148,17 @@ pub fn digest(recipient: String, unit_name: &str, day: NaiveDate, lines: &[Diges
         body: format!(
             "Guten Tag,\n\n\
              im {unit_name} sind {} Vorgänge überfällig:\n{}\n\
-             Bitte erledigen Sie den jeweils nächsten Schritt in kartei.{SIGNATURE}",
+             Bitte erledigen Sie den jeweils nächsten Schritt in kartei:\n{}{SIGNATURE}",
             lines.len(),
-            lines_text(lines)
+            lines_text(links, lines),
+            links.inbox(),
         ),
     }
 }
 
 /// To the state office: items overdue twice as long, by unit.
 pub fn escalation(
+    links: &Links<'_>,
     recipient: String,
     day: NaiveDate,
     by_unit: &[(String, Vec<DigestLine>)],
@@ -126,7 +167,7 @@ pub fn escalation(
     let mut count = 0;
     for (unit, lines) in by_unit {
         count += lines.len();
-        text.push_str(&format!("\n{unit}\n{}", lines_text(lines)));
+        text.push_str(&format!("\n{unit}\n{}", lines_text(links, lines)));
     }
     NewMail {
         kind: "escalation",
@@ -144,6 +185,7 @@ pub fn escalation(
 
 /// To the receiving district: a member is to move to it.
 pub fn transfer_requested(
+    links: &Links<'_>,
     recipient: String,
     from_unit: &str,
     to_unit: &str,
@@ -158,14 +200,17 @@ pub fn transfer_requested(
             "Guten Tag,\n\n\
              der {from_unit} möchte ein Mitglied zum {} an den {to_unit} abgeben \
              (Wechsel {transfer_id}).\n\n\
-             Bitte bestätigen Sie den Wechsel in kartei oder lehnen Sie ihn mit Begründung ab.{SIGNATURE}",
-            date_de(effective_on)
+             Bitte bestätigen Sie den Wechsel in kartei oder lehnen Sie ihn mit Begründung ab:\n\
+             {}{SIGNATURE}",
+            date_de(effective_on),
+            links.transfers(),
         ),
     }
 }
 
 /// To both sides: the receiving district answered a transfer.
 pub fn transfer_answered(
+    links: &Links<'_>,
     recipient: String,
     from_unit: &str,
     to_unit: &str,
@@ -196,8 +241,9 @@ pub fn transfer_answered(
         body: format!(
             "Guten Tag,\n\n\
              der Wechsel {transfer_id} vom {from_unit} zum {to_unit} (wirksam zum {}) \
-             {outcome}.{SIGNATURE}",
-            date_de(effective_on)
+             {outcome}.\n\n{}{SIGNATURE}",
+            date_de(effective_on),
+            links.transfers(),
         ),
     }
 }

@@ -790,6 +790,7 @@ async fn notify(
     sent_back: bool,
 ) -> Result<(), RepoError> {
     let now = app.now();
+    let links = mail_texts::Links::new(&app.settings.server.public_url);
     match next.route {
         Some(route) => {
             for unit_id in std::iter::once(route.district_id).chain(route.local_id) {
@@ -799,6 +800,7 @@ async fn notify(
                     continue;
                 };
                 let mail = mail_texts::application_routed(
+                    &links,
                     email.to_string(),
                     &unit.name,
                     application.id,
@@ -813,6 +815,7 @@ async fn notify(
             match state_unit.and_then(|u| u.email) {
                 Some(email) => {
                     let mail = mail_texts::application_needs_routing(
+                        &links,
                         email.to_string(),
                         application.id,
                         application.received_on,

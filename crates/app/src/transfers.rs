@@ -82,6 +82,7 @@ pub async fn start(
         answered_by: None,
         answered_at: None,
     };
+    let links = mail_texts::Links::new(&app.settings.server.public_url);
     unit_of_work(&app.db, async |txn: &Tx| -> AppResult<()> {
         transfers::insert(txn, &transfer)
             .await
@@ -107,7 +108,7 @@ pub async fn start(
             now,
         )
         .await?;
-        notify(txn, &transfer, &[transfer.to_district_id], now).await
+        notify(txn, &links, &transfer, &[transfer.to_district_id], now).await
     })
     .await?;
     Ok(transfer)
@@ -258,6 +259,7 @@ async fn answer(
         }
     }
     let now = app.now();
+    let links = mail_texts::Links::new(&app.settings.server.public_url);
     unit_of_work(&app.db, async |txn: &Tx| -> AppResult<Transfer> {
         if !transfers::answer(txn, id, answer, reason, actor.user_id, now).await? {
             return Err(AppError::Conflict(
@@ -282,6 +284,7 @@ async fn answer(
         let answered = transfers::get(txn, id).await?;
         notify(
             txn,
+            &links,
             &answered,
             &[answered.from_district_id, answered.to_district_id],
             now,
@@ -332,6 +335,7 @@ async fn move_member(
 /// Queues the transfer's e-mail to each of `districts` that has an address.
 async fn notify(
     txn: &Tx,
+    links: &mail_texts::Links<'_>,
     transfer: &Transfer,
     districts: &[Uuid],
     now: DateTime<Utc>,
@@ -348,6 +352,7 @@ async fn notify(
         };
         let mail = match transfer.status {
             TransferStatus::Pending => mail_texts::transfer_requested(
+                links,
                 email.to_string(),
                 &from.name,
                 &to.name,
@@ -355,6 +360,7 @@ async fn notify(
                 transfer.effective_on,
             ),
             answered => mail_texts::transfer_answered(
+                links,
                 email.to_string(),
                 &from.name,
                 &to.name,

@@ -31,6 +31,7 @@ pub async fn run(app: &App, now: DateTime<Utc>) -> AppResult<DigestReport> {
         return Ok(DigestReport::default());
     }
     let today = local_time::local_date(now);
+    let links = templates::Links::new(&app.settings.server.public_url);
     let units: BTreeMap<Uuid, OrgUnit> = org_units::all(&app.db)
         .await?
         .into_iter()
@@ -82,7 +83,7 @@ pub async fn run(app: &App, now: DateTime<Utc>) -> AppResult<DigestReport> {
             continue;
         };
         lines.sort_by_key(|l| (l.stage_label, std::cmp::Reverse(l.stage_days)));
-        let mail = templates::digest(recipient.to_string(), &unit.name, today, &lines);
+        let mail = templates::digest(&links, recipient.to_string(), &unit.name, today, &lines);
         if send_once(app, unit_id, today, "digest", mail, now).await? {
             report.digests += 1;
         }
@@ -97,7 +98,7 @@ pub async fn run(app: &App, now: DateTime<Utc>) -> AppResult<DigestReport> {
                 (name, lines)
             })
             .collect();
-        let mail = templates::escalation(recipient.to_string(), today, &by_unit);
+        let mail = templates::escalation(&links, recipient.to_string(), today, &by_unit);
         if send_once(app, state_unit.id, today, "escalation", mail, now).await? {
             report.escalations += 1;
         }
