@@ -146,6 +146,24 @@ async fn serve_loads_the_demo_into_an_empty_database_only_when_asked(db: Db) {
     let token = app.token_of(kartei_tests::ADMIN).await;
     let me = app.get("/api/v1/me", &token).await;
     assert_eq!(me.body["role"], "admin");
+    // And an office at work: a year of members and declarations, some
+    // still open in every stage, some of them overdue.
+    assert!(app.count("members").await >= 3000);
+    assert_eq!(app.count("applications").await, 600);
+    for status in ["routed", "handed_over", "contacted"] {
+        let open = app
+            .scalar(&format!(
+                "SELECT COUNT(*) AS n FROM applications WHERE status = '{status}'"
+            ))
+            .await;
+        assert!(open > 0, "none {status}");
+    }
+    let lgs = app.token_of(kartei_tests::STATE_OFFICE).await;
+    let overdue = app.get("/api/v1/applications?overdue=true", &lgs).await;
+    assert!(
+        !overdue.body["items"].as_array().expect("items").is_empty(),
+        "none overdue"
+    );
 
     let bare = TestApp::spawn(db).await;
     assert_eq!(

@@ -163,15 +163,19 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// What `serve` does before it listens: migrate, and on an empty database
-/// load the demo organisation when `demo.seed_on_empty` asks for it.
+/// load the demo (organisation and a year of history) when
+/// `demo.seed_on_empty` asks for it.
 pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<crate::state::AppState> {
     let state = build_state(settings, clock).await?;
     if state.settings.demo.seed_on_empty
-        && kartei_app::seed::seed_on_empty(&state.app)
+        && let Some(demo) = kartei_app::demo::load_on_empty(&state.app)
             .await
             .map_err(|err| describe(err.into()))?
-            .is_some()
     {
+        println!(
+            "demo: {} members and {} declarations of a year's history ({} still open)",
+            demo.history.members, demo.history.applications, demo.history.open_applications
+        );
         println!(
             "{}",
             seed::login_help(&state.settings.server.address.to_string())

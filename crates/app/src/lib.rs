@@ -15,6 +15,7 @@ pub mod checks;
 pub mod clock;
 pub mod config;
 mod context;
+pub mod demo;
 mod error;
 pub mod import;
 pub mod jobs;

@@ -120,15 +120,6 @@ pub struct SeedReport {
     pub created_accounts: usize,
 }
 
-/// Loads the demo organisation into a database without any org unit (a
-/// fresh installation); `None` when the database has one already.
-pub async fn seed_on_empty(app: &App) -> AppResult<Option<SeedReport>> {
-    if org_units::count(&app.db).await? > 0 {
-        return Ok(None);
-    }
-    seed_demo(app).await.map(Some)
-}
-
 /// Loads the demo organisation. Safe to run twice: units and accounts that
 /// exist (by short code, by e-mail) are kept as they are.
 pub async fn seed_demo(app: &App) -> AppResult<SeedReport> {
