@@ -158,6 +158,30 @@ async fn the_board_reads_the_figures_and_no_person(db: Db) {
         .wait_for_text("h1", "Dauer bis zur Eintragung")
         .await;
     assert_eq!(page, "Dauer bis zur Eintragung");
+    // Dresden's row: the declaration and the member entered directly
+    // received, the member entered after 30 days, the declaration open.
+    let row = browser.text("tbody tr:first-child").await;
+    assert!(
+        row.starts_with("Stadtverband Dresden\t2\t1\t30,0\t30,0\t1\t0\t0"),
+        "{row:?}"
+    );
+    // The chart is drawn: the browser loaded and decoded the SVG.
+    let mut drawn = 0;
+    for _ in 0..100 {
+        let width = browser
+            .execute(
+                "const i = document.querySelector('figure.chart img'); \
+                 return i && i.complete ? i.naturalWidth : 0;",
+                json!([]),
+            )
+            .await;
+        drawn = width.as_u64().unwrap_or(0);
+        if drawn > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(drawn, 960, "the chart's width");
     assert_accessible(&browser, "the entry-lag report").await;
     let id = registered["id"].as_str().expect("id");
     browser.goto(&app.url(&format!("/erklaerungen/{id}"))).await;

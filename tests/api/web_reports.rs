@@ -54,11 +54,15 @@ async fn the_report_has_a_period_a_chart_and_downloads_in_german(db: Db) {
     assert!(page.text.contains("<img src=\"/auswertungen/verlauf.svg\""));
     assert!(page.text.contains("Die Werte des Diagramms als Tabelle"));
     let month = today(&app).format("%m/%Y").to_string();
+    let values = board.get("/auswertungen/verlauf").await;
+    assert_eq!(values.status, 200, "{}", values.text);
     assert!(
-        page.text.contains(&month),
+        values.text.contains(&month),
         "the trend's months: {}",
-        page.text
+        values.text
     );
+    assert!(values.text.contains("Stadtverband Dresden"));
+    assert!(values.text.contains("/auswertungen/verlauf.csv"));
     assert!(
         !page.text.contains("nicht-eingetragen"),
         "the board reads no names"

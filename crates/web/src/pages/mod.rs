@@ -32,6 +32,7 @@ pub fn router(max_import_bytes: usize) -> Router<WebState> {
         .route("/erklaerungen", get(applications::list))
         .route("/auswertungen", get(reports::entry_lag))
         .route("/auswertungen/dauer.csv", get(reports::entry_lag_csv))
+        .route("/auswertungen/verlauf", get(reports::trend))
         .route("/auswertungen/verlauf.svg", get(reports::trend_chart))
         .route("/auswertungen/verlauf.csv", get(reports::trend_csv))
         .route("/auswertungen/nicht-eingetragen", get(reports::unentered))

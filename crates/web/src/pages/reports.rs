@@ -106,8 +106,6 @@ struct ReportPage<'a> {
     period: Option<(String, String, String)>,
     per_branch: bool,
     rows: Vec<UnitRow>,
-    months: Vec<String>,
-    trend: Vec<TrendRow>,
     von: String,
     bis: String,
     /// The period in the links to the chart and the downloads.
@@ -156,14 +154,11 @@ pub async fn entry_lag(
 ) -> WebResult<Response> {
     let actor = signed_in.actor();
     let (request, mut errors) = params.request(&signed_in);
-    let (report, trend) = match (
-        reports::entry_lag(&state.app, &actor, request).await,
-        reports::entry_lag_trend(&state.app, &actor, request).await,
-    ) {
-        (Ok(report), Ok(trend)) => (Some(report), Some(trend)),
-        (Err(err), _) | (_, Err(err)) => {
+    let report = match reports::entry_lag(&state.app, &actor, request).await {
+        Ok(report) => Some(report),
+        Err(err) => {
             period_refused(err, &mut errors)?;
-            (None, None)
+            None
         }
     };
     let page = ReportPage {
@@ -173,6 +168,56 @@ pub async fn entry_lag(
             .map(|r| (texts::date(r.from), texts::date(r.to), texts::date(r.as_of))),
         per_branch: report.as_ref().is_some_and(|r| r.group_by == "local"),
         rows: report.as_ref().map(unit_rows).unwrap_or_default(),
+        query: params.query(),
+        von: params.von,
+        bis: params.bis,
+        reads_unentered: kartei_domain::authz::role_may(
+            signed_in.account.role,
+            kartei_domain::Action::ReadUnentered,
+        ),
+        errors,
+    };
+    let status = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "trend.html")]
+struct TrendPage<'a> {
+    layout: Layout<'a>,
+    period: Option<(String, String)>,
+    per_branch: bool,
+    months: Vec<String>,
+    trend: Vec<TrendRow>,
+    query: String,
+    errors: FieldErrors,
+}
+
+/// The trend's values as a table: what the chart on the report page
+/// draws, for those who cannot see it and for those who want the figures.
+pub async fn trend(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Query(params): Query<PeriodParams>,
+) -> WebResult<Response> {
+    let (request, mut errors) = params.request(&signed_in);
+    let trend = match reports::entry_lag_trend(&state.app, &signed_in.actor(), request).await {
+        Ok(trend) => Some(trend),
+        Err(err) => {
+            period_refused(err, &mut errors)?;
+            None
+        }
+    };
+    let page = TrendPage {
+        layout: Layout::of(&signed_in),
+        period: trend
+            .as_ref()
+            .map(|t| (texts::date(t.from), texts::date(t.to))),
+        per_branch: trend.as_ref().is_some_and(|t| t.group_by == "local"),
         months: trend
             .as_ref()
             .map(|t| t.months.iter().map(|m| month(m)).collect())
@@ -193,12 +238,6 @@ pub async fn entry_lag(
             })
             .unwrap_or_default(),
         query: params.query(),
-        von: params.von,
-        bis: params.bis,
-        reads_unentered: kartei_domain::authz::role_may(
-            signed_in.account.role,
-            kartei_domain::Action::ReadUnentered,
-        ),
         errors,
     };
     let status = if page.errors.is_empty() {
