@@ -11,6 +11,10 @@
 //! entry-lag report over one year, all districts). `--record FILE` writes
 //! the id of every registration answered 201, one per line, so that a
 //! fault run can check afterwards that each one exists exactly once;
+//! `--via page` asks the staff web application's page for the same
+//! question instead of the JSON API (signed in with the session cookie, as
+//! a browser): `/erklaerungen?status=routed`, `/mitglieder?q=`,
+//! `/auswertungen?von=&bis=`, and reports the largest page it got;
 //! `--summary FILE` writes the figures as JSON, with what the fault runs
 //! check: the statuses, error answers that were not problem+json, and the
 //! slowest failed request (a fault must fail fast, not hang).
@@ -34,6 +38,13 @@ enum Workload {
     Report,
 }
 
+/// Who answers: the JSON API, or the web application's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Via {
+    Api,
+    Page,
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "kartei-load",
@@ -45,6 +56,9 @@ struct Args {
     targets: Vec<String>,
     #[arg(long, value_enum)]
     workload: Workload,
+    /// Ask the JSON API, or the page that answers the same question.
+    #[arg(long, value_enum, default_value = "api")]
+    via: Via,
     /// How long to run.
     #[arg(long, default_value_t = 30)]
     seconds: u64,
@@ -85,6 +99,7 @@ struct Tally {
     statuses: std::collections::BTreeMap<u16, u64>,
     errors_not_problem_json: u64,
     slowest_failure: Duration,
+    largest_body: usize,
 }
 
 struct Run {
@@ -108,8 +123,17 @@ impl Run {
         }
     }
 
-    /// Logs in on every target (each may be its own instance).
+    /// Logs in on every target (each may be its own instance): a bearer
+    /// token, or for pages the session cookie of the sign-in form.
     async fn log_in(&self) -> anyhow::Result<()> {
+        if self.args.via == Via::Page {
+            let mut cookies = Vec::new();
+            for target in &self.args.targets {
+                cookies.push(self.sign_in(target.trim_end_matches('/')).await?);
+            }
+            *self.tokens.lock().await = cookies;
+            return Ok(());
+        }
         if let Some(token) = &self.args.token {
             *self.tokens.lock().await = vec![token.clone()];
             return Ok(());
@@ -137,7 +161,36 @@ impl Run {
         Ok(())
     }
 
+    /// Signs in with the form, as a browser does, and answers the session
+    /// cookie (`name=value`).
+    async fn sign_in(&self, base: &str) -> anyhow::Result<String> {
+        let form = self.http.get(format!("{base}/anmelden")).send().await?;
+        let double_submit = cookie(&form, "kartei_anmeldung")?;
+        let html = form.text().await?;
+        let marker = "name=\"csrf\" value=\"";
+        let start = html
+            .find(marker)
+            .ok_or_else(|| anyhow::anyhow!("no token on the sign-in form"))?
+            + marker.len();
+        let token = &html[start..start + html[start..].find('"').unwrap_or(0)];
+        let signed_in = self
+            .http
+            .post(format!("{base}/anmelden"))
+            .header(reqwest::header::COOKIE, double_submit)
+            .form(&[
+                ("csrf", token),
+                ("email", self.who()),
+                ("password", &self.args.password),
+            ])
+            .send()
+            .await?;
+        cookie(&signed_in, "kartei_session")
+    }
+
     fn request(&self, n: u64, token: &str) -> reqwest::RequestBuilder {
+        if self.args.via == Via::Page {
+            return self.page_request(n, token);
+        }
         let base = self.target(n);
         let today = chrono::Local::now().date_naive();
         match self.args.workload {
@@ -180,6 +233,36 @@ impl Run {
         .bearer_auth(token)
     }
 
+    /// The page that answers the workload's question, with the session
+    /// cookie.
+    fn page_request(&self, n: u64, cookie: &str) -> reqwest::RequestBuilder {
+        let base = self.target(n);
+        let today = chrono::Local::now().date_naive();
+        let request = match self.args.workload {
+            // A page registers through a form; the API measures that.
+            Workload::Register => self.http.get(format!("{base}/erklaerungen/neu")),
+            Workload::Search => {
+                let name = LAST_NAMES[usize::try_from(n).unwrap_or(0) % LAST_NAMES.len()];
+                let prefix: String = name.chars().take(3).collect::<String>().to_lowercase();
+                self.http
+                    .get(format!("{base}/mitglieder"))
+                    .query(&[("q", prefix.as_str())])
+            }
+            Workload::Inbox => self
+                .http
+                .get(format!("{base}/erklaerungen"))
+                .query(&[("status", "routed")]),
+            Workload::Report => {
+                let german = |day: chrono::NaiveDate| day.format("%d.%m.%Y").to_string();
+                let from = german(today - chrono::Duration::days(364));
+                self.http
+                    .get(format!("{base}/auswertungen"))
+                    .query(&[("von", from.as_str()), ("bis", german(today).as_str())])
+            }
+        };
+        request.header(reqwest::header::COOKIE, cookie)
+    }
+
     async fn worker(self: Arc<Self>, until: Instant) -> Tally {
         let mut tally = Tally::default();
         while Instant::now() < until {
@@ -213,6 +296,7 @@ impl Run {
                     *tally.statuses.entry(status.as_u16()).or_default() += 1;
                     if status.is_success() {
                         tally.ok += 1;
+                        tally.largest_body = tally.largest_body.max(body.len());
                         tally.latencies.push(took);
                         if let (Workload::Register, Some(file)) = (self.args.workload, &self.record)
                             && let Ok(body) = serde_json::from_slice::<Value>(&body)
@@ -224,7 +308,9 @@ impl Run {
                     } else {
                         tally.failed += 1;
                         tally.slowest_failure = tally.slowest_failure.max(took);
-                        if !media.starts_with("application/problem+json") {
+                        if self.args.via == Via::Api
+                            && !media.starts_with("application/problem+json")
+                        {
                             tally.errors_not_problem_json += 1;
                         }
                         if status == reqwest::StatusCode::UNAUTHORIZED && self.args.token.is_none()
@@ -261,6 +347,9 @@ async fn main() -> anyhow::Result<()> {
     let run = Arc::new(Run {
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
+            // A page that sends a browser elsewhere (to sign in again) has
+            // failed; and the sign-in's cookie comes with its redirect.
+            .redirect(reqwest::redirect::Policy::none())
             .build()?,
         next: AtomicU64::new(0),
         tokens: Mutex::new(Vec::new()),
@@ -281,6 +370,7 @@ async fn main() -> anyhow::Result<()> {
         total.failed += tally.failed;
         total.errors_not_problem_json += tally.errors_not_problem_json;
         total.slowest_failure = total.slowest_failure.max(tally.slowest_failure);
+        total.largest_body = total.largest_body.max(tally.largest_body);
         for (status, count) in tally.statuses {
             *total.statuses.entry(status).or_default() += count;
         }
@@ -294,12 +384,14 @@ async fn main() -> anyhow::Result<()> {
     );
     let throughput = total.ok as f64 / seconds;
     println!(
-        "workload {:?}: {} ok, {} failed in {seconds:.1} s = {throughput:.1} req/s; latency p50 {p50:.1} ms, p95 {p95:.1} ms, p99 {p99:.1} ms; statuses {:?}",
-        run.args.workload, total.ok, total.failed, total.statuses,
+        "workload {:?} via {:?}: {} ok, {} failed in {seconds:.1} s = {throughput:.1} req/s; latency p50 {p50:.1} ms, p95 {p95:.1} ms, p99 {p99:.1} ms; largest answer {} bytes; statuses {:?}",
+        run.args.workload, run.args.via, total.ok, total.failed, total.largest_body, total.statuses,
     );
     if let Some(path) = &run.args.summary {
         let summary = json!({
             "workload": format!("{:?}", run.args.workload).to_lowercase(),
+            "via": format!("{:?}", run.args.via).to_lowercase(),
+            "largest_body_bytes": total.largest_body,
             "seconds": seconds,
             "ok": total.ok,
             "failed": total.failed,
@@ -314,4 +406,17 @@ async fn main() -> anyhow::Result<()> {
         std::fs::write(path, serde_json::to_vec_pretty(&summary)?)?;
     }
     Ok(())
+}
+
+/// The `name=value` of the cookie `name` an answer sets.
+fn cookie(response: &reqwest::Response, name: &str) -> anyhow::Result<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|line| line.starts_with(&format!("{name}=")))
+        .and_then(|line| line.split(';').next())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("no {name} cookie"))
 }
