@@ -58,9 +58,17 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     crate::rollup::rebuild_if_stale(db)
         .await
         .map_err(|e| DbErr::Custom(format!("filling the lag rollup failed: {e}")))?;
-    crate::person_columns::fill_city_keys_if_stale(db)
+    let filled = crate::person_columns::fill_city_keys_if_stale(db)
         .await
-        .map_err(|e| DbErr::Custom(format!("filling the city keys failed: {e}")))
+        .map_err(|e| DbErr::Custom(format!("filling the city keys failed: {e}")))?;
+    // The planner would otherwise judge the new city indexes by a column
+    // it last saw blank.
+    if filled {
+        crate::members::refresh_statistics(db)
+            .await
+            .map_err(|e| DbErr::Custom(format!("analysing members failed: {e}")))?;
+    }
+    Ok(())
 }
 
 /// A cheap round trip, for the readiness check.

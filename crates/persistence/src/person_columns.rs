@@ -158,12 +158,12 @@ where
 }
 
 /// Fills `members.city_key` for the rows written before the column existed,
-/// which the migration that added it left blank and marked stale. Each
-/// distinct city's key is computed once, here, and joined into the table
-/// in one pass.
-pub(crate) async fn fill_city_keys_if_stale(db: &DatabaseConnection) -> Result<(), RepoError> {
+/// which the migration that added it left blank and marked stale; `true`
+/// when it did. Each distinct city's key is computed once, here, and joined
+/// into the table in one pass.
+pub(crate) async fn fill_city_keys_if_stale(db: &DatabaseConnection) -> Result<bool, RepoError> {
     if !stale_marks::is_set(db, migration::CITY_KEYS_STALE).await? {
-        return Ok(());
+        return Ok(false);
     }
     let txn = db.begin().await?;
     let backend = txn.get_database_backend();
@@ -207,5 +207,5 @@ pub(crate) async fn fill_city_keys_if_stale(db: &DatabaseConnection) -> Result<(
     txn.execute_unprepared("DROP TABLE city_keys").await?;
     stale_marks::clear(&txn, migration::CITY_KEYS_STALE).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(true)
 }
