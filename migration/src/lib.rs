@@ -11,6 +11,7 @@ mod m20261125_000004_reports;
 mod m20261125_000005_lag_rollup;
 mod m20261201_000006_need_to_know;
 mod m20261201_000007_audit_log;
+mod m20261202_000008_member_search;
 
 /// The condition "the application is still open", written the same way in
 /// the partial index `idx_applications_open_by_age` and in the queries that
@@ -23,6 +24,10 @@ pub const OPEN_APPLICATIONS: &str =
 /// The `counters` row that says `lag_rollup` must be filled from the
 /// applications and members before it is read.
 pub const LAG_ROLLUP_STALE: &str = "lag_rollup_stale";
+
+/// The `counters` row that says `members.city_key` must be filled from the
+/// cities before the member search reads it.
+pub const CITY_KEYS_STALE: &str = "city_keys_stale";
 
 pub struct Migrator;
 
@@ -37,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_lag_rollup::Migration),
             Box::new(m20261201_000006_need_to_know::Migration),
             Box::new(m20261201_000007_audit_log::Migration),
+            Box::new(m20261202_000008_member_search::Migration),
         ]
     }
 }

@@ -435,7 +435,7 @@ fn open_statuses() -> Vec<&'static str> {
 }
 
 /// The smallest string greater than every string starting with `prefix`.
-fn prefix_end(prefix: &str) -> String {
+pub(crate) fn prefix_end(prefix: &str) -> String {
     let mut end = prefix.to_owned();
     end.push(char::MAX);
     end

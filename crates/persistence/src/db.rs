@@ -51,12 +51,24 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 }
 
 /// Applies every pending migration, then fills what a migration left for
-/// the repositories to fill (the lag rollup, whose definitions live here).
+/// the repositories to fill (the lag rollup and the members' city keys,
+/// whose definitions live here and in the domain).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await?;
     crate::rollup::rebuild_if_stale(db)
         .await
-        .map_err(|e| DbErr::Custom(format!("filling the lag rollup failed: {e}")))
+        .map_err(|e| DbErr::Custom(format!("filling the lag rollup failed: {e}")))?;
+    let filled = crate::person_columns::fill_city_keys_if_stale(db)
+        .await
+        .map_err(|e| DbErr::Custom(format!("filling the city keys failed: {e}")))?;
+    // The planner would otherwise judge the new city indexes by a column
+    // it last saw blank.
+    if filled {
+        crate::members::refresh_statistics(db)
+            .await
+            .map_err(|e| DbErr::Custom(format!("analysing members failed: {e}")))?;
+    }
+    Ok(())
 }
 
 /// A cheap round trip, for the readiness check.

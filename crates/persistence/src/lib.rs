@@ -23,6 +23,7 @@ pub mod rollup;
 pub mod routing;
 pub mod sessions;
 mod sql;
+mod stale_marks;
 pub mod synthetic;
 pub mod throttle;
 pub mod transfers;

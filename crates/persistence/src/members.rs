@@ -3,16 +3,18 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_domain::application::Applicant;
 use kartei_domain::member::{EntrySource, Member, MemberStatus};
+use kartei_domain::text::search_key;
 use kartei_domain::{EmailAddress, PostalCode};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Expr, ExprTrait, JoinType, Order, Query, SelectStatement, UnionType,
+};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TryIntoModel,
+    QueryOrder, QuerySelect, QueryTrait, TryIntoModel,
 };
 use uuid::Uuid;
 
-use crate::applications::UnitFilter;
-use crate::applications::interests_from_json;
+use crate::applications::{UnitFilter, interests_from_json, prefix_end};
 use crate::entities::member::{self, Entity as Members};
 use crate::{RepoError, person_columns, rollup};
 
@@ -137,9 +139,9 @@ pub async fn insert<C: ConnectionTrait>(
     row.try_into()
 }
 
-/// Rows per INSERT statement: 29 columns stay below SQLite's limit of
-/// 32,766 bound parameters and PostgreSQL's 65,535.
-const INSERT_CHUNK: usize = 1000;
+/// Rows per INSERT statement: with a member's 33 columns, below SQLite's
+/// limit of 32,766 bound parameters and PostgreSQL's 65,535.
+const INSERT_CHUNK: usize = 900;
 
 /// Inserts many members with multi-row statements; a taken membership
 /// number fails the whole call with `Conflict`.
@@ -285,27 +287,109 @@ pub async fn resignations_due<C: ConnectionTrait>(
         .await?)
 }
 
-/// How a member list is searched.
-#[derive(Debug, Clone)]
-pub enum MemberQuery {
-    /// A prefix of the last or first name, as typed.
-    Name(String),
+/// How a member list is searched: what a person typed into the search box,
+/// read as the ways a member can match it. Names and cities compare by
+/// their keys (`kartei_domain::text::search_key`: lower case, umlauts and ß
+/// spelled out, accents dropped, spaces collapsed), so "MÜLLER" finds
+/// "Müller" and "Mueller", while "muller" finds neither.
+///
+/// - With an `@`: the e-mail address, whole, in any case.
+/// - Digits only: the membership number, whole.
+/// - With a comma, "Nachname, Vorname": the last name starts with what
+///   stands before the first comma and the first name is what follows
+///   ("Schmidt, Anna", "von der He, Hans"); one side may be left empty
+///   ("Schmidt,", ", Anna").
+/// - Otherwise, one word or several: the last name starts with all of them
+///   ("schm", "von der He"), or the city is all of them ("leipzig", "Bad
+///   Schandau"), or the first name is the first one, two or three words
+///   and the last name starts with the rest, if any ("anna", "Anna
+///   Schmidt", "Hans von der Heide", "Anna Maria").
+///
+/// A first name and a city must be typed whole, a last name may be begun:
+/// each way is then a range of one index in the list's order (last name
+/// key, then id) inside the caller's scope, and a page reads only the first
+/// rows of each range instead of sorting every match. (A begun first name
+/// would be a range of first names, whose members are not in list order.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberQuery {
+    ways: Vec<Match>,
+}
+
+/// One way a member matches a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Match {
+    /// The last name starts with this.
+    LastName(String),
+    /// The first name is `first` and the last name starts with `last`.
+    FirstName {
+        first: String,
+        last: String,
+    },
+    City(String),
     MembershipNumber(String),
     Email(String),
 }
 
+/// The most words the search tries as a first name before the last name:
+/// each more is one more range to read for every search of that many words.
+const FIRST_NAME_WORDS: usize = 3;
+
 impl MemberQuery {
-    /// Reads what a person typed into the search box.
+    /// Reads what a person typed into the search box; `None` when nothing
+    /// is left to search for.
     pub fn parse(raw: &str) -> Option<MemberQuery> {
         let q = raw.trim();
-        if q.is_empty() {
-            None
-        } else if q.contains('@') {
-            Some(MemberQuery::Email(q.to_lowercase()))
-        } else if q.chars().all(|c| c.is_ascii_digit()) {
-            Some(MemberQuery::MembershipNumber(q.to_owned()))
+        let ways = if q.contains('@') {
+            vec![Match::Email(q.to_lowercase())]
+        } else if !q.is_empty() && q.chars().all(|c| c.is_ascii_digit()) {
+            vec![Match::MembershipNumber(q.to_owned())]
+        } else if let Some((last, first)) = q.split_once(',') {
+            let (last, first) = (search_key(last), search_key(first));
+            match (last.is_empty(), first.is_empty()) {
+                (true, true) => Vec::new(),
+                (false, true) => vec![Match::LastName(last)],
+                (_, false) => vec![Match::FirstName { first, last }],
+            }
         } else {
-            Some(MemberQuery::Name(q.to_owned()))
+            Match::words(&search_key(q))
+        };
+        (!ways.is_empty()).then_some(MemberQuery { ways })
+    }
+}
+
+impl Match {
+    /// The ways a key of one word or several matches.
+    fn words(key: &str) -> Vec<Match> {
+        if key.is_empty() {
+            return Vec::new();
+        }
+        let words: Vec<&str> = key.split(' ').collect();
+        let mut ways = vec![Match::LastName(key.to_owned()), Match::City(key.to_owned())];
+        for split in 1..=words.len().min(FIRST_NAME_WORDS) {
+            ways.push(Match::FirstName {
+                first: words[..split].join(" "),
+                last: words[split..].join(" "),
+            });
+        }
+        ways
+    }
+
+    /// Whether this way names a member or two wherever they are.
+    fn is_lookup(&self) -> bool {
+        matches!(self, Match::MembershipNumber(_) | Match::Email(_))
+    }
+
+    /// What a member must match besides its last name, and what the last
+    /// name must start with (anything, when empty).
+    fn condition(&self) -> (Condition, &str) {
+        use member::Column as M;
+        let is = |column: M, value: &str| Condition::all().add(column.eq(value));
+        match self {
+            Match::LastName(last) => (Condition::all(), last),
+            Match::FirstName { first, last } => (is(M::FirstNameKey, first), last),
+            Match::City(city) => (is(M::CityKey, city), ""),
+            Match::MembershipNumber(number) => (is(M::MembershipNumber, number), ""),
+            Match::Email(email) => (is(M::EmailKey, email), ""),
         }
     }
 }
@@ -332,82 +416,155 @@ fn unit_condition(filter: UnitFilter) -> Condition {
     }
 }
 
+/// The last names a range reads: those starting with `prefix`, after the
+/// cursor.
+fn last_names(prefix: &str, after: Option<&MemberCursor>) -> Condition {
+    use member::Column as M;
+    let mut range = Condition::all();
+    // One lower bound, the later of the two, where the index scan starts:
+    // given both, SQLite may start at the prefix and skip to the cursor.
+    let from = match after {
+        Some((key, _)) if key.as_str() > prefix => key.as_str(),
+        _ => prefix,
+    };
+    if !from.is_empty() {
+        range = range.add(M::LastNameKey.gte(from));
+    }
+    if !prefix.is_empty() {
+        range = range.add(M::LastNameKey.lt(prefix_end(prefix)));
+    }
+    if let Some((key, id)) = after {
+        range = range.add(
+            Condition::any()
+                .add(M::LastNameKey.gt(key.as_str()))
+                .add(M::Id.gt(*id)),
+        );
+    }
+    range
+}
+
+/// The largest LIMIT both databases take.
+const ALL_ROWS: u64 = i64::MAX as u64;
+
+/// One statement for a page of `rows` members: for each way the search
+/// matches and each part of the scope, the first `rows` keys along that
+/// way's index, merged without repeats; then those members, in list order.
+fn page_statement(
+    filter: &MemberFilter,
+    after: Option<&MemberCursor>,
+    rows: u64,
+) -> SelectStatement {
+    use member::Column as M;
+    let mut narrowed = Condition::all();
+    if let Some(unit) = filter.unit {
+        narrowed = narrowed.add(unit_condition(unit));
+    }
+    if let Some(status) = filter.status {
+        narrowed = narrowed.add(M::Status.eq(status.as_str()));
+    }
+    // Own members and home-ties members are separate ranges, each along its
+    // own index in order, where one OR would sort the district.
+    let mut scopes = vec![filter.scope.map_or_else(Condition::all, unit_condition)];
+    if let (Some(_), Some(home)) = (filter.scope, filter.include_home_ties_of) {
+        // Home ties end with the membership (`Member::home_ties`).
+        scopes.push(
+            Condition::all()
+                .add(M::HomeDistrictId.eq(home))
+                .add(M::Status.eq(MemberStatus::Active.as_str())),
+        );
+    }
+    let no_search = [None];
+    let ways = match &filter.query {
+        Some(query) => query.ways.iter().map(Some).collect(),
+        None => no_search.to_vec(),
+    };
+    let range = |within: Condition, way: Option<&Match>| {
+        let (matches, last_name) = way.map_or((Condition::all(), ""), Match::condition);
+        Members::find()
+            .select_only()
+            .column(M::LastNameKey)
+            .column(M::Id)
+            .filter(within)
+            .filter(matches)
+            .filter(last_names(last_name, after))
+            .order_by_asc(M::LastNameKey)
+            .order_by_asc(M::Id)
+    };
+    let mut ranges = Vec::new();
+    for way in ways {
+        if way.is_some_and(Match::is_lookup) {
+            // An address or a number names a member or two in the whole
+            // register: looked up along its own index, all of them, and
+            // held against the scope below. Inside the scope SQLite, which
+            // has no statistics, would walk the district in name order. The
+            // limit is none, but keeps SQLite from merging the lookup into
+            // the page's join, where it again starts from the scope.
+            ranges.push(range(Condition::all(), way).limit(ALL_ROWS).into_query());
+        } else {
+            for scope in &scopes {
+                let within = scope.clone().add(narrowed.clone());
+                ranges.push(range(within, way).limit(rows).into_query());
+            }
+        }
+    }
+    // Every member of the page is held against the scope, which the
+    // lookups above were not read inside.
+    let mut allowed = narrowed;
+    if !matches!(filter.scope, None | Some(UnitFilter::All)) {
+        allowed = allowed.add(scopes.into_iter().fold(Condition::any(), Condition::add));
+    }
+    let mut keys = ranges.into_iter().enumerate().map(|(n, range)| {
+        Query::select()
+            .column(M::LastNameKey)
+            .column(M::Id)
+            .from_subquery(range, Alias::new(format!("range{n}")))
+            .to_owned()
+    });
+    // Never empty: there is a scope, and a way or no search at all.
+    let mut hits = keys.next().unwrap_or_else(Query::select);
+    hits.unions(keys.map(|more| (UnionType::Distinct, more)));
+    let hit = Alias::new("hit");
+    Query::select()
+        .column((Members, Asterisk))
+        .from(Members)
+        .join_subquery(
+            JoinType::InnerJoin,
+            hits,
+            hit.clone(),
+            Expr::col((Members, M::Id)).equals((hit.clone(), M::Id)),
+        )
+        .cond_where(allowed)
+        .order_by((hit.clone(), M::LastNameKey), Order::Asc)
+        .order_by((hit, M::Id), Order::Asc)
+        .limit(rows)
+        .to_owned()
+}
+
 /// A page of members in alphabetical order (by the search key, so that the
-/// index on (unit, last_name_key, id) gives the order at any size).
+/// indexes on (unit, searched key, last_name_key, id) give the order at any
+/// size), in one round trip.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     filter: &MemberFilter,
     after: Option<MemberCursor>,
     limit: u64,
 ) -> Result<(Vec<Member>, Option<MemberCursor>), RepoError> {
-    use member::Column as M;
-    let mut query = Members::find()
-        .order_by_asc(M::LastNameKey)
-        .order_by_asc(M::Id);
-    if let Some(unit) = filter.unit {
-        query = query.filter(unit_condition(unit));
-    }
-    if let Some(status) = filter.status {
-        query = query.filter(M::Status.eq(status.as_str()));
-    }
-    match &filter.query {
-        Some(MemberQuery::Name(raw)) => {
-            let key = kartei_domain::text::search_key(raw);
-            let mut end = key.clone();
-            end.push(char::MAX);
-            query = query
-                .filter(M::LastNameKey.gte(key.as_str()))
-                .filter(M::LastNameKey.lt(end.as_str()));
-        }
-        Some(MemberQuery::MembershipNumber(number)) => {
-            query = query.filter(M::MembershipNumber.eq(number.as_str()));
-        }
-        Some(MemberQuery::Email(email)) => {
-            query = query.filter(M::EmailKey.eq(email.as_str()));
-        }
-        None => {}
-    }
-    if let Some((key, id)) = after {
-        query = query.filter(
-            Condition::any().add(M::LastNameKey.gt(key.as_str())).add(
-                Condition::all()
-                    .add(M::LastNameKey.eq(key.as_str()))
-                    .add(M::Id.gt(id)),
-            ),
-        );
-    }
-    let query = query.limit(limit + 1);
-    // Own members and home-ties members are read separately and merged: each
-    // half walks its own index in order, where one OR would sort the district.
-    let rows = match (filter.scope, filter.include_home_ties_of) {
-        (None, _) => query.all(db).await?,
-        (Some(scope), None) => query.filter(unit_condition(scope)).all(db).await?,
-        (Some(scope), Some(home)) => {
-            let mut rows = query.clone().filter(unit_condition(scope)).all(db).await?;
-            // Home ties end with the membership (`Member::home_ties`).
-            let tied = query
-                .filter(M::HomeDistrictId.eq(home))
-                .filter(M::Status.eq(MemberStatus::Active.as_str()));
-            rows.extend(tied.all(db).await?);
-            rows.sort_by(|a, b| (&a.last_name_key, a.id).cmp(&(&b.last_name_key, b.id)));
-            rows.dedup_by_key(|row| row.id);
-            rows.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
-            rows
-        }
+    let statement = page_statement(filter, after.as_ref(), limit + 1);
+    let mut rows = Members::find()
+        .from_raw_sql(db.get_database_backend().build(&statement))
+        .all(db)
+        .await?;
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|row| (row.last_name_key.clone(), row.id))
+    } else {
+        None
     };
-    let mut members = rows
+    let members = rows
         .into_iter()
         .map(Member::try_from)
         .collect::<Result<Vec<_>, _>>()?;
-    let more = members.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    members.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let next = more
-        .then(|| {
-            members
-                .last()
-                .map(|m| (kartei_domain::text::search_key(&m.person.last_name), m.id))
-        })
-        .flatten();
     Ok((members, next))
 }
 
@@ -446,4 +603,159 @@ pub async fn get_many<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<Me
         .into_iter()
         .map(Member::try_from)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ways(raw: &str) -> Vec<Match> {
+        MemberQuery::parse(raw).map(|q| q.ways).unwrap_or_default()
+    }
+
+    fn last(key: &str) -> Match {
+        Match::LastName(key.to_owned())
+    }
+
+    fn city(key: &str) -> Match {
+        Match::City(key.to_owned())
+    }
+
+    fn first(first: &str, last: &str) -> Match {
+        Match::FirstName {
+            first: first.to_owned(),
+            last: last.to_owned(),
+        }
+    }
+
+    #[test]
+    fn one_word_is_a_last_name_begun_a_first_name_or_a_city() {
+        assert_eq!(
+            ways(" Müller "),
+            [last("mueller"), city("mueller"), first("mueller", "")]
+        );
+        assert_eq!(
+            ways("LEIPZIG"),
+            [last("leipzig"), city("leipzig"), first("leipzig", "")]
+        );
+    }
+
+    #[test]
+    fn several_words_split_into_first_and_last_name_at_every_word() {
+        assert_eq!(
+            ways("Anna  Schmidt"),
+            [
+                last("anna schmidt"),
+                city("anna schmidt"),
+                first("anna", "schmidt"),
+                first("anna schmidt", ""),
+            ]
+        );
+        assert_eq!(
+            ways("Hans von der Heide"),
+            [
+                last("hans von der heide"),
+                city("hans von der heide"),
+                first("hans", "von der heide"),
+                first("hans von", "der heide"),
+                first("hans von der", "heide"),
+            ]
+        );
+        // A first name has at most three words: five words are read in
+        // five ways, not seven.
+        assert_eq!(ways("a b c d e").len(), 5);
+    }
+
+    #[test]
+    fn a_comma_puts_the_last_name_first() {
+        assert_eq!(ways("Schmidt, Anna-Lena"), [first("anna-lena", "schmidt")]);
+        assert_eq!(ways("von der He,Hans"), [first("hans", "von der he")]);
+        assert_eq!(
+            ways("Schmidt, Anna Maria"),
+            [first("anna maria", "schmidt")]
+        );
+        assert_eq!(ways("Schmidt ,"), [last("schmidt")]);
+        assert_eq!(ways(", Anna"), [first("anna", "")]);
+        assert_eq!(ways(" , "), []);
+    }
+
+    #[test]
+    fn digits_are_a_membership_number_and_an_at_sign_an_email() {
+        assert_eq!(ways(" 100042 "), [Match::MembershipNumber("100042".into())]);
+        assert_eq!(
+            ways(" M1@Example.org "),
+            [Match::Email("m1@example.org".into())]
+        );
+        // Not only digits: a name, which no member has.
+        assert_eq!(ways("1000 42")[0], last("1000 42"));
+    }
+
+    #[test]
+    fn nothing_to_search_for_is_no_search() {
+        assert_eq!(MemberQuery::parse(""), None);
+        assert_eq!(MemberQuery::parse("   "), None);
+        // A lone combining mark has no key.
+        assert_eq!(MemberQuery::parse("\u{308}"), None);
+    }
+
+    #[test]
+    fn a_range_starts_at_the_later_of_prefix_and_cursor() {
+        use sea_orm::sea_query::PostgresQueryBuilder;
+        let sql = |prefix: &str, after: Option<&MemberCursor>| {
+            Query::select()
+                .column(member::Column::Id)
+                .from(Members)
+                .cond_where(last_names(prefix, after))
+                .to_string(PostgresQueryBuilder)
+        };
+        let id = Uuid::nil();
+        let before = ("mue".to_owned(), id);
+        let inside = ("mueller".to_owned(), id);
+        assert!(sql("mue", None).contains(r#""last_name_key" >= 'mue'"#));
+        assert!(sql("mue", Some(&before)).contains(r#""last_name_key" >= 'mue'"#));
+        let from_cursor = sql("mue", Some(&inside));
+        assert!(from_cursor.contains(r#""last_name_key" >= 'mueller'"#));
+        assert!(!from_cursor.contains(r#""last_name_key" >= 'mue'"#));
+        assert!(!sql("", None).contains("last_name_key"));
+    }
+
+    #[test]
+    fn an_address_is_looked_up_everywhere_and_held_against_the_scope() {
+        use sea_orm::sea_query::PostgresQueryBuilder;
+        let district = Uuid::from_u128(7);
+        let statement = |scope, query: &str| {
+            let filter = MemberFilter {
+                scope: Some(scope),
+                include_home_ties_of: match scope {
+                    UnitFilter::District(id) => Some(id),
+                    _ => None,
+                },
+                query: MemberQuery::parse(query),
+                ..MemberFilter::default()
+            };
+            page_statement(&filter, None, 51).to_string(PostgresQueryBuilder)
+        };
+        let scope = format!(r#""district_id" = '{district}'"#);
+        let by_address = statement(UnitFilter::District(district), "a@example.org");
+        let (ranges, page) = by_address.split_once(r#") AS "hit""#).unwrap_or_default();
+        assert!(ranges.contains(r#""email_key" = 'a@example.org'"#));
+        assert!(!ranges.contains(&scope), "{ranges}");
+        assert!(page.contains(&scope), "{page}");
+        assert!(page.contains(r#""home_district_id" = "#), "{page}");
+        // A name is read inside the scope: once among the district's own
+        // members, once among its home ties.
+        let by_name = statement(UnitFilter::District(district), "schm");
+        let (ranges, _) = by_name.split_once(r#") AS "hit""#).unwrap_or_default();
+        assert_eq!(ranges.matches(&scope).count(), 3, "{ranges}");
+        assert_eq!(ranges.matches("LIMIT 51").count(), 6, "{ranges}");
+        // The state office's page has no scope to hold anything against.
+        let everywhere = statement(UnitFilter::All, "a@example.org");
+        assert!(!everywhere.contains(" OR "), "{everywhere}");
+    }
+
+    #[test]
+    fn an_insert_of_many_members_stays_within_the_bound_parameters() {
+        use sea_orm::Iterable;
+        assert!(member::Column::iter().count() * INSERT_CHUNK <= 32_766);
+    }
 }

@@ -20,10 +20,10 @@ use kartei_domain::member::EntrySource;
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, TransactionTrait};
 use uuid::Uuid;
 
-use crate::RepoError;
 use crate::entities::{application, member};
 use crate::lag_sql::{ENTRY, RECEIVED, items_cte, lags_cte};
 use crate::sql::Sql;
+use crate::{RepoError, stale_marks};
 
 /// The dates and units of one declaration that the lags are made of.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,20 +271,14 @@ pub async fn rebuild(db: &DatabaseConnection) -> Result<(), RepoError> {
         month = sql.month_start("received_on"),
     );
     txn.execute_raw(sql.statement(text)).await?;
-    let mut sql = Sql::new(backend);
-    let stale = sql.bind(migration::LAG_ROLLUP_STALE);
-    txn.execute_raw(sql.statement(format!("DELETE FROM counters WHERE name = {stale}")))
-        .await?;
+    stale_marks::clear(&txn, migration::LAG_ROLLUP_STALE).await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// Fills the table if a migration left it stale.
 pub async fn rebuild_if_stale(db: &DatabaseConnection) -> Result<(), RepoError> {
-    let mut sql = Sql::new(db.get_database_backend());
-    let stale = sql.bind(migration::LAG_ROLLUP_STALE);
-    let text = format!("SELECT value FROM counters WHERE name = {stale}");
-    if db.query_one_raw(sql.statement(text)).await?.is_some() {
+    if stale_marks::is_set(db, migration::LAG_ROLLUP_STALE).await? {
         rebuild(db).await?;
     }
     Ok(())

@@ -214,7 +214,10 @@ async fn create_member(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MemberListParams {
-    /// A name prefix, a membership number or an e-mail address.
+    /// A last name or its start, a first name, "Vorname Nachname",
+    /// "Nachname, Vorname", a city, a membership number or an e-mail
+    /// address; case and umlauts (ü, ue) do not matter. First names and
+    /// cities are matched whole, last names by their start.
     pub q: Option<String>,
     /// A district or local branch.
     pub org_unit_id: Option<Uuid>,

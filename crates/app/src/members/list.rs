@@ -16,7 +16,9 @@ use crate::{App, AppError, AppResult, audit_log, scope};
 /// What a member list is narrowed to, as the request brings it.
 #[derive(Debug, Clone, Default)]
 pub struct MemberListQuery {
-    /// A name prefix, a membership number or an e-mail address.
+    /// What was typed into the search box: a name in several forms, a
+    /// city, a membership number or an e-mail address (the rules are those
+    /// of `kartei_persistence::members::MemberQuery`).
     pub q: Option<String>,
     /// A district or local branch.
     pub org_unit_id: Option<Uuid>,

@@ -19,6 +19,7 @@ pub struct Model {
     pub street: String,
     pub postal_code: String,
     pub city: String,
+    pub city_key: String,
     pub district_id: Uuid,
     pub local_id: Option<Uuid>,
     pub status: String,
