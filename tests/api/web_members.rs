@@ -6,7 +6,8 @@
 use kartei_tests::members::{enter, id};
 use kartei_tests::web::{Browser, hidden_field, input_value, location};
 use kartei_tests::{
-    BOARD, DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases,
+    BOARD, BRANCH_NEUSTADT, DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp,
+    on_both_databases,
 };
 use serde_json::json;
 
@@ -17,6 +18,7 @@ on_both_databases!(
     a_wrong_field_in_an_edit_is_told_in_german_and_changes_nothing,
     resignation_and_transfer_are_recorded_from_the_member_page,
     the_history_and_the_art_15_information_name_every_change,
+    a_branch_sees_its_new_members_on_its_start_page,
 );
 
 /// Dresden's member "Karl Meier", entered over the API: its id.
@@ -408,4 +410,49 @@ async fn the_history_and_the_art_15_information_name_every_change(db: Db) {
         .get(&format!("/mitglieder/{member}/auskunft"))
         .await;
     assert_eq!(refused.status, 403);
+}
+
+async fn a_branch_sees_its_new_members_on_its_start_page(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let member = karl_meier(&app).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let today = kartei_api::local_time::local_date(app.state.clock.now());
+    let long_ago = |days: i64| (today - chrono::Duration::days(days)).to_string();
+    enter(
+        &app,
+        &dd,
+        &app.unit_id("DD-NEU").await,
+        json!({
+            "first_name": "Olga",
+            "last_name": "Altmitglied",
+            "email": "olga@example.org",
+            "received_on": long_ago(400),
+            "joined_on": long_ago(390),
+        }),
+    )
+    .await;
+
+    let mut branch = signed_in(&app, BRANCH_NEUSTADT, DEMO_PASSWORD).await;
+    let start = branch.get("/").await;
+    assert_eq!(start.status, 200, "{}", start.text);
+    let new = start
+        .text
+        .split("<h2>Neue Mitglieder</h2>")
+        .nth(1)
+        .expect("the section");
+    assert!(new.contains(&format!("/mitglieder/{member}")), "{new}");
+    assert!(new.contains("Meier, Karl"));
+    assert!(!new.contains("Altmitglied"), "joined long ago");
+
+    let list = branch.get("/mitglieder?neu=1").await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert!(list.text.contains("<h1>Neue Mitglieder</h1>"));
+    assert!(list.text.contains("Meier, Karl"));
+    assert!(!list.text.contains("Altmitglied"));
+    let all = branch.get("/mitglieder").await;
+    assert!(all.text.contains("Altmitglied, Olga"));
+    // The branch records first contact but edits no record.
+    let record = branch.get(&format!("/mitglieder/{member}")).await;
+    assert_eq!(record.status, 200);
+    assert!(!record.text.contains("Stammdaten bearbeiten"));
 }

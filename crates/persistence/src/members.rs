@@ -401,6 +401,8 @@ pub struct MemberFilter {
     pub include_home_ties_of: Option<Uuid>,
     pub unit: Option<UnitFilter>,
     pub status: Option<MemberStatus>,
+    /// Only members who joined on this day or later.
+    pub joined_from: Option<NaiveDate>,
     pub query: Option<MemberQuery>,
 }
 
@@ -461,6 +463,9 @@ fn page_statement(
     }
     if let Some(status) = filter.status {
         narrowed = narrowed.add(M::Status.eq(status.as_str()));
+    }
+    if let Some(day) = filter.joined_from {
+        narrowed = narrowed.add(M::JoinedOn.gte(day));
     }
     // Own members and home-ties members are separate ranges, each along its
     // own index in order, where one OR would sort the district.

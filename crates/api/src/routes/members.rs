@@ -258,6 +258,7 @@ async fn list_members(
         q: params.q,
         org_unit_id: params.org_unit_id,
         status: params.status.map(Into::into),
+        joined_from: None,
         page: PageRequest {
             limit: params.limit,
             cursor: params.cursor,

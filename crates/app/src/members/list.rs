@@ -1,6 +1,7 @@
 //! The member list: what `actor` may see, alphabetically, page by page, and
 //! all of it at once for the CSV download, which the audit trail records.
 
+use chrono::NaiveDate;
 use kartei_domain::authz::{ListScope, UnitScope, list_scope};
 use kartei_domain::member::{Member, MemberStatus};
 use kartei_domain::{Action, Actor, authorize};
@@ -23,6 +24,8 @@ pub struct MemberListQuery {
     /// A district or local branch.
     pub org_unit_id: Option<Uuid>,
     pub status: Option<MemberStatus>,
+    /// Only members who joined on this day or later: the new ones.
+    pub joined_from: Option<NaiveDate>,
     pub page: PageRequest,
 }
 
@@ -86,6 +89,7 @@ pub async fn list_for_csv(
     let filter = json!({
         "org_unit_id": query.org_unit_id,
         "status": query.status.map(MemberStatus::as_str),
+        "joined_from": query.joined_from,
         "search_term_given": query.q.is_some(),
     });
     audit_log::record_export(app, actor, "member_list", filter, rows.len()).await?;
@@ -125,6 +129,7 @@ async fn prepare(app: &App, actor: &Actor, query: &MemberListQuery) -> AppResult
             include_home_ties_of: home_ties_of,
             unit: narrowed_to.map(scope::stored),
             status: query.status,
+            joined_from: query.joined_from,
             query: query.q.as_deref().and_then(MemberQuery::parse),
         },
         visible,

@@ -35,8 +35,13 @@ pub struct SearchParams {
     q: String,
     #[serde(default)]
     status: String,
+    /// Only the new members: those who joined in the last 90 days.
+    neu: Option<String>,
     weiter: Option<String>,
 }
+
+/// How far back a member counts as new, for the branch that welcomes them.
+pub const NEW_FOR_DAYS: u64 = 90;
 
 /// One member in the list: what a list shows, nothing more.
 struct Row {
@@ -80,6 +85,8 @@ struct Results {
 #[template(path = "members.html")]
 struct ListPage<'a> {
     layout: Layout<'a>,
+    /// The list holds only those who joined on or after this day.
+    new_since: Option<String>,
     q: String,
     statuses: Vec<StatusChoice>,
     results: Results,
@@ -96,10 +103,13 @@ pub async fn list(
         .into_iter()
         .find(|s| s.as_str() == params.status);
     let q = params.q.trim().to_owned();
+    let new_only = params.neu.is_some();
+    let joined_from = new_only.then(|| new_since(&state));
     let query = MemberListQuery {
         q: Some(q.clone()).filter(|q| !q.is_empty()),
         org_unit_id: None,
         status,
+        joined_from,
         page: PageRequest {
             limit: None,
             cursor: params.weiter,
@@ -116,11 +126,14 @@ pub async fn list(
             link.push_str("&status=");
             link.push_str(status.as_str());
         }
+        if new_only {
+            link.push_str("&neu=1");
+        }
         link
     });
     let results = Results {
         rows: found.items.iter().map(Row::from).collect(),
-        searched: !q.is_empty() || status.is_some(),
+        searched: !q.is_empty() || status.is_some() || new_only,
         next,
     };
     if is_fragment_request(&headers) {
@@ -128,6 +141,7 @@ pub async fn list(
     }
     let page = ListPage {
         layout: Layout::of(&signed_in),
+        new_since: joined_from.map(texts::date),
         q,
         statuses: MemberStatus::ALL
             .into_iter()
@@ -140,6 +154,14 @@ pub async fn list(
         results,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// The first day of membership that still counts as new.
+pub fn new_since(state: &WebState) -> chrono::NaiveDate {
+    let today = state.app.today();
+    today
+        .checked_sub_days(chrono::Days::new(NEW_FOR_DAYS))
+        .unwrap_or(today)
 }
 
 /// htmx asks for a part of a page (`HX-Request`); a history restore asks

@@ -4,11 +4,16 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
+use kartei_app::members::{self, MemberListQuery};
+use kartei_app::paging::PageRequest;
 use kartei_app::{AppError, reports};
 use kartei_domain::lag::LagStage;
+use kartei_domain::member::MemberStatus;
+use kartei_domain::{Action, authz};
 
 use crate::error::WebResult;
 use crate::layout::Layout;
+use crate::pages::members as members_page;
 use crate::session::SignedIn;
 use crate::session::WebState;
 use crate::texts;
@@ -32,12 +37,68 @@ fn waiting_list(stage: LagStage) -> &'static str {
     }
 }
 
+/// A member who joined lately, as the start page lists them.
+struct NewMember {
+    id: uuid::Uuid,
+    name: String,
+    joined_on: String,
+}
+
 #[derive(Template)]
 #[template(path = "start.html")]
 struct StartPage<'a> {
     layout: Layout<'a>,
     /// `None` for a role that reads no declarations (the board).
     owed: Option<Vec<StageCard>>,
+    /// The members who joined lately in a district's or branch's part of
+    /// the tree, to welcome; `None` where the account holds no members.
+    new_members: Option<NewMembers>,
+}
+
+struct NewMembers {
+    since: String,
+    first: Vec<NewMember>,
+    more: bool,
+}
+
+/// How many new members the start page names before it links to the rest.
+const NEW_MEMBERS_SHOWN: u32 = 10;
+
+/// The newest members of the account's district or branch.
+async fn new_members(state: &WebState, signed_in: &SignedIn) -> WebResult<Option<NewMembers>> {
+    let actor = signed_in.actor();
+    let holds_members =
+        actor.org_unit_id.is_some() && authz::role_may(signed_in.account.role, Action::ReadMembers);
+    if !holds_members {
+        return Ok(None);
+    }
+    let since = members_page::new_since(state);
+    let query = MemberListQuery {
+        joined_from: Some(since),
+        status: Some(MemberStatus::Active),
+        page: PageRequest {
+            limit: Some(NEW_MEMBERS_SHOWN),
+            cursor: None,
+        },
+        ..MemberListQuery::default()
+    };
+    let found = members::list(&state.app, &actor, query).await?;
+    Ok(Some(NewMembers {
+        since: texts::date(since),
+        more: found.next_cursor.is_some(),
+        first: found
+            .items
+            .iter()
+            .map(|seen| NewMember {
+                id: seen.member.id,
+                name: format!(
+                    "{}, {}",
+                    seen.member.person.last_name, seen.member.person.first_name
+                ),
+                joined_on: texts::date(seen.member.joined_on),
+            })
+            .collect(),
+    }))
 }
 
 pub async fn page(State(state): State<WebState>, signed_in: SignedIn) -> WebResult<Html<String>> {
@@ -63,6 +124,7 @@ pub async fn page(State(state): State<WebState>, signed_in: SignedIn) -> WebResu
     let page = StartPage {
         layout: Layout::of(&signed_in),
         owed,
+        new_members: new_members(&state, &signed_in).await?,
     };
     Ok(Html(page.render()?))
 }
