@@ -28,6 +28,16 @@ impl FieldErrors {
         }
     }
 
+    /// The date typed into `field`, or its error: the one way every form
+    /// reads a date.
+    pub fn date(&mut self, field: &str, typed: &str) -> Option<NaiveDate> {
+        let day = parse_date(typed);
+        if day.is_none() {
+            self.add(field, crate::texts::DATE_EXPECTED.to_owned());
+        }
+        day
+    }
+
     pub fn add(&mut self, field: &str, message: String) {
         self.0.entry(field.to_owned()).or_insert(message);
     }
@@ -53,7 +63,7 @@ pub fn page_id(raw: &str) -> Result<Uuid, WebError> {
 
 /// A date as typed: `TT.MM.JJJJ`, or `JJJJ-MM-TT` (what a browser's date
 /// field sends).
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
+fn parse_date(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
     NaiveDate::parse_from_str(text, "%d.%m.%Y")
         .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))

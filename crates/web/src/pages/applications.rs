@@ -20,7 +20,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::error::WebResult;
-use crate::forms::{FieldErrors, optional, page_id, parse_date};
+use crate::forms::{FieldErrors, optional, page_id};
 use crate::layout::Layout;
 use crate::pages::unit_choice::{UnitChoice, unit_choices};
 use crate::session::SignedIn;
@@ -476,8 +476,7 @@ pub async fn record_contact(
     signed_in.check_csrf(&form.csrf)?;
     let id = page_id(&id)?;
     let mut errors = FieldErrors::default();
-    let Some(contacted_on) = parse_date(&form.contacted_on) else {
-        errors.add("contacted_on", texts::DATE_EXPECTED.to_owned());
+    let Some(contacted_on) = errors.date("contacted_on", &form.contacted_on) else {
         return after_step(&state, &signed_in, id, Ok(()), errors).await;
     };
     let input = ContactInput {
@@ -507,10 +506,7 @@ pub async fn decide(
             None
         }
     };
-    let decided_on = parse_date(&form.decided_on);
-    if decided_on.is_none() {
-        errors.add("decided_on", texts::DATE_EXPECTED.to_owned());
-    }
+    let decided_on = errors.date("decided_on", &form.decided_on);
     let (Some(verdict), Some(decided_on)) = (verdict, decided_on) else {
         return after_step(&state, &signed_in, id, Ok(()), errors).await;
     };

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::error::WebResult;
-use crate::forms::{FieldErrors, optional, page_id, parse_date};
+use crate::forms::{FieldErrors, optional, page_id};
 use crate::layout::Layout;
 use crate::pages::unit_choice::{UnitChoice, unit_choices};
 use crate::session::{SignedIn, WebState};
@@ -370,7 +370,7 @@ pub async fn resign(
     signed_in.check_csrf(&form.csrf)?;
     let id = page_id(&id)?;
     let mut errors = FieldErrors::default();
-    let outcome = match parse_date(&form.effective_on) {
+    let outcome = match errors.date("effective_on", &form.effective_on) {
         Some(effective_on) => {
             let resignation = Resignation {
                 effective_on,
@@ -378,10 +378,7 @@ pub async fn resign(
             };
             Some(members::resign(&state.app, &signed_in.actor(), id, resignation).await)
         }
-        None => {
-            errors.add("effective_on", texts::DATE_EXPECTED.to_owned());
-            None
-        }
+        None => None,
     };
     let shown = |resignation_errors, alert| Shown {
         alert,
@@ -423,10 +420,7 @@ pub async fn transfer(
     if to.is_none() {
         errors.add("to_org_unit_id", texts::CHOOSE_ONE.to_owned());
     }
-    let effective_on = parse_date(&form.effective_on);
-    if effective_on.is_none() {
-        errors.add("effective_on", texts::DATE_EXPECTED.to_owned());
-    }
+    let effective_on = errors.date("effective_on", &form.effective_on);
     let outcome = match (to, effective_on) {
         (Some(to_org_unit_id), Some(effective_on)) => {
             let start = TransferStart {
@@ -600,10 +594,7 @@ pub async fn edit(
     let id = page_id(&id)?;
     let actor = signed_in.actor();
     let mut errors = FieldErrors::default();
-    let date_of_birth = parse_date(&form.date_of_birth);
-    if date_of_birth.is_none() {
-        errors.add("date_of_birth", texts::DATE_EXPECTED.to_owned());
-    }
+    let date_of_birth = errors.date("date_of_birth", &form.date_of_birth);
     // A version that cannot be read is as stale as an old one.
     let version = form.version.trim().parse::<i64>().unwrap_or(-1);
     let outcome = match date_of_birth {

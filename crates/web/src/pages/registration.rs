@@ -15,7 +15,7 @@ use kartei_domain::{Action, authorize};
 use serde::Deserialize;
 
 use crate::error::WebResult;
-use crate::forms::{FieldErrors, optional, parse_date};
+use crate::forms::{FieldErrors, optional};
 use crate::layout::Layout;
 use crate::session::{SignedIn, WebState};
 use crate::texts;
@@ -124,14 +124,8 @@ pub async fn submit(
 ) -> WebResult<Response> {
     signed_in.check_csrf(&form.csrf)?;
     let mut errors = FieldErrors::default();
-    let received_on = parse_date(&form.received_on);
-    if received_on.is_none() {
-        errors.add("received_on", texts::DATE_EXPECTED.to_owned());
-    }
-    let date_of_birth = parse_date(&form.date_of_birth);
-    if date_of_birth.is_none() {
-        errors.add("date_of_birth", texts::DATE_EXPECTED.to_owned());
-    }
+    let received_on = errors.date("received_on", &form.received_on);
+    let date_of_birth = errors.date("date_of_birth", &form.date_of_birth);
     let outcome = match (received_on, date_of_birth) {
         (Some(received_on), Some(date_of_birth)) => {
             let declaration = Declaration {

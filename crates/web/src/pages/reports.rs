@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::downloads::{csv_download, svg};
 use crate::error::{WebError, WebResult};
-use crate::forms::{FieldErrors, parse_date};
+use crate::forms::FieldErrors;
 use crate::layout::Layout;
 use crate::session::{SignedIn, WebState};
 use crate::texts;
@@ -37,15 +37,11 @@ impl PeriodParams {
     /// read as a date (the report then keeps its default for it).
     fn request(&self, signed_in: &SignedIn) -> (LagRequest, FieldErrors) {
         let mut errors = FieldErrors::default();
+        // A field left blank keeps the report's default.
         let mut day = |field: &str, text: &str| -> Option<NaiveDate> {
-            if text.trim().is_empty() {
-                return None;
-            }
-            let day = parse_date(text);
-            if day.is_none() {
-                errors.add(field, texts::DATE_EXPECTED.to_owned());
-            }
-            day
+            (!text.trim().is_empty())
+                .then(|| errors.date(field, text))
+                .flatten()
         };
         let request = LagRequest {
             from: day("von", &self.von),
