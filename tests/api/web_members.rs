@@ -4,7 +4,7 @@
 //! role of the signed-in account.
 
 use kartei_tests::members::{enter, id};
-use kartei_tests::web::{Browser, hidden_field, input_value, location};
+use kartei_tests::web::{Browser, hidden_field, input_value, location, signed_in};
 use kartei_tests::{
     BOARD, DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases,
 };
@@ -24,13 +24,6 @@ async fn karl_meier(app: &TestApp) -> String {
     let dd = app.token_of(DISTRICT_DRESDEN).await;
     let branch = app.unit_id("DD-NEU").await;
     id(&enter(app, &dd, &branch, json!({})).await)
-}
-
-async fn signed_in<'a>(app: &'a TestApp, email: &str, password: &str) -> Browser<'a> {
-    let mut browser = Browser::new(app);
-    let reply = browser.sign_in(email, password).await;
-    assert_eq!(reply.status, 303, "{}", reply.text);
-    browser
 }
 
 async fn a_district_finds_its_member_and_reads_the_record(db: Db) {

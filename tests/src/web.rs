@@ -119,6 +119,14 @@ impl<'a> Browser<'a> {
     }
 }
 
+/// A browser signed in with the sign-in form.
+pub async fn signed_in<'a>(app: &'a TestApp, email: &str, password: &str) -> Browser<'a> {
+    let mut browser = Browser::new(app);
+    let reply = browser.sign_in(email, password).await;
+    assert_eq!(reply.status, 303, "{}", reply.text);
+    browser
+}
+
 /// Where a redirect points.
 pub fn location(reply: &Reply) -> &str {
     reply
