@@ -242,7 +242,11 @@ async fn check_numbers_free(app: &App, rows: &[(usize, NewMember)]) -> AppResult
     }
 }
 
-pub(crate) fn row_error(row: usize, field: impl Into<String>, message: impl ToString) -> FieldError {
+pub(crate) fn row_error(
+    row: usize,
+    field: impl Into<String>,
+    message: impl ToString,
+) -> FieldError {
     FieldError {
         row: Some(row),
         ..FieldError::new(field, message)

@@ -11,11 +11,14 @@ use std::collections::{HashMap, HashSet};
 
 use kartei_domain::{Action, Actor, OrgUnit, OrgUnitKind, PostalCode, authorize};
 use kartei_persistence::audit::{self, AuditEntry};
-use kartei_persistence::routing::{self, RoutingRule};
+use kartei_persistence::routing;
 use kartei_persistence::{RepoError, Tx, org_units, unit_of_work};
 use uuid::Uuid;
 
 use crate::{App, AppError, AppResult, FieldError};
+
+/// A rule of the table, as the use cases answer it.
+pub use kartei_persistence::routing::RoutingRule;
 
 /// One rule as typed in; checked by [`check`].
 #[derive(Debug, Clone)]
@@ -227,7 +230,11 @@ fn checked<'a>(
     for (index, candidate) in candidates.enumerate() {
         let postal_code = match PostalCode::parse(candidate.postal_code) {
             Ok(code) if !seen.insert(code.clone()) => {
-                errors.push(at(index, Field::PostalCode, "appears more than once".into()));
+                errors.push(at(
+                    index,
+                    Field::PostalCode,
+                    "appears more than once".into(),
+                ));
                 None
             }
             Ok(code) => Some(code),
@@ -353,7 +360,11 @@ mod tests {
         );
         assert_eq!(change.unchanged, 1);
         assert!(change.changes_anything());
-        let codes: Vec<&str> = change.rules.iter().map(|r| r.postal_code.as_str()).collect();
+        let codes: Vec<&str> = change
+            .rules
+            .iter()
+            .map(|r| r.postal_code.as_str())
+            .collect();
         assert_eq!(codes, ["01067", "01069", "04229"]);
         let same = RoutingChange::between(&current, current.to_vec());
         assert!(!same.changes_anything());

@@ -92,7 +92,10 @@ mod tests {
 
     #[test]
     fn excel_files_are_read_with_their_zeros_back() {
-        assert!(read(b"plz;einheit\n").is_err(), "unknown columns are refused");
+        assert!(
+            read(b"plz;einheit\n").is_err(),
+            "unknown columns are refused"
+        );
         let excel = b"postal_code;org_unit;\n1067;DD-NEU;\n04109;L\xDC;\n";
         assert_eq!(
             cells(excel),
@@ -125,6 +128,9 @@ mod tests {
         assert_eq!(errors[0].row, Some(2));
         let missing = read(b"postal_code\n01067\n").err().unwrap_or_default();
         assert_eq!(missing.len(), 1);
-        assert_eq!((missing[0].row, missing[0].field.as_str()), (Some(0), ORG_UNIT));
+        assert_eq!(
+            (missing[0].row, missing[0].field.as_str()),
+            (Some(0), ORG_UNIT)
+        );
     }
 }
