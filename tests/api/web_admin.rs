@@ -175,18 +175,6 @@ fn account_fields(form: &str, changes: &[(&str, &str)]) -> Vec<(String, String)>
     fields
 }
 
-async fn post_fields(
-    browser: &mut Browser<'_>,
-    path: &str,
-    fields: &[(String, String)],
-) -> kartei_tests::Reply {
-    let pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
-    browser.post_form(path, &pairs).await
-}
-
 async fn a_stale_account_edit_overwrites_nothing(db: Db) {
     let app = TestApp::spawn_demo(db).await;
     let office = user_by_email(&app, STATE_OFFICE).await;
@@ -214,7 +202,7 @@ async fn a_stale_account_edit_overwrites_nothing(db: Db) {
     assert_eq!(other.status, 200, "{}", other.text);
 
     let fields = account_fields(&form.text, &[("display_name", "LGS Chemnitz")]);
-    let stale = post_fields(&mut admin, &path, &fields).await;
+    let stale = admin.post_fields(&path, &fields).await;
     assert_eq!(stale.status, 409, "{}", stale.text);
     assert!(
         stale
@@ -235,7 +223,7 @@ async fn a_stale_account_edit_overwrites_nothing(db: Db) {
     // Saving again from the conflict page is a decision with the other
     // change in view.
     let again = account_fields(&stale.text, &[]);
-    let saved = post_fields(&mut admin, &path, &again).await;
+    let saved = admin.post_fields(&path, &again).await;
     assert_eq!(saved.status, 303, "{}", saved.text);
     assert_eq!(
         user_by_email(&app, STATE_OFFICE).await["display_name"],
@@ -252,7 +240,7 @@ async fn the_admin_cannot_deactivate_itself_or_change_its_role(db: Db) {
 
     for change in [("active", ""), ("role", "board")] {
         let fields = account_fields(&form.text, &[change]);
-        let refused = post_fields(&mut admin, &path, &fields).await;
+        let refused = admin.post_fields(&path, &fields).await;
         assert_eq!(refused.status, 409, "{change:?}: {}", refused.text);
         assert!(
             refused.text.contains(

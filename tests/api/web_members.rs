@@ -125,12 +125,8 @@ async fn post_edit(
     member: &str,
     fields: &[(String, String)],
 ) -> kartei_tests::Reply {
-    let pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
     browser
-        .post_form(&format!("/mitglieder/{member}/bearbeiten"), &pairs)
+        .post_fields(&format!("/mitglieder/{member}/bearbeiten"), fields)
         .await
 }
 

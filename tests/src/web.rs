@@ -70,6 +70,15 @@ impl<'a> Browser<'a> {
         self.send(request).await
     }
 
+    /// Posts fields as a test collected them from a served form.
+    pub async fn post_fields(&mut self, path: &str, fields: &[(String, String)]) -> Reply {
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        self.post_form(path, &pairs).await
+    }
+
     async fn send(&mut self, mut request: reqwest::RequestBuilder) -> Reply {
         if !self.cookies.is_empty() {
             let header: Vec<String> = self

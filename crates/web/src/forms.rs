@@ -294,6 +294,20 @@ mod tests {
             german("must be one of phone, email, in_person, letter, video, other"),
             "ist keiner der erlaubten Werte"
         );
+        // The tree's and the accounts' rules, which carry a role or kind.
+        assert_eq!(
+            german("a district_office account must be bound to an org unit"),
+            "ist für diese Rolle erforderlich"
+        );
+        assert!(
+            german("a local_branch account must be bound to a local unit")
+                .starts_with("passt nicht zur Rolle")
+        );
+        assert!(german("the parent of a local must be a district").starts_with("passt nicht"));
+        assert_eq!(
+            german("a district needs a parent unit"),
+            "ist für einen Kreis- oder Ortsverband erforderlich"
+        );
         // Whatever a rule says that has no German yet is still not English.
         assert_eq!(german("something new"), "ist ungültig");
     }
