@@ -5,7 +5,7 @@
 use kartei_tests::members::{enter, excel_rows, id};
 use kartei_tests::webdriver::Chromium;
 use kartei_tests::{
-    BOARD, DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp,
+    ADMIN, BOARD, DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp,
     in_chromium_on_both_databases,
 };
 use serde_json::json;
@@ -17,6 +17,7 @@ in_chromium_on_both_databases!(
     the_board_reads_the_figures_and_no_person,
     two_tabs_edit_the_same_member_and_the_second_save_shows_the_conflict,
     an_import_with_one_bad_row_shows_the_row_and_field,
+    the_admin_creates_an_account_and_previews_a_routing_file,
 );
 
 /// The registration form's button (the page has the sign-out button too).
@@ -283,5 +284,98 @@ async fn an_import_with_one_bad_row_shows_the_row_and_field(db: Db) {
     assert!(!page.contains("31.02.2020"), "{page}");
     assert_accessible(&browser, "the refused import").await;
     assert_eq!(app.count("members").await, 0);
+    browser.quit().await;
+}
+
+async fn the_admin_creates_an_account_and_previews_a_routing_file(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let dir = tempfile::tempdir().expect("a folder");
+    let file = dir.path().join("zuordnung.csv");
+    std::fs::write(
+        &file,
+        b"postal_code;org_unit\r\n1067;DD\r\n01097;L-SUED\r\n0106;DD\r\n",
+    )
+    .expect("the file written");
+    let browser = Chromium::start().await;
+    sign_in(&browser, &app, ADMIN).await;
+    browser.click("a[href='/verwaltung']").await;
+    browser.wait_for_text("h1", "Verwaltung").await;
+    assert_accessible(&browser, "the administration").await;
+
+    browser.click("a[href='/verwaltung/konten']").await;
+    browser.wait_for_text("h1", "Konten").await;
+    assert_accessible(&browser, "the accounts").await;
+    browser
+        .type_into("#email", "kv-leipzig@kartei.example")
+        .await;
+    browser
+        .type_into("#display_name", "Kreisgeschäftsstelle Leipzig")
+        .await;
+    browser.click("#role option[value='district_office']").await;
+    browser
+        .click("form[action='/verwaltung/konten'] button[type=submit]")
+        .await;
+    browser.wait_for_text("body", "Nicht angelegt.").await;
+    let error = browser.text("#org_unit_id-fehler").await;
+    assert_eq!(error, "Gliederung: ist für diese Rolle erforderlich");
+    assert_accessible(&browser, "the account form with errors").await;
+    let leipzig = app.unit_id("L").await;
+    browser
+        .click(&format!("#org_unit_id option[value='{leipzig}']"))
+        .await;
+    browser.type_into("#password", "ein langes Passwort").await;
+    browser
+        .click("form[action='/verwaltung/konten'] button[type=submit]")
+        .await;
+    let page = browser
+        .wait_for_text("body", "Das Konto ist angelegt.")
+        .await;
+    assert!(page.contains("kv-leipzig@kartei.example"), "{page}");
+    assert_accessible(&browser, "the accounts after creating one").await;
+
+    for (link, heading, page) in [
+        ("/verwaltung/gliederungen", "Gliederungen", "the org units"),
+        ("/verwaltung/e-mails", "E-Mails", "the outbox"),
+        (
+            "/verwaltung/zuordnung",
+            "Zuordnung nach Postleitzahl",
+            "the routing table",
+        ),
+    ] {
+        browser.goto(&app.url("/verwaltung")).await;
+        browser.click(&format!("a[href='{link}']")).await;
+        browser.wait_for_text("h1", heading).await;
+        assert_accessible(&browser, page).await;
+    }
+    browser.choose_file("#datei", &file).await;
+    browser
+        .click("form[action='/verwaltung/zuordnung/vorschau'] button")
+        .await;
+    let page = browser.wait_for_text("body", "Nichts ersetzt.").await;
+    assert!(page.contains("muss genau fünf Ziffern haben"), "{page}");
+    assert_accessible(&browser, "the refused routing file").await;
+
+    std::fs::write(
+        &file,
+        b"postal_code;org_unit\r\n1067;DD\r\n01097;L-SUED\r\n",
+    )
+    .expect("the file corrected");
+    browser.goto(&app.url("/verwaltung/zuordnung")).await;
+    browser.choose_file("#datei", &file).await;
+    browser
+        .click("form[action='/verwaltung/zuordnung/vorschau'] button")
+        .await;
+    let page = browser
+        .wait_for_text("body", "Noch ist nichts ersetzt.")
+        .await;
+    assert!(page.contains("1 an eine andere Gliederung"), "{page}");
+    assert_accessible(&browser, "the routing preview").await;
+    browser
+        .click("form[action='/verwaltung/zuordnung'] button")
+        .await;
+    browser
+        .wait_for_text("body", "Die Zuordnung ist ersetzt.")
+        .await;
+    assert_accessible(&browser, "the replaced routing table").await;
     browser.quit().await;
 }

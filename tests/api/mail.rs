@@ -91,21 +91,7 @@ async fn a_routing_mail_is_delivered_once_with_its_message_id(db: Db) {
 }
 
 async fn undeliverable_mail_ends_failed_and_visible_to_the_admin(db: Db) {
-    // Nothing listens on this port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
-    let app = TestApp::spawn_with(
-        db,
-        &[
-            ("mail.transport", json!("smtp")),
-            ("mail.smtp_host", json!("127.0.0.1")),
-            ("mail.smtp_port", json!(port)),
-            ("mail.smtp_tls", json!("none")),
-        ],
-    )
-    .await;
+    let app = TestApp::spawn_with_unreachable_smtp(db).await;
     kartei_api::seed::seed_demo(&app.state).await.expect("seed");
     let lgs = app.token_of(STATE_OFFICE).await;
     app.register(&lgs, json!({})).await;

@@ -25,6 +25,7 @@ mod scope;
 mod transfers;
 mod users;
 mod web;
+mod web_admin;
 mod web_import;
 mod web_members;
 mod web_reports;

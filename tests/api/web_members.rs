@@ -4,7 +4,7 @@
 //! role of the signed-in account.
 
 use kartei_tests::members::{enter, id};
-use kartei_tests::web::{Browser, hidden_field, input_value, location};
+use kartei_tests::web::{Browser, hidden_field, input_value, location, signed_in};
 use kartei_tests::{
     BOARD, BRANCH_NEUSTADT, DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp,
     on_both_databases,
@@ -26,13 +26,6 @@ async fn karl_meier(app: &TestApp) -> String {
     let dd = app.token_of(DISTRICT_DRESDEN).await;
     let branch = app.unit_id("DD-NEU").await;
     id(&enter(app, &dd, &branch, json!({})).await)
-}
-
-async fn signed_in<'a>(app: &'a TestApp, email: &str, password: &str) -> Browser<'a> {
-    let mut browser = Browser::new(app);
-    let reply = browser.sign_in(email, password).await;
-    assert_eq!(reply.status, 303, "{}", reply.text);
-    browser
 }
 
 async fn a_district_finds_its_member_and_reads_the_record(db: Db) {
@@ -134,12 +127,8 @@ async fn post_edit(
     member: &str,
     fields: &[(String, String)],
 ) -> kartei_tests::Reply {
-    let pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
     browser
-        .post_form(&format!("/mitglieder/{member}/bearbeiten"), &pairs)
+        .post_fields(&format!("/mitglieder/{member}/bearbeiten"), fields)
         .await
 }
 

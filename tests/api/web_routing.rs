@@ -3,7 +3,7 @@
 //! with a reason, and the receiving district's answer to a transfer.
 
 use kartei_tests::members::{enter, id};
-use kartei_tests::web::{Browser, hidden_field, location};
+use kartei_tests::web::{hidden_field, location, signed_in};
 use kartei_tests::{DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases};
 use serde_json::json;
 
@@ -12,13 +12,6 @@ on_both_databases!(
     a_district_gives_a_declaration_back_with_a_reason,
     the_receiving_district_declines_with_a_reason_or_confirms_a_transfer,
 );
-
-async fn signed_in<'a>(app: &'a TestApp, email: &str, password: &str) -> Browser<'a> {
-    let mut browser = Browser::new(app);
-    let reply = browser.sign_in(email, password).await;
-    assert_eq!(reply.status, 303, "{}", reply.text);
-    browser
-}
 
 async fn the_state_office_routes_its_manual_queue_by_hand(db: Db) {
     let app = TestApp::spawn_demo(db).await;

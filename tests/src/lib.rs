@@ -297,6 +297,25 @@ impl TestApp {
         }
     }
 
+    /// A server whose SMTP relay is a port nothing listens on: every
+    /// e-mail fails to go out.
+    pub async fn spawn_with_unreachable_smtp(db: Db) -> TestApp {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port")
+            .port();
+        TestApp::spawn_with(
+            db,
+            &[
+                ("mail.transport", json!("smtp")),
+                ("mail.smtp_host", json!("127.0.0.1")),
+                ("mail.smtp_port", json!(port)),
+                ("mail.smtp_tls", json!("none")),
+            ],
+        )
+        .await
+    }
+
     /// A server with the demo organisation loaded.
     pub async fn spawn_demo(db: Db) -> TestApp {
         let app = TestApp::spawn(db).await;

@@ -70,6 +70,15 @@ impl<'a> Browser<'a> {
         self.send(request).await
     }
 
+    /// Posts fields as a test collected them from a served form.
+    pub async fn post_fields(&mut self, path: &str, fields: &[(String, String)]) -> Reply {
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        self.post_form(path, &pairs).await
+    }
+
     async fn send(&mut self, mut request: reqwest::RequestBuilder) -> Reply {
         if !self.cookies.is_empty() {
             let header: Vec<String> = self
@@ -117,6 +126,14 @@ impl<'a> Browser<'a> {
         )
         .await
     }
+}
+
+/// A browser signed in with the sign-in form.
+pub async fn signed_in<'a>(app: &'a TestApp, email: &str, password: &str) -> Browser<'a> {
+    let mut browser = Browser::new(app);
+    let reply = browser.sign_in(email, password).await;
+    assert_eq!(reply.status, 303, "{}", reply.text);
+    browser
 }
 
 /// Where a redirect points.

@@ -16,6 +16,10 @@ use crate::{App, AppError, AppResult};
 
 pub const DISPLAY_NAME_MAX: usize = 200;
 
+/// The conflict of an address another account has, for a front end to
+/// show at the e-mail field rather than as a refusal of the whole change.
+pub const EMAIL_TAKEN: &str = "An account with this e-mail address exists.";
+
 /// A new account as typed in; checked by [`create`].
 pub struct AccountInput {
     pub email: String,
@@ -231,9 +235,7 @@ pub async fn update(
 
 fn email_taken(err: RepoError) -> AppError {
     match err {
-        RepoError::Conflict => {
-            AppError::Conflict("An account with this e-mail address exists.".into())
-        }
+        RepoError::Conflict => AppError::Conflict(EMAIL_TAKEN.into()),
         other => other.into(),
     }
 }

@@ -4,10 +4,12 @@
 //! take seconds. Files as Excel saves them are read as they are meant:
 //! Windows-1252, German dates, postal codes without their leading zero.
 
-mod cells;
+// The routing tables are read with the same cells, header and text.
+pub(crate) mod cells;
 mod csv_file;
+pub(crate) mod header;
 mod progress;
-mod text;
+pub(crate) mod text;
 
 use std::collections::{HashMap, HashSet};
 
@@ -240,7 +242,11 @@ async fn check_numbers_free(app: &App, rows: &[(usize, NewMember)]) -> AppResult
     }
 }
 
-fn row_error(row: usize, field: impl Into<String>, message: impl ToString) -> FieldError {
+pub(crate) fn row_error(
+    row: usize,
+    field: impl Into<String>,
+    message: impl ToString,
+) -> FieldError {
     FieldError {
         row: Some(row),
         ..FieldError::new(field, message)

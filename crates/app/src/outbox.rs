@@ -17,11 +17,21 @@ pub enum OutboxStatus {
     Failed,
 }
 
+/// The order of a list of mails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// As they were queued: the order the worker sends them in.
+    Queued,
+    /// The latest first, as someone looking for a recent failure reads.
+    NewestFirst,
+}
+
 /// One page of the outbox, narrowed to a status.
 pub async fn list(
     app: &App,
     actor: &Actor,
     status: Option<OutboxStatus>,
+    order: Order,
     page: &PageRequest,
 ) -> AppResult<Page<OutboxMail>> {
     authorize(actor, Action::ReadOutbox, None)?;
@@ -31,5 +41,6 @@ pub async fn list(
         OutboxStatus::Sent => outbox::SENT,
         OutboxStatus::Failed => outbox::FAILED,
     });
-    Ok(outbox::list(&app.db, status, after, limit).await?)
+    let newest_first = order == Order::NewestFirst;
+    Ok(outbox::list(&app.db, status, newest_first, after, limit).await?)
 }

@@ -159,15 +159,25 @@ pub async fn mark_attempt_failed<Db: ConnectionTrait>(
 pub async fn list<Db: ConnectionTrait>(
     db: &Db,
     status: Option<&str>,
+    newest_first: bool,
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Page<OutboxMail>, RepoError> {
-    let mut query = Outbox::find().order_by_asc(C::Id);
+    // Ids are UUIDv7: their order is the order the mails were queued in.
+    let mut query = if newest_first {
+        Outbox::find().order_by_desc(C::Id)
+    } else {
+        Outbox::find().order_by_asc(C::Id)
+    };
     if let Some(status) = status {
         query = query.filter(C::Status.eq(status));
     }
     if let Some(after) = after {
-        query = query.filter(C::Id.gt(after));
+        query = query.filter(if newest_first {
+            C::Id.lt(after)
+        } else {
+            C::Id.gt(after)
+        });
     }
     let rows = query.limit(limit + 1).all(db).await?;
     Ok(Page::from_overfetch(

@@ -4,11 +4,15 @@
 
 use std::collections::BTreeMap;
 
+use axum::body::Bytes;
+use axum::extract::Multipart;
+use axum::http::StatusCode;
 use chrono::NaiveDate;
-use kartei_app::FieldError;
+use kartei_app::{AppError, FieldError};
 use uuid::Uuid;
 
 use crate::error::WebError;
+use crate::texts;
 
 /// German messages by field, as a form shows them.
 #[derive(Debug, Default)]
@@ -48,6 +52,118 @@ impl FieldErrors {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// One option of a select of fixed values.
+pub struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+/// A field where the form and the stored record differ after someone
+/// else saved.
+pub struct Difference {
+    pub label: &'static str,
+    pub typed: String,
+    pub stored: String,
+}
+
+/// Of each field's label, what was typed and what is stored now: those
+/// where the two differ.
+pub fn differences<'a>(
+    fields: impl IntoIterator<Item = (&'static str, &'a str, &'a str)>,
+) -> Vec<Difference> {
+    fields
+        .into_iter()
+        .filter(|(_, typed, now)| typed.trim() != now.trim())
+        .map(|(label, typed, now)| Difference {
+            label,
+            typed: typed.to_owned(),
+            stored: now.to_owned(),
+        })
+        .collect()
+}
+
+/// One refused row and field of a file, in German.
+pub struct RefusedRow {
+    pub row: String,
+    pub field: String,
+    pub message: String,
+}
+
+impl RefusedRow {
+    pub fn of(error: &FieldError) -> RefusedRow {
+        RefusedRow {
+            row: match error.row {
+                Some(0) => "Kopfzeile".to_owned(),
+                Some(row) => row.to_string(),
+                None => "–".to_owned(),
+            },
+            field: texts::import_column(&error.field),
+            message: german(&error.message),
+        }
+    }
+}
+
+/// A form with a file (`enctype="multipart/form-data"`): its CSRF token
+/// and the file, if one was chosen.
+pub struct Upload {
+    pub csrf: String,
+    pub file: Option<Bytes>,
+}
+
+/// Reads an upload whose file is the field `datei`.
+pub async fn read_upload(mut multipart: Multipart) -> Result<Upload, WebError> {
+    let mut found = Upload {
+        csrf: String::new(),
+        file: None,
+    };
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| WebError::BadRequest)?
+    {
+        match field.name() {
+            Some("csrf") => found.csrf = field.text().await.map_err(|_| WebError::BadRequest)?,
+            Some("datei") => {
+                let bytes = field.bytes().await.map_err(|_| WebError::BadRequest)?;
+                found.file = Some(bytes).filter(|b| !b.is_empty());
+            }
+            _ => {}
+        }
+    }
+    Ok(found)
+}
+
+/// A use case's refusal of a form, told at its fields: every invalid
+/// field, and a conflict with what is stored (an address or a code
+/// another record has) at the field `taken` names for it. Any other
+/// refusal is the caller's to answer.
+pub fn at_fields(
+    err: AppError,
+    errors: &mut FieldErrors,
+    taken: impl Fn(&str) -> Option<&'static str>,
+) -> Result<(), AppError> {
+    match err {
+        AppError::Invalid(fields) => errors.add_all(&fields),
+        AppError::Conflict(message) => match taken(&message) {
+            Some(field) => errors.add_all(&[FieldError::new(field, "is already taken")]),
+            None => return Err(AppError::Conflict(message)),
+        },
+        other => return Err(other),
+    }
+    Ok(())
+}
+
+/// The status of a form that comes back: someone else's change in the
+/// way (409), or fields to correct (422).
+pub fn refused_status(conflict: bool) -> StatusCode {
+    if conflict {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
     }
 }
 
@@ -96,6 +212,21 @@ pub fn german(message: &str) -> String {
                 noch einmal als „CSV UTF-8“"
             .to_owned();
     }
+    if message.ends_with(" account must be bound to an org unit") {
+        return "ist für diese Rolle erforderlich".to_owned();
+    }
+    if message.contains(" account must be bound to a ") {
+        return "passt nicht zur Rolle: Kreisgeschäftsstellen gehören zu einem Kreisverband, \
+                Ortsverbände zu einem Ortsverband, alle anderen zum Landesverband oder zu keiner Gliederung"
+            .to_owned();
+    }
+    if message.ends_with(" needs a parent unit") {
+        return "ist für einen Kreis- oder Ortsverband erforderlich".to_owned();
+    }
+    if message.starts_with("the parent of a ") {
+        return "passt nicht: Ein Kreisverband gehört zum Landesverband, ein Ortsverband zu einem Kreisverband"
+            .to_owned();
+    }
     if message.starts_with("the applicant must be at least") {
         return "Die Person ist zu jung für eine Mitgliedschaft".to_owned();
     }
@@ -123,6 +254,11 @@ pub fn german(message: &str) -> String {
         "is not a known column name" => "ist keine bekannte Spalte",
         "is a required column" | "is a required column (or org_unit_id)" => "fehlt als Spalte",
         "appears twice" => "kommt zweimal vor",
+        "appears more than once" => "kommt mehrfach vor",
+        "may contain only letters, digits and hyphens" => {
+            "darf nur Buchstaben, Ziffern und Bindestriche enthalten"
+        }
+        "a state unit has no parent" => "muss beim Landesverband leer bleiben",
         "cannot be read as CSV" => "kann nicht als CSV gelesen werden",
         "is already taken" => "ist schon vergeben",
         "is outside your part of the organisation" => "liegt außerhalb Ihres Bereichs",
@@ -167,6 +303,20 @@ mod tests {
         assert_eq!(
             german("must be one of phone, email, in_person, letter, video, other"),
             "ist keiner der erlaubten Werte"
+        );
+        // The tree's and the accounts' rules, which carry a role or kind.
+        assert_eq!(
+            german("a district_office account must be bound to an org unit"),
+            "ist für diese Rolle erforderlich"
+        );
+        assert!(
+            german("a local_branch account must be bound to a local unit")
+                .starts_with("passt nicht zur Rolle")
+        );
+        assert!(german("the parent of a local must be a district").starts_with("passt nicht"));
+        assert_eq!(
+            german("a district needs a parent unit"),
+            "ist für einen Kreis- oder Ortsverband erforderlich"
         );
         // Whatever a rule says that has no German yet is still not English.
         assert_eq!(german("something new"), "ist ungültig");

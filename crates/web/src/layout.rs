@@ -16,6 +16,8 @@ pub struct Layout<'a> {
     pub reads_reports: bool,
     pub reads_members: bool,
     pub imports: bool,
+    /// Staff accounts, the tree, the routing table, the outbox.
+    pub administers: bool,
 }
 
 impl<'a> Layout<'a> {
@@ -30,6 +32,7 @@ impl<'a> Layout<'a> {
             reads_reports: authz::role_may(role, Action::ReadLagReports),
             reads_members: authz::role_may(role, Action::ReadMembers),
             imports: authz::role_may(role, Action::ImportMembers),
+            administers: authz::role_may(role, Action::ManageUsers),
         }
     }
 }

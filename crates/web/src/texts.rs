@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_app::local_time;
-use kartei_domain::Role;
 use kartei_domain::application::Status;
 use kartei_domain::lag::{LagStage, Stage};
 use kartei_domain::member::{MemberStatus, TransferStatus};
 use kartei_domain::privacy::Purpose;
+use kartei_domain::{OrgUnitKind, Role};
 
 pub const STALE_FORM_TITLE: &str = "Formular abgelaufen";
 pub const STALE_FORM: &str = "Das Formular ist abgelaufen oder stammt nicht von dieser Sitzung. Bitte laden Sie die Seite neu und senden Sie es noch einmal.";
@@ -39,9 +39,15 @@ pub const TRANSFER_DECLINED: &str =
     "Der Wechsel ist abgelehnt; der bisherige Kreisverband wird benachrichtigt.";
 pub const TRANSFER_ANSWERED: &str = "Dieser Wechsel ist schon beantwortet worden.";
 pub const TRANSFER_REFUSED: &str = "Für dieses Mitglied ist schon ein Wechsel offen, oder der Wechsel passt nicht zu seinem Stand.";
-pub const IMPORT_NO_FILE: &str = "Bitte wählen Sie eine CSV-Datei aus.";
+pub const NO_FILE: &str = "Bitte wählen Sie eine CSV-Datei aus.";
 pub const IMPORT_NUMBER_TAKEN: &str = "Eine Mitgliedsnummer der Datei wurde inzwischen vergeben. Bitte laden Sie die Datei noch einmal hoch.";
 pub const IMPORT_FAILED: &str = "Der Import ist auf dem Server fehlgeschlagen; es wurde nichts gespeichert. Bitte versuchen Sie es noch einmal.";
+pub const OWN_ACCOUNT: &str = "Ihr eigenes Konto können Sie weder deaktivieren noch seine Rolle ändern. Bitte bitten Sie eine andere Administratorin oder einen anderen Administrator darum.";
+pub const ACCOUNT_CREATED: &str = "Das Konto ist angelegt. Die Person kann sich jetzt mit ihrer E-Mail-Adresse und dem Passwort anmelden.";
+pub const ACCOUNT_SAVED: &str = "Das Konto ist gespeichert.";
+pub const UNIT_CREATED: &str = "Die Gliederung ist angelegt.";
+pub const UNIT_SAVED: &str = "Die Gliederung ist gespeichert.";
+pub const ROUTING_REPLACED: &str = "Die Zuordnung ist ersetzt.";
 pub const STEP_CONFLICT: &str = "Dieser Schritt passt nicht mehr zum Stand der Beitrittserklärung; jemand anderes hat sie inzwischen bearbeitet. Unten sehen Sie den aktuellen Stand.";
 
 /// The role as the office calls it.
@@ -280,6 +286,9 @@ pub fn import_column(column: &str) -> String {
     let label = match column {
         "row" => return "ganze Zeile".to_owned(),
         "header" => return "Kopfzeile".to_owned(),
+        other if other.starts_with("column ") => {
+            return other.replacen("column", "Spalte", 1);
+        }
         "org_unit" | "org_unit_id" => "Gliederung",
         "received_on" => "Eingang der Erklärung",
         "joined_on" => "Eintritt",
@@ -297,5 +306,29 @@ pub fn rows(rows: usize) -> String {
         "1 Zeile".to_owned()
     } else {
         format!("{rows} Zeilen")
+    }
+}
+
+/// A unit's level in the tree.
+pub fn unit_kind(kind: OrgUnitKind) -> &'static str {
+    match kind {
+        OrgUnitKind::State => "Landesverband",
+        OrgUnitKind::District => "Kreisverband",
+        OrgUnitKind::Local => "Ortsverband",
+    }
+}
+
+/// What an e-mail of the outbox was about (its `kind`).
+pub fn mail_kind(kind: &str) -> &'static str {
+    match kind {
+        "application_routed" => "Erklärung zur Übernahme",
+        "application_unroutable" => "Erklärung ohne Zuordnung",
+        "application_sent_back" => "Erklärung zurückgegeben",
+        "digest" => "Tägliche Übersicht",
+        "escalation" => "Eskalation",
+        "transfer_requested" => "Wechsel beantragt",
+        "transfer_confirmed" => "Wechsel bestätigt",
+        "transfer_declined" => "Wechsel abgelehnt",
+        _ => "andere Nachricht",
     }
 }

@@ -1,6 +1,6 @@
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use kartei_app::outbox::{self, OutboxStatus};
+use kartei_app::outbox::{self, Order, OutboxStatus};
 use kartei_app::paging::PageRequest;
 use kartei_persistence::outbox::OutboxMail;
 use serde::{Deserialize, Serialize};
@@ -93,6 +93,6 @@ async fn list_outbox(
         OutboxStatusDto::Sent => OutboxStatus::Sent,
         OutboxStatusDto::Failed => OutboxStatus::Failed,
     });
-    let page = outbox::list(&state.app, &staff.actor(), status, &page).await?;
+    let page = outbox::list(&state.app, &staff.actor(), status, Order::Queued, &page).await?;
     Ok(Json(ListResponse::from_page(page, OutboxEntry::from)))
 }

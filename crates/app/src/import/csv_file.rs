@@ -10,6 +10,7 @@ use kartei_persistence::members::NewMember;
 use uuid::Uuid;
 
 use super::cells::{self, DateFormat};
+use super::header::{self, Header};
 use super::progress::ImportProgress;
 use super::text::CsvText;
 use super::{OPTIONAL, REQUIRED, row_error};
@@ -101,35 +102,11 @@ pub fn parse(
 fn header(
     reader: &mut csv::Reader<&[u8]>,
 ) -> Result<(HashMap<String, usize>, usize), Vec<FieldError>> {
-    let names = reader
-        .headers()
-        .map_err(|_| vec![row_error(0, "header", "cannot be read as CSV")])?
-        .clone();
-    let mut columns = HashMap::new();
-    let mut errors = Vec::new();
-    for (i, raw) in names.iter().enumerate() {
-        let name = raw.trim().to_ascii_lowercase();
-        // Spreadsheets like to add an empty column at the end.
-        if name.is_empty() {
-            continue;
-        }
-        if !REQUIRED.contains(&name.as_str()) && !OPTIONAL.contains(&name.as_str()) {
-            // Named by position, never by its text: a file without a header
-            // row has a person's data where the names should be.
-            errors.push(row_error(
-                0,
-                format!("column {}", i + 1),
-                "is not a known column name",
-            ));
-        } else if columns.insert(name.clone(), i).is_some() {
-            errors.push(row_error(0, &name, "appears twice"));
-        }
-    }
-    for name in REQUIRED {
-        if !columns.contains_key(name) {
-            errors.push(row_error(0, name, "is a required column"));
-        }
-    }
+    let Header {
+        columns,
+        width,
+        mut errors,
+    } = header::read(reader, &REQUIRED, &OPTIONAL)?;
     match (
         columns.contains_key("org_unit_id"),
         columns.contains_key("org_unit"),
@@ -147,7 +124,7 @@ fn header(
         _ => {}
     }
     if errors.is_empty() {
-        Ok((columns, names.len()))
+        Ok((columns, width))
     } else {
         Err(errors)
     }

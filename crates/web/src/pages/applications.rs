@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::error::WebResult;
 use crate::forms::{FieldErrors, optional, page_id};
 use crate::layout::Layout;
-use crate::pages::unit_choice::{UnitChoice, unit_choices};
+use crate::pages::unit_choice::{Offer, UnitChoice, unit_choices};
 use crate::session::SignedIn;
 use crate::session::WebState;
 use crate::texts;
@@ -318,7 +318,7 @@ async fn render_detail(
         .collect();
     let actions = Actions::of(signed_in.account.role, view.application.state.status);
     let units = if actions.route || actions.send_back {
-        unit_choices(state, signed_in, None, None).await?
+        unit_choices(state, signed_in, Offer::HoldingMembers, None, None).await?
     } else {
         Vec::new()
     };

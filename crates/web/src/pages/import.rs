@@ -15,14 +15,14 @@ use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use kartei_app::AppError;
 use kartei_app::import::{
     self, DateFormat, Delimiter, ImportCounts, ImportProgress, Imported, TextEncoding,
 };
-use kartei_app::{AppError, FieldError};
 use uuid::Uuid;
 
 use crate::error::{WebError, WebResult};
-use crate::forms::{german, page_id};
+use crate::forms::{RefusedRow, page_id, read_upload};
 use crate::import_jobs::{ImportJob, Outcome};
 use crate::layout::Layout;
 use crate::session::{SignedIn, WebState};
@@ -49,28 +49,16 @@ pub async fn form(signed_in: SignedIn) -> WebResult<Response> {
 pub async fn upload(
     State(state): State<WebState>,
     signed_in: SignedIn,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> WebResult<Response> {
     let actor = signed_in.actor();
     import::may_import(&actor)?;
-    let mut csrf = String::new();
-    let mut file = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| WebError::BadRequest)?
-    {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.map_err(|_| WebError::BadRequest)?,
-            Some("datei") => file = Some(field.bytes().await.map_err(|_| WebError::BadRequest)?),
-            _ => {}
-        }
-    }
-    signed_in.check_csrf(&csrf)?;
-    let Some(file) = file.filter(|f| !f.is_empty()) else {
+    let upload = read_upload(multipart).await?;
+    signed_in.check_csrf(&upload.csrf)?;
+    let Some(file) = upload.file else {
         let page = FormPage {
             layout: Layout::of(&signed_in),
-            alert: Some(texts::IMPORT_NO_FILE),
+            alert: Some(texts::NO_FILE),
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     };
@@ -100,13 +88,6 @@ pub async fn upload(
         let _ = job.outcome.set(outcome);
     });
     Ok(Redirect::to(&format!("/import/{id}")).into_response())
-}
-
-/// One refused row and field, in German.
-struct RefusedRow {
-    row: String,
-    field: String,
-    message: String,
 }
 
 #[derive(Template)]
@@ -156,7 +137,7 @@ pub async fn job(
             }
             Outcome::Refused(errors) => {
                 status = StatusCode::UNPROCESSABLE_ENTITY;
-                page.refused = errors.iter().map(refused_row).collect();
+                page.refused = errors.iter().map(RefusedRow::of).collect();
             }
             Outcome::TooManyRows(max_rows) => {
                 status = StatusCode::PAYLOAD_TOO_LARGE;
@@ -180,18 +161,6 @@ pub async fn job(
         return Ok(([("HX-Redirect", location)], StatusCode::OK).into_response());
     }
     Ok((status, Html(page.render()?)).into_response())
-}
-
-fn refused_row(error: &FieldError) -> RefusedRow {
-    RefusedRow {
-        row: match error.row {
-            Some(0) => "Kopfzeile".to_owned(),
-            Some(row) => row.to_string(),
-            None => "–".to_owned(),
-        },
-        field: texts::import_column(&error.field),
-        message: german(&error.message),
-    }
 }
 
 /// What was read how, in the office's words; nothing of the contents.

@@ -22,9 +22,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::error::WebResult;
-use crate::forms::{FieldErrors, optional, page_id};
+use crate::forms::{
+    Choice, Difference, FieldErrors, differences, optional, page_id, refused_status,
+};
 use crate::layout::Layout;
-use crate::pages::unit_choice::{UnitChoice, unit_choices};
+use crate::pages::unit_choice::{Offer, UnitChoice, unit_choices};
 use crate::session::{SignedIn, WebState};
 use crate::texts;
 
@@ -67,12 +69,6 @@ impl From<&Seen> for Row {
     }
 }
 
-struct StatusChoice {
-    value: &'static str,
-    label: &'static str,
-    selected: bool,
-}
-
 #[derive(Template)]
 #[template(path = "members_results.html")]
 struct Results {
@@ -88,7 +84,7 @@ struct ListPage<'a> {
     /// The list holds only those who joined on or after this day.
     new_since: Option<String>,
     q: String,
-    statuses: Vec<StatusChoice>,
+    statuses: Vec<Choice>,
     results: Results,
 }
 
@@ -145,7 +141,7 @@ pub async fn list(
         q,
         statuses: MemberStatus::ALL
             .into_iter()
-            .map(|s| StatusChoice {
+            .map(|s| Choice {
                 value: s.as_str(),
                 label: texts::member_status(s),
                 selected: Some(s) == status,
@@ -326,7 +322,14 @@ async fn render_detail(
     };
     let units = if actions.transfer {
         let chosen = Uuid::try_parse(&shown.transfer.to_org_unit_id).ok();
-        unit_choices(state, signed_in, Some(member.district_id), chosen).await?
+        unit_choices(
+            state,
+            signed_in,
+            Offer::HoldingMembers,
+            Some(member.district_id),
+            chosen,
+        )
+        .await?
     } else {
         Vec::new()
     };
@@ -462,11 +465,7 @@ async fn refused(
     shown: Shown,
 ) -> WebResult<Response> {
     let no_field_errors = shown.resignation_errors.is_empty() && shown.transfer_errors.is_empty();
-    let status = if shown.alert.is_some() && no_field_errors {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = refused_status(shown.alert.is_some() && no_field_errors);
     render_detail(state, signed_in, id, shown, status).await
 }
 
@@ -515,34 +514,37 @@ impl EditForm {
     /// Each field's label, what was typed and what is stored now, where
     /// the two differ.
     fn differences(&self, stored: &EditForm) -> Vec<Difference> {
-        let pairs = [
-            ("Vorname", &self.first_name, &stored.first_name),
-            ("Nachname", &self.last_name, &stored.last_name),
-            ("Geburtsdatum", &self.date_of_birth, &stored.date_of_birth),
-            ("Straße und Hausnummer", &self.street, &stored.street),
-            ("Postleitzahl", &self.postal_code, &stored.postal_code),
-            ("Ort", &self.city, &stored.city),
-            ("E-Mail", &self.email, &stored.email),
-            ("Telefon", &self.phone, &stored.phone),
-        ];
-        pairs
-            .into_iter()
-            .filter(|(_, typed, now)| typed.trim() != now.trim())
-            .map(|(label, typed, now)| Difference {
-                label,
-                typed: typed.clone(),
-                stored: now.clone(),
-            })
-            .collect()
+        differences([
+            (
+                "Vorname",
+                self.first_name.as_str(),
+                stored.first_name.as_str(),
+            ),
+            (
+                "Nachname",
+                self.last_name.as_str(),
+                stored.last_name.as_str(),
+            ),
+            (
+                "Geburtsdatum",
+                self.date_of_birth.as_str(),
+                stored.date_of_birth.as_str(),
+            ),
+            (
+                "Straße und Hausnummer",
+                self.street.as_str(),
+                stored.street.as_str(),
+            ),
+            (
+                "Postleitzahl",
+                self.postal_code.as_str(),
+                stored.postal_code.as_str(),
+            ),
+            ("Ort", self.city.as_str(), stored.city.as_str()),
+            ("E-Mail", self.email.as_str(), stored.email.as_str()),
+            ("Telefon", self.phone.as_str(), stored.phone.as_str()),
+        ])
     }
-}
-
-/// A field where the form and the stored record differ after someone
-/// else saved.
-struct Difference {
-    label: &'static str,
-    typed: String,
-    stored: String,
 }
 
 #[derive(Template)]
@@ -630,11 +632,7 @@ pub async fn edit(
         None => {}
     }
     let member = members::get(&state.app, &actor, id).await?.member;
-    let status = if conflict.is_some() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = refused_status(conflict.is_some());
     let page = EditPage {
         layout: Layout::of(&signed_in),
         id,

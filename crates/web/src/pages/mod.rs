@@ -1,11 +1,16 @@
 //! One module per page (or pair of page and form), each rendering a whole
 //! page from the use cases' answer.
 
+mod accounts;
+mod administration;
 mod applications;
 mod import;
 mod members;
+mod org_units;
+mod outbox;
 mod registration;
 mod reports;
+mod routing_table;
 mod sign_in;
 mod start;
 mod transfers;
@@ -79,6 +84,32 @@ pub fn router(max_import_bytes: usize) -> Router<WebState> {
         .route("/wechsel", get(transfers::list))
         .route("/wechsel/{id}/bestaetigen", post(transfers::confirm))
         .route("/wechsel/{id}/ablehnen", post(transfers::decline))
+        .route("/verwaltung", get(administration::hub))
+        .route(
+            "/verwaltung/konten",
+            get(accounts::list).post(accounts::create),
+        )
+        .route(
+            "/verwaltung/konten/{id}",
+            get(accounts::edit_form).post(accounts::edit),
+        )
+        .route(
+            "/verwaltung/gliederungen",
+            get(org_units::list).post(org_units::create),
+        )
+        .route(
+            "/verwaltung/gliederungen/{id}",
+            get(org_units::edit_form).post(org_units::edit),
+        )
+        .route(
+            "/verwaltung/zuordnung",
+            get(routing_table::table).post(routing_table::replace),
+        )
+        .route(
+            "/verwaltung/zuordnung/vorschau",
+            post(routing_table::preview),
+        )
+        .route("/verwaltung/e-mails", get(outbox::list))
         .route(SIGN_IN_PATH, get(sign_in::form).post(sign_in::submit))
         .route("/abmelden", post(sign_in::sign_out))
 }

@@ -4,15 +4,13 @@
 //! answered, only the side that holds the record (the use case leaves the
 //! person out for the other).
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use kartei_app::AppError;
 use kartei_app::transfers::{self, TransferListQuery, TransferView};
-use kartei_app::{AppError, org_units};
 use kartei_domain::member::TransferStatus;
 use kartei_domain::{Action, authz};
 use serde::Deserialize;
@@ -21,6 +19,7 @@ use uuid::Uuid;
 use crate::error::WebResult;
 use crate::forms::{FieldErrors, page_id};
 use crate::layout::Layout;
+use crate::pages::unit_choice::unit_names;
 use crate::session::{SignedIn, WebState};
 use crate::texts;
 
@@ -89,11 +88,7 @@ async fn render(
 ) -> WebResult<Response> {
     let actor = signed_in.actor();
     let found = transfers::list(&state.app, &actor, TransferListQuery::default()).await?;
-    let names: HashMap<Uuid, String> = org_units::all(&state.app, &actor)
-        .await?
-        .into_iter()
-        .map(|unit| (unit.id, unit.name))
-        .collect();
+    let names = unit_names(state, signed_in).await?;
     let name_of = |district: Uuid, local: Option<Uuid>| {
         let unit = local.unwrap_or(district);
         names.get(&unit).cloned().unwrap_or_default()

@@ -1,5 +1,7 @@
-//! The choice of a district or local branch, as forms offer it: every
-//! district by name, each followed by its branches.
+//! The tree as pages list it and forms offer it: each state, then every
+//! district by name, each followed by its branches by name.
+
+use std::collections::HashMap;
 
 use kartei_app::org_units;
 use kartei_domain::{OrgUnit, OrgUnitKind};
@@ -10,42 +12,119 @@ use crate::session::{SignedIn, WebState};
 
 /// One option of the select.
 pub struct UnitChoice {
-    pub id: Uuid,
+    pub value: Uuid,
     pub label: String,
     pub selected: bool,
 }
 
-/// Every district but `except`, districts by name, each branch after its
-/// district; `chosen` is preselected.
+/// A unit in its place in the tree.
+pub struct Placed<'a> {
+    pub unit: &'a OrgUnit,
+    /// A branch's district.
+    pub district: Option<&'a OrgUnit>,
+}
+
+impl Placed<'_> {
+    /// "Ortsverband (Kreisverband)", or the unit's name alone.
+    pub fn label(&self) -> String {
+        match self.district {
+            Some(district) => format!("{} ({})", self.unit.name, district.name),
+            None => self.unit.name.clone(),
+        }
+    }
+}
+
+/// The units in reading order; a branch whose district is unknown has no
+/// place.
+pub fn in_tree_order(units: &[OrgUnit]) -> Vec<Placed<'_>> {
+    let by_name = |kind: OrgUnitKind, parent: Option<Uuid>| {
+        let mut found: Vec<&OrgUnit> = units
+            .iter()
+            .filter(|u| u.kind == kind && (parent.is_none() || u.parent_id == parent))
+            .collect();
+        found.sort_by(|a, b| a.name.cmp(&b.name));
+        found
+    };
+    let mut placed: Vec<Placed<'_>> = by_name(OrgUnitKind::State, None)
+        .into_iter()
+        .map(|unit| Placed {
+            unit,
+            district: None,
+        })
+        .collect();
+    for district in by_name(OrgUnitKind::District, None) {
+        placed.push(Placed {
+            unit: district,
+            district: None,
+        });
+        placed.extend(
+            by_name(OrgUnitKind::Local, Some(district.id))
+                .into_iter()
+                .map(|unit| Placed {
+                    unit,
+                    district: Some(district),
+                }),
+        );
+    }
+    placed
+}
+
+/// Which units a choice offers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Offer {
+    /// Districts and branches: where members and declarations go.
+    HoldingMembers,
+    /// The state too: where an account may sit.
+    Everything,
+    /// The state and the districts: what a new unit may hang below.
+    Parents,
+}
+
+impl Offer {
+    fn offers(self, kind: OrgUnitKind) -> bool {
+        match self {
+            Offer::HoldingMembers => kind.holds_members(),
+            Offer::Everything => true,
+            Offer::Parents => kind != OrgUnitKind::Local,
+        }
+    }
+}
+
+/// The units `offer` names but `except` and its branches; `chosen` is
+/// preselected.
 pub async fn unit_choices(
     state: &WebState,
     signed_in: &SignedIn,
+    offer: Offer,
     except: Option<Uuid>,
     chosen: Option<Uuid>,
 ) -> WebResult<Vec<UnitChoice>> {
     let units = org_units::all(&state.app, &signed_in.actor()).await?;
-    let mut districts: Vec<&OrgUnit> = units
-        .iter()
-        .filter(|u| u.kind == OrgUnitKind::District && Some(u.id) != except)
-        .collect();
-    districts.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut choices = Vec::new();
-    for district in districts {
-        choices.push(UnitChoice {
-            id: district.id,
-            label: district.name.clone(),
-            selected: chosen == Some(district.id),
-        });
-        let mut branches: Vec<&OrgUnit> = units
-            .iter()
-            .filter(|u| u.kind == OrgUnitKind::Local && u.parent_id == Some(district.id))
-            .collect();
-        branches.sort_by(|a, b| a.name.cmp(&b.name));
-        choices.extend(branches.into_iter().map(|branch| UnitChoice {
-            id: branch.id,
-            label: format!("– {} ({})", branch.name, district.name),
-            selected: chosen == Some(branch.id),
-        }));
-    }
-    Ok(choices)
+    Ok(in_tree_order(&units)
+        .into_iter()
+        .filter(|p| offer.offers(p.unit.kind))
+        .filter(|p| {
+            except.is_none() || ![Some(p.unit.id), p.district.map(|d| d.id)].contains(&except)
+        })
+        .map(|p| UnitChoice {
+            value: p.unit.id,
+            label: match p.district {
+                Some(_) => format!("– {}", p.label()),
+                None => p.label(),
+            },
+            selected: chosen == Some(p.unit.id),
+        })
+        .collect())
+}
+
+/// Every unit's name by id, for lists that name units.
+pub async fn unit_names(
+    state: &WebState,
+    signed_in: &SignedIn,
+) -> WebResult<HashMap<Uuid, String>> {
+    Ok(org_units::all(&state.app, &signed_in.actor())
+        .await?
+        .into_iter()
+        .map(|unit| (unit.id, unit.name))
+        .collect())
 }
