@@ -126,7 +126,12 @@ async fn bulk_reads_and_imports_are_logged_with_filter_and_count_only(db: Db) {
         list["detail"],
         json!({
             "format": "csv",
-            "filter": { "org_unit_id": null, "status": null, "search_term_given": true },
+            "filter": {
+                "org_unit_id": null,
+                "status": null,
+                "joined_from": null,
+                "search_term_given": true
+            },
             "rows": 1
         })
     );
