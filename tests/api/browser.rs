@@ -18,6 +18,7 @@ in_chromium_on_both_databases!(
     two_tabs_edit_the_same_member_and_the_second_save_shows_the_conflict,
     an_import_with_one_bad_row_shows_the_row_and_field,
     the_admin_creates_an_account_and_previews_a_routing_file,
+    the_main_pages_fit_a_tablet_held_upright,
 );
 
 /// The registration form's button (the page has the sign-out button too).
@@ -377,5 +378,38 @@ async fn the_admin_creates_an_account_and_previews_a_routing_file(db: Db) {
         .wait_for_text("body", "Die Zuordnung ist ersetzt.")
         .await;
     assert_accessible(&browser, "the replaced routing table").await;
+    browser.quit().await;
+}
+
+async fn the_main_pages_fit_a_tablet_held_upright(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let office = app.token_of(STATE_OFFICE).await;
+    let registered = app.register(&office, json!({})).await;
+    let application = registered["id"].as_str().expect("id").to_owned();
+    let member = id(&enter(&app, &office, &app.unit_id("DD").await, json!({})).await);
+    let browser = Chromium::start().await;
+    browser.resize(768, 1024).await;
+    sign_in(&browser, &app, STATE_OFFICE).await;
+    for page in [
+        "/".to_owned(),
+        "/erklaerungen".to_owned(),
+        format!("/erklaerungen/{application}"),
+        "/erklaerungen/neu".to_owned(),
+        "/mitglieder".to_owned(),
+        format!("/mitglieder/{member}"),
+        format!("/mitglieder/{member}/bearbeiten"),
+        "/auswertungen".to_owned(),
+        "/auswertungen/verlauf".to_owned(),
+        "/auswertungen/nicht-eingetragen".to_owned(),
+        "/import".to_owned(),
+    ] {
+        browser.goto(&app.url(&page)).await;
+        browser.wait_for_text("h1", "").await;
+        assert_eq!(
+            browser.overflow_x().await,
+            0,
+            "{page} is wider than a tablet"
+        );
+    }
     browser.quit().await;
 }

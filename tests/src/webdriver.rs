@@ -122,6 +122,27 @@ impl Chromium {
         handle.as_str().unwrap_or_default().to_owned()
     }
 
+    /// Sizes the window as a screen of `width` x `height` CSS pixels.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.command(
+            reqwest::Method::POST,
+            "/window/rect",
+            json!({ "width": width, "height": height }),
+        )
+        .await;
+    }
+
+    /// How far the open page is wider than the window (0: it fits).
+    pub async fn overflow_x(&self) -> i64 {
+        self.execute(
+            "const e = document.documentElement; return e.scrollWidth - e.clientWidth;",
+            json!([]),
+        )
+        .await
+        .as_i64()
+        .unwrap_or(i64::MAX)
+    }
+
     pub async fn switch_to(&self, tab: &str) {
         self.command(reqwest::Method::POST, "/window", json!({ "handle": tab }))
             .await;
