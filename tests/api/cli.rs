@@ -148,8 +148,8 @@ async fn serve_loads_the_demo_into_an_empty_database_only_when_asked(db: Db) {
     assert_eq!(me.body["role"], "admin");
     // And an office at work: a year of members and declarations, some
     // still open in every stage, some of them overdue.
-    assert!(app.count("members").await >= 3000);
-    assert_eq!(app.count("applications").await, 600);
+    assert!(app.count("members").await >= 4000);
+    assert_eq!(app.count("applications").await, 2000);
     for status in ["routed", "handed_over", "contacted"] {
         let open = app
             .scalar(&format!(

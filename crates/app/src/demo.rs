@@ -1,8 +1,9 @@
 //! What a newcomer's first start loads into an empty database: the demo
 //! organisation with one account per role ([`seed`]), and about a year of
-//! synthetic history ([`synthetic`]): a few thousand members and a few
-//! hundred declarations in every stage, some of them overdue, so that the
-//! first look at the inbox and the reports shows an office at work.
+//! synthetic history ([`synthetic`]): a few thousand members and
+//! declarations, some dozens still open in every stage and some of those
+//! overdue, so that the first look at the inbox and the reports shows an
+//! office at work.
 
 use kartei_persistence::org_units;
 
@@ -12,8 +13,10 @@ use crate::{App, AppResult};
 
 /// The history of the demo: the same on every first start.
 pub const HISTORY: Plan = Plan {
-    members: 3000,
-    applications: 600,
+    members: 4000,
+    // Most of a year's declarations are done; these leave some sixty open
+    // in the stages, a few in each district's inbox.
+    applications: 2000,
     years: 1,
     seed: 2026,
 };

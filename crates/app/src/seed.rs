@@ -250,7 +250,8 @@ fn new_unit(
 /// The lines printed after seeding, telling a newcomer how to log in.
 pub fn login_help(address: &str) -> String {
     let mut text = format!(
-        "Demo organisation loaded (Saxony). Log in at http://{address}/docs or with\n  \
+        "Demo organisation loaded (Saxony). Sign in at http://{address}/ (the office's pages),\n\
+         read the API at http://{address}/docs, or log in with\n  \
          curl -s http://{address}/api/v1/auth/login -H 'content-type: application/json' \\\n    \
          -d '{{\"email\":\"admin@kartei.example\",\"password\":\"{DEMO_PASSWORD}\"}}'\n\
          Demo accounts (password {DEMO_PASSWORD}):\n"
