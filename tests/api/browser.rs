@@ -3,7 +3,7 @@
 //! critical.
 
 use kartei_tests::members::{enter, excel_rows, id};
-use kartei_tests::webdriver::Chromium;
+use kartei_tests::webdriver::{Chromium, ENTER};
 use kartei_tests::{
     ADMIN, BOARD, DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp,
     in_chromium_on_both_databases,
@@ -19,6 +19,7 @@ in_chromium_on_both_databases!(
     an_import_with_one_bad_row_shows_the_row_and_field,
     the_admin_creates_an_account_and_previews_a_routing_file,
     the_main_pages_fit_a_tablet_held_upright,
+    the_state_office_signs_in_and_registers_with_the_keyboard_alone,
 );
 
 /// The registration form's button (the page has the sign-out button too).
@@ -411,5 +412,46 @@ async fn the_main_pages_fit_a_tablet_held_upright(db: Db) {
             "{page} is wider than a tablet"
         );
     }
+    browser.quit().await;
+}
+
+/// Journey 1 without a mouse: every field reached with Tab, every form
+/// sent with Enter, and the focus visible where it is.
+async fn the_state_office_signs_in_and_registers_with_the_keyboard_alone(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let browser = Chromium::start().await;
+    browser.goto(&app.url("/anmelden")).await;
+    browser.tab_to("#email").await;
+    browser.press(STATE_OFFICE).await;
+    browser.tab_to("#password").await;
+    browser.press(&format!("{DEMO_PASSWORD}{ENTER}")).await;
+    browser.wait_for_text("h1", "Guten Tag").await;
+
+    browser.tab_to("a[href='/erklaerungen/neu']").await;
+    let outline = browser
+        .execute(
+            "return getComputedStyle(document.activeElement).outlineStyle;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(outline, "solid", "the focus is visible");
+    browser.press(ENTER).await;
+    browser
+        .wait_for_text("h1", "Beitrittserklärung erfassen")
+        .await;
+    for (field, typed) in [
+        ("#first_name", "Jana"),
+        ("#last_name", "Krüger"),
+        ("#date_of_birth", "03.07.1985"),
+        ("#street", "Prager Straße 2"),
+        ("#postal_code", "01067"),
+        ("#city", "Dresden"),
+    ] {
+        browser.tab_to(field).await;
+        browser.press(typed).await;
+    }
+    browser.press(ENTER).await;
+    let page = browser.wait_for_text("body", "Zugeordnet an").await;
+    assert!(page.contains("Krüger, Jana"), "{page}");
     browser.quit().await;
 }

@@ -16,6 +16,10 @@ const AXE: &str = include_str!("../vendor/axe-core-4.14.1/axe.min.js");
 
 /// A chromedriver process and one browser session in it; both end when
 /// this is dropped.
+/// The keys of WebDriver's key actions.
+pub const TAB: &str = "\u{E004}";
+pub const ENTER: &str = "\u{E007}";
+
 pub struct Chromium {
     driver: Child,
     http: reqwest::Client,
@@ -120,6 +124,45 @@ impl Chromium {
             .command(reqwest::Method::GET, "/window", Value::Null)
             .await;
         handle.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Types `keys` on the keyboard into whatever has the focus, as a
+    /// person would: no element is picked. `TAB` and `ENTER` are keys too.
+    pub async fn press(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|key| {
+                let key = key.to_string();
+                [
+                    json!({ "type": "keyDown", "value": key }),
+                    json!({ "type": "keyUp", "value": key }),
+                ]
+            })
+            .collect();
+        self.command(
+            reqwest::Method::POST,
+            "/actions",
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+        )
+        .await;
+    }
+
+    /// Presses Tab until the element matching `css` has the focus (at most
+    /// 40 times); panics when it never gets it.
+    pub async fn tab_to(&self, css: &str) {
+        for _ in 0..40 {
+            let there = self
+                .execute(
+                    "return document.activeElement === document.querySelector(arguments[0]);",
+                    json!([css]),
+                )
+                .await;
+            if there.as_bool() == Some(true) {
+                return;
+            }
+            self.press(TAB).await;
+        }
+        panic!("Tab never reached {css}");
     }
 
     /// Sizes the window as a screen of `width` x `height` CSS pixels.
