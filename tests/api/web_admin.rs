@@ -408,10 +408,43 @@ async fn a_routing_file_is_previewed_then_replaces_the_table(db: Db) {
     );
 
     let rules = hidden_field(&preview.text, "regeln").expect("the confirmation carries the table");
+    let seen = hidden_field(&preview.text, "stand").expect("and the table it was shown against");
+
+    // Someone replaces the table between the preview and the confirmation:
+    // the confirmation writes nothing and shows the change against theirs.
+    let api = app.token_of(ADMIN).await;
+    let theirs = json!([
+        { "postal_code": "01067", "org_unit_id": app.unit_id("DD").await },
+        { "postal_code": "04109", "org_unit_id": app.unit_id("L").await },
+    ]);
+    let reply = app.put("/api/v1/routing-rules", &api, &theirs).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let late = admin
+        .post_form(
+            "/verwaltung/zuordnung",
+            &[("csrf", &csrf), ("regeln", &rules), ("stand", &seen)],
+        )
+        .await;
+    assert_eq!(late.status, 409, "{}", late.text);
+    assert!(late.text.contains("inzwischen ersetzt"), "{}", late.text);
+    assert!(late.text.contains("3 neu zugeordnet"), "{}", late.text);
+    assert!(
+        late.text.contains("1 nicht mehr zugeordnet"),
+        "{}",
+        late.text
+    );
+    let codes: Vec<String> = routing_table(&app)
+        .await
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    assert_eq!(codes, ["01067", "04109"], "theirs stands");
+
+    let seen = hidden_field(&late.text, "stand").expect("the new table's fingerprint");
     let replaced = admin
         .post_form(
             "/verwaltung/zuordnung",
-            &[("csrf", &csrf), ("regeln", &rules)],
+            &[("csrf", &csrf), ("regeln", &rules), ("stand", &seen)],
         )
         .await;
     assert_eq!(replaced.status, 303, "{}", replaced.text);

@@ -49,6 +49,9 @@ pub struct Moved {
 /// list by postal code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoutingChange {
+    /// The table the change was worked out against ([`fingerprint`]): a
+    /// confirmation that carries it back replaces only that table.
+    pub based_on: String,
     pub rules: Vec<RoutingRule>,
     pub added: Vec<RoutingRule>,
     pub removed: Vec<RoutingRule>,
@@ -85,6 +88,7 @@ impl RoutingChange {
             .collect();
         removed.sort_by(|a, b| a.postal_code.cmp(&b.postal_code));
         RoutingChange {
+            based_on: fingerprint(current),
             added,
             removed,
             moved,
@@ -140,7 +144,7 @@ pub async fn replace(
     input: Vec<RuleInput>,
 ) -> AppResult<Vec<RoutingRule>> {
     let change = check(app, actor, input).await?;
-    write(app, actor, change.rules).await?;
+    write(app, actor, change.rules, None).await?;
     all(app, actor).await
 }
 
@@ -195,11 +199,36 @@ pub async fn check_file(app: &App, actor: &Actor, body: &[u8]) -> AppResult<File
 }
 
 /// Replaces the whole table by the routing file `body`, checked again as
-/// [`check_file`] checks it; answers what changed.
-pub async fn replace_from_file(app: &App, actor: &Actor, body: &[u8]) -> AppResult<RoutingChange> {
+/// [`check_file`] checks it; answers what changed. `based_on` is the
+/// table the person saw the change against: if someone has replaced it
+/// since, nothing is written ([`AppError::Stale`]), so that no change is
+/// made that was not shown.
+pub async fn replace_from_file(
+    app: &App,
+    actor: &Actor,
+    body: &[u8],
+    based_on: &str,
+) -> AppResult<RoutingChange> {
     let FileChange { change, .. } = check_file(app, actor, body).await?;
-    write(app, actor, change.rules.clone()).await?;
+    write(app, actor, change.rules.clone(), Some(based_on)).await?;
     Ok(change)
+}
+
+/// A short fingerprint of a table (SHA-256 of its rules in postal-code
+/// order): equal for equal tables, different for any change.
+pub fn fingerprint(rules: &[RoutingRule]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted: Vec<&RoutingRule> = rules.iter().collect();
+    sorted.sort_by(|a, b| a.postal_code.cmp(&b.postal_code));
+    let mut hash = Sha256::new();
+    for rule in sorted {
+        hash.update(rule.postal_code.as_str().as_bytes());
+        hash.update(rule.org_unit_id.as_bytes());
+    }
+    hash.finalize()[..12]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// A rule before its check: the postal code as written, and the unit it
@@ -270,10 +299,22 @@ async fn against_current(app: &App, rules: Vec<RoutingRule>) -> AppResult<Routin
     Ok(RoutingChange::between(&current, rules))
 }
 
-async fn write(app: &App, actor: &Actor, rules: Vec<RoutingRule>) -> AppResult<()> {
+/// Writes the table; with `based_on`, only over the table of that
+/// fingerprint, read in the same transaction.
+async fn write(
+    app: &App,
+    actor: &Actor,
+    rules: Vec<RoutingRule>,
+    based_on: Option<&str>,
+) -> AppResult<()> {
     let count = rules.len();
     let now = app.now();
     unit_of_work(&app.db, async |txn: &Tx| -> AppResult<()> {
+        if let Some(based_on) = based_on
+            && fingerprint(&routing::all(txn).await?) != based_on
+        {
+            return Err(AppError::Stale);
+        }
         routing::replace_all(txn, rules).await?;
         audit::record(
             txn,

@@ -117,6 +117,10 @@ struct PreviewPage<'a> {
     /// The checked table, for the confirmation to carry back; none while
     /// the file has errors or changes nothing.
     confirm: Option<String>,
+    /// The table this change was shown against, carried back with it.
+    based_on: String,
+    /// The table was replaced by someone else since the last preview.
+    replaced_meanwhile: bool,
     refused: Vec<RefusedRow>,
 }
 
@@ -138,7 +142,7 @@ pub async fn preview(
     match routing_rules::check_file(&state.app, &signed_in.actor(), &file).await {
         Ok(FileChange { change, file }) => {
             let confirm = change.changes_anything().then_some(file);
-            render_preview(&state, &signed_in, &change, confirm, StatusCode::OK).await
+            render_preview(&state, &signed_in, &change, confirm, false, StatusCode::OK).await
         }
         Err(AppError::Invalid(errors)) => refused(&signed_in, &errors),
         Err(other) => Err(other.into()),
@@ -152,6 +156,9 @@ pub struct ConfirmForm {
     csrf: String,
     #[serde(default)]
     regeln: String,
+    /// The fingerprint of the table the preview showed the change against.
+    #[serde(default)]
+    stand: String,
 }
 
 /// Replaces the table by the confirmed one, checked again.
@@ -162,9 +169,21 @@ pub async fn replace(
 ) -> WebResult<Response> {
     signed_in.check_csrf(&form.csrf)?;
     let body = form.regeln.as_bytes();
-    match routing_rules::replace_from_file(&state.app, &signed_in.actor(), body).await {
+    let actor = signed_in.actor();
+    match routing_rules::replace_from_file(&state.app, &actor, body, &form.stand).await {
         Ok(_) => Ok(Redirect::to(&format!("{PAGE}?hinweis=ersetzt")).into_response()),
         Err(AppError::Invalid(errors)) => refused(&signed_in, &errors),
+        // Someone replaced the table since the preview: show what the file
+        // changes now, against their table, and write nothing.
+        Err(AppError::Stale) => match routing_rules::check_file(&state.app, &actor, body).await {
+            Ok(FileChange { change, file }) => {
+                let confirm = change.changes_anything().then_some(file);
+                let status = StatusCode::CONFLICT;
+                render_preview(&state, &signed_in, &change, confirm, true, status).await
+            }
+            Err(AppError::Invalid(errors)) => refused(&signed_in, &errors),
+            Err(other) => Err(other.into()),
+        },
         Err(other) => Err(other.into()),
     }
 }
@@ -174,6 +193,7 @@ async fn render_preview(
     signed_in: &SignedIn,
     change: &RoutingChange,
     confirm: Option<String>,
+    replaced_meanwhile: bool,
     status: StatusCode,
 ) -> WebResult<Response> {
     let labels = unit_labels(state, signed_in).await?;
@@ -193,6 +213,8 @@ async fn render_preview(
         unchanged: change.unchanged,
         total: change.rules.len(),
         confirm,
+        based_on: change.based_on.clone(),
+        replaced_meanwhile,
         refused: Vec::new(),
     };
     Ok((status, Html(page.render()?)).into_response())
@@ -207,6 +229,8 @@ fn refused(signed_in: &SignedIn, errors: &[FieldError]) -> WebResult<Response> {
         unchanged: 0,
         total: 0,
         confirm: None,
+        based_on: String::new(),
+        replaced_meanwhile: false,
         refused: errors.iter().map(RefusedRow::of).collect(),
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
