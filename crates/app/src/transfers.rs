@@ -29,6 +29,22 @@ const LIST_DEFAULT: u64 = 50;
 pub struct TransferView {
     pub transfer: Transfer,
     pub member: Option<Member>,
+    /// The reader answers it now: the receiving side, while it waits.
+    pub answerable: bool,
+}
+
+/// Whether `actor` may answer `transfer` now, by the same rule as
+/// [`confirm`] and [`decline`].
+async fn answerable(
+    paths: &mut UnitPaths<'_>,
+    actor: &Actor,
+    transfer: &Transfer,
+) -> AppResult<bool> {
+    if transfer.status != TransferStatus::Pending {
+        return Ok(false);
+    }
+    let receiving = paths.of(transfer.to_district_id).await?;
+    Ok(authorize(actor, Action::AnswerTransfer, Some(&receiving)).is_ok())
 }
 
 /// A transfer as the sending side asks for it: the raw request values.
@@ -141,8 +157,9 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid) -> AppResult<TransferView> 
     let mut paths = UnitPaths::new(app);
     let named = names_person(&mut paths, actor, &transfer, &member).await?;
     Ok(TransferView {
-        transfer,
+        answerable: answerable(&mut paths, actor, &transfer).await?,
         member: named.then_some(member),
+        transfer,
     })
 }
 
@@ -186,7 +203,12 @@ pub async fn list(
             }
             _ => None,
         };
-        items.push(TransferView { transfer, member });
+        let answerable = answerable(&mut paths, actor, &transfer).await?;
+        items.push(TransferView {
+            transfer,
+            member,
+            answerable,
+        });
     }
     Ok(items)
 }

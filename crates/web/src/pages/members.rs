@@ -617,21 +617,26 @@ pub async fn edit(
         None => None,
     };
     let mut conflict = None;
-    match outcome {
+    let stale = match outcome {
         Some(Ok(_)) => return Ok(Redirect::to(&format!("/mitglieder/{id}")).into_response()),
-        Some(Err(AppError::Invalid(fields))) => errors.add_all(&fields),
-        Some(Err(AppError::Stale)) => {
-            let stored = members::get(&state.app, &actor, id).await?.member;
-            let now = EditForm::of(&stored);
-            conflict = Some(form.differences(&now));
-            // Saving again now is a decision taken with the other change in
-            // view: the form moves to the stored version.
-            form.version = now.version;
+        Some(Err(AppError::Invalid(fields))) => {
+            errors.add_all(&fields);
+            false
         }
+        Some(Err(AppError::Stale)) => true,
         Some(Err(other)) => return Err(other.into()),
-        None => {}
-    }
+        None => false,
+    };
+    // One read for the page's heading and, after a stale save, for what is
+    // stored now.
     let member = members::get(&state.app, &actor, id).await?.member;
+    if stale {
+        let now = EditForm::of(&member);
+        conflict = Some(form.differences(&now));
+        // Saving again now is a decision taken with the other change in
+        // view: the form moves to the stored version.
+        form.version = now.version;
+    }
     let status = refused_status(conflict.is_some());
     let page = EditPage {
         layout: Layout::of(&signed_in),

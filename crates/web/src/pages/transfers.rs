@@ -11,8 +11,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kartei_app::AppError;
 use kartei_app::transfers::{self, TransferListQuery, TransferView};
-use kartei_domain::member::TransferStatus;
-use kartei_domain::{Action, authz};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -93,16 +91,17 @@ async fn render(
         let unit = local.unwrap_or(district);
         names.get(&unit).cloned().unwrap_or_default()
     };
-    let answers = authz::role_may(signed_in.account.role, Action::AnswerTransfer);
     let rows = found
         .into_iter()
         .map(|view| {
             let TransferView {
                 transfer: t,
                 member,
+                answerable,
             } = view;
-            let waits_here = t.status == TransferStatus::Pending
-                && receives(signed_in, t.to_district_id, t.to_local_id);
+            // The receiving side cannot open the record before it has
+            // taken the member.
+            let waits_here = answerable;
             Row {
                 id: t.id,
                 link: member
@@ -117,7 +116,7 @@ async fn render(
                 keep_home_ties: t.keep_home_ties,
                 reason: t.reason.clone().unwrap_or_default(),
                 declining: refused == Some(t.id),
-                answerable: answers && waits_here,
+                answerable,
             }
         })
         .collect();
@@ -128,16 +127,6 @@ async fn render(
         notice,
     };
     Ok((status, Html(page.render()?)).into_response())
-}
-
-/// Whether the account sits at the receiving end (the use case checks
-/// again when the answer comes).
-fn receives(signed_in: &SignedIn, district: Uuid, local: Option<Uuid>) -> bool {
-    match signed_in.account.org_unit_id {
-        Some(unit) => unit == district || Some(unit) == local,
-        // State-level accounts that may answer (the system owner) answer all.
-        None => true,
-    }
 }
 
 #[derive(Deserialize)]
