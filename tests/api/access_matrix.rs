@@ -239,6 +239,7 @@ enum Op {
     DeclineTransfer,
     EntryLag,
     EntryLagTrend,
+    MemberCounts,
     Unentered,
     Outbox,
     AuditLog,
@@ -383,6 +384,7 @@ const TABLE: &[Entry] = &[
     // office its own district; the unentered list names people.
     staff("GET", "/api/v1/reports/entry-lag", Op::EntryLag, &[A, S, D, V], Held, 200),
     staff("GET", "/api/v1/reports/entry-lag/trend", Op::EntryLagTrend, &[A, S, D, V], Held, 200),
+    staff("GET", "/api/v1/reports/members", Op::MemberCounts, &[A, S, D, V], Held, 200),
     staff("GET", "/api/v1/reports/unentered", Op::Unentered, &[A, S, D, B], Listing, 200),
     staff("GET", "/api/v1/outbox", Op::Outbox, &[A], Unscoped, 200),
     // The log names every record and account: the system owner's alone.
@@ -896,6 +898,10 @@ impl World {
             )),
             Op::EntryLagTrend => get(format!(
                 "/api/v1/reports/entry-lag/trend?org_unit_id={}",
+                place.district_id
+            )),
+            Op::MemberCounts => get(format!(
+                "/api/v1/reports/members?org_unit_id={}",
                 place.district_id
             )),
             Op::Unentered => get(format!(

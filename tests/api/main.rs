@@ -7,6 +7,7 @@ mod architecture;
 mod audit;
 mod auth;
 mod browser;
+mod census;
 mod cli;
 mod csv_cells;
 mod errors;

@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod audit_log;
+pub mod census;
 pub mod checks;
 pub mod clock;
 pub mod config;

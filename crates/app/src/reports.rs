@@ -99,17 +99,48 @@ fn default_from(to: NaiveDate) -> NaiveDate {
 }
 
 async fn plan(app: &App, actor: &Actor, request: LagRequest) -> AppResult<Plan> {
-    authorize(actor, Action::ReadLagReports, None)?;
+    authorize(actor, Action::ReadUnitFigures, None)?;
     let today = app.today();
     let to = request.to.unwrap_or(today);
     let from = request.from.unwrap_or_else(|| default_from(to));
     if from > to {
         return Err(AppError::invalid("from", "must not be after to"));
     }
+    let UnitRows { grouping, rows } = unit_rows(app, actor, request.org_unit_id).await?;
+    Ok(Plan {
+        query: LagQuery {
+            from,
+            to,
+            grouping,
+            today,
+            overdue: onboarding::overdue_cutoffs(app, today),
+            escalated: onboarding::escalation_cutoffs(app, today),
+        },
+        today,
+        rows,
+    })
+}
+
+/// The rows of a figures report and how they are cut.
+pub(crate) struct UnitRows {
+    pub(crate) grouping: Grouping,
+    /// The unit of each row key, in the order rows are listed.
+    pub(crate) rows: Vec<(Option<Uuid>, OrgUnit)>,
+}
+
+/// The rows a figures report shows `actor` when it asks for `org_unit_id`:
+/// every district and the state's own row, or the branches of one district
+/// and the district's own row; a district office gets its own district.
+pub(crate) async fn unit_rows(
+    app: &App,
+    actor: &Actor,
+    org_unit_id: Option<Uuid>,
+) -> AppResult<UnitRows> {
+    authorize(actor, Action::ReadUnitFigures, None)?;
     let units = org_units::all(&app.db).await?;
     let state_unit = units.iter().find(|u| u.kind == OrgUnitKind::State).cloned();
     let scope = visible_scope(actor);
-    let requested = match request.org_unit_id {
+    let requested = match org_unit_id {
         Some(id) => Some(
             units
                 .iter()
@@ -129,7 +160,7 @@ async fn plan(app: &App, actor: &Actor, request: LagRequest) -> AppResult<Plan> 
         }
         (Some(unit), _) if unit.kind == OrgUnitKind::District => {
             let path = org_units::path_of(&app.db, unit.id).await?;
-            authorize(actor, Action::ReadLagReports, Some(&path))?;
+            authorize(actor, Action::ReadUnitFigures, Some(&path))?;
             Grouping::Branches { district: unit.id }
         }
         // The state unit, or nothing asked for.
@@ -163,21 +194,10 @@ async fn plan(app: &App, actor: &Actor, request: LagRequest) -> AppResult<Plan> 
             rows
         }
     };
-    Ok(Plan {
-        query: LagQuery {
-            from,
-            to,
-            grouping,
-            today,
-            overdue: onboarding::overdue_cutoffs(app, today),
-            escalated: onboarding::escalation_cutoffs(app, today),
-        },
-        today,
-        rows,
-    })
+    Ok(UnitRows { grouping, rows })
 }
 
-fn group_by(grouping: Grouping) -> &'static str {
+pub(crate) fn group_by(grouping: Grouping) -> &'static str {
     match grouping {
         Grouping::Districts { .. } => "district",
         Grouping::Branches { .. } => "local",

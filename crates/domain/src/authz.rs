@@ -44,7 +44,12 @@ pub enum Action {
     /// The Art. 15 export for an applicant who never became a member.
     ExportApplicant,
     ImportMembers,
-    ReadLagReports,
+    /// Figures per unit that name no person: the entry lag, the member
+    /// counts at a cut-off date.
+    ReadUnitFigures,
+    /// The delegate key: how many seats each district gets. The state's
+    /// question, so the state office and the board ask it.
+    ReadDelegateKey,
     ReadUnentered,
     ReadOutbox,
     /// The audit log across records: who read, exported or changed what.
@@ -53,7 +58,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 29] = [
         Action::ReadOwnAccount,
         Action::ManageUsers,
         Action::ReadOrgUnits,
@@ -78,7 +83,8 @@ impl Action {
         Action::ExportMember,
         Action::ExportApplicant,
         Action::ImportMembers,
-        Action::ReadLagReports,
+        Action::ReadUnitFigures,
+        Action::ReadDelegateKey,
         Action::ReadUnentered,
         Action::ReadOutbox,
         Action::ReadAuditLog,
@@ -147,7 +153,8 @@ pub fn role_may(role: Role, action: Action) -> bool {
                 | ExportMember
                 | ExportApplicant
                 | ImportMembers
-                | ReadLagReports
+                | ReadUnitFigures
+                | ReadDelegateKey
                 | ReadUnentered
         ),
         Role::DistrictOffice => matches!(
@@ -169,7 +176,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
                 | AnswerTransfer
                 | RecordResignation
                 | ReadMemberHistory
-                | ReadLagReports
+                | ReadUnitFigures
                 | ReadUnentered
         ),
         Role::LocalBranch => matches!(
@@ -186,7 +193,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
         // The board reads aggregates only: never a person's data.
         Role::Board => matches!(
             action,
-            ReadOwnAccount | ReadOrgUnits | ResolveRouting | ReadLagReports
+            ReadOwnAccount | ReadOrgUnits | ResolveRouting | ReadUnitFigures | ReadDelegateKey
         ),
     }
 }
@@ -429,7 +436,8 @@ mod tests {
                 ExportMember,
                 ExportApplicant,
                 ImportMembers,
-                ReadLagReports,
+                ReadUnitFigures,
+                ReadDelegateKey,
                 ReadUnentered,
             ],
             Role::DistrictOffice => &[
@@ -450,7 +458,7 @@ mod tests {
                 AnswerTransfer,
                 RecordResignation,
                 ReadMemberHistory,
-                ReadLagReports,
+                ReadUnitFigures,
                 ReadUnentered,
             ],
             Role::LocalBranch => &[
@@ -463,7 +471,13 @@ mod tests {
                 ReadMemberHistory,
                 ReadUnentered,
             ],
-            Role::Board => &[ReadOwnAccount, ReadOrgUnits, ResolveRouting, ReadLagReports],
+            Role::Board => &[
+                ReadOwnAccount,
+                ReadOrgUnits,
+                ResolveRouting,
+                ReadUnitFigures,
+                ReadDelegateKey,
+            ],
         }
     }
 

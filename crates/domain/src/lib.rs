@@ -22,11 +22,14 @@
 //! - a membership: its end ([`member::leave`], [`member::ending`]), its
 //!   entry dates, consents ([`member::Consents`]) and transfers
 //!   ([`member::transfer`], [`member::answer_transfer`]);
+//! - who counts as a member on a cut-off day, and in which age band:
+//!   [`census`];
 //! - who may do what, where, and what every list shows: [`authz`].
 
 pub mod application;
 pub mod authz;
 pub mod calendar;
+pub mod census;
 pub mod email;
 pub mod lag;
 pub mod member;

@@ -7,6 +7,7 @@
 pub mod anonymise;
 pub mod applications;
 pub mod audit;
+pub mod census;
 pub mod db;
 pub mod digests;
 pub mod entities;

@@ -29,7 +29,7 @@ impl<'a> Layout<'a> {
             csrf: &signed_in.csrf,
             reads_applications: authz::role_may(role, Action::ReadApplications),
             registers: authz::role_may(role, Action::RegisterApplication),
-            reads_reports: authz::role_may(role, Action::ReadLagReports),
+            reads_reports: authz::role_may(role, Action::ReadUnitFigures),
             reads_members: authz::role_may(role, Action::ReadMembers),
             imports: authz::role_may(role, Action::ImportMembers),
             administers: authz::role_may(role, Action::ManageUsers),

@@ -25,6 +25,7 @@ use crate::extract::{Json, Query};
 use crate::local_time;
 use crate::state::AppState;
 
+mod census;
 mod chart;
 mod gauges;
 
@@ -35,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(entry_lag))
         .routes(routes!(entry_lag_trend))
         .routes(routes!(unentered))
+        .routes(routes!(census::member_counts))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
