@@ -22,9 +22,12 @@
 //! - a membership: its end ([`member::leave`], [`member::ending`]), its
 //!   entry dates, consents ([`member::Consents`]) and transfers
 //!   ([`member::transfer`], [`member::answer_transfer`]);
-//! - who may do what, where, and what every list shows: [`authz`].
+//! - who may do what, where, and what every list shows: [`authz`];
+//! - a party's delegate key, the seats each district gets from its members
+//!   as the statutes write it: [`apportionment::apportion`].
 
 pub mod application;
+pub mod apportionment;
 pub mod authz;
 pub mod calendar;
 pub mod email;
