@@ -24,9 +24,12 @@
 //!   ([`member::transfer`], [`member::answer_transfer`]);
 //! - who counts as a member on a cut-off day, and in which age band:
 //!   [`census`];
-//! - who may do what, where, and what every list shows: [`authz`].
+//! - who may do what, where, and what every list shows: [`authz`];
+//! - a party's delegate key, the seats each district gets from its members
+//!   as the statutes write it: [`apportionment::apportion`].
 
 pub mod application;
+pub mod apportionment;
 pub mod authz;
 pub mod calendar;
 pub mod census;
