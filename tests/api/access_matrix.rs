@@ -240,6 +240,7 @@ enum Op {
     EntryLag,
     EntryLagTrend,
     MemberCounts,
+    DelegateKey,
     Unentered,
     Outbox,
     AuditLog,
@@ -385,6 +386,7 @@ const TABLE: &[Entry] = &[
     staff("GET", "/api/v1/reports/entry-lag", Op::EntryLag, &[A, S, D, V], Held, 200),
     staff("GET", "/api/v1/reports/entry-lag/trend", Op::EntryLagTrend, &[A, S, D, V], Held, 200),
     staff("GET", "/api/v1/reports/members", Op::MemberCounts, &[A, S, D, V], Held, 200),
+    staff("GET", "/api/v1/reports/delegates", Op::DelegateKey, &[A, S, V], Unscoped, 200),
     staff("GET", "/api/v1/reports/unentered", Op::Unentered, &[A, S, D, B], Listing, 200),
     staff("GET", "/api/v1/outbox", Op::Outbox, &[A], Unscoped, 200),
     // The log names every record and account: the system owner's alone.
@@ -904,6 +906,7 @@ impl World {
                 "/api/v1/reports/members?org_unit_id={}",
                 place.district_id
             )),
+            Op::DelegateKey => get("/api/v1/reports/delegates?seats=0&method=dhondt"),
             Op::Unentered => get(format!(
                 "/api/v1/reports/unentered?org_unit_id={}&limit=200",
                 place.id

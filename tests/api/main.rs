@@ -10,6 +10,7 @@ mod browser;
 mod census;
 mod cli;
 mod csv_cells;
+mod delegates;
 mod errors;
 mod headers;
 mod health;

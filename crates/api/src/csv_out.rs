@@ -17,7 +17,7 @@ pub enum ListFormat {
     Csv,
 }
 
-pub use kartei_formats::csv::{decimal, optional};
+pub use kartei_formats::csv::{decimal, decimal_places, optional, yes_no};
 
 /// A `text/csv` attachment named `filename` with a header row.
 pub fn excel_csv(

@@ -83,6 +83,17 @@ pub fn decimal(value: Option<f64>) -> String {
     })
 }
 
+/// A number with `places` digits after the decimal comma, for figures whose
+/// small differences decide (a quota's remainder, a divisor's quotient).
+pub fn decimal_places(value: Option<f64>, places: usize) -> String {
+    value.map_or_else(String::new, |v| format!("{v:.places$}").replace('.', ","))
+}
+
+/// A flag as a German reader reads it.
+pub fn yes_no(flag: bool) -> String {
+    if flag { "ja" } else { "nein" }.to_owned()
+}
+
 /// An optional value as text, empty when there is none.
 pub fn optional<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()

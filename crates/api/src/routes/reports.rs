@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::applications::ApplicationStatusDto;
 use crate::auth::Staff;
 use crate::csv_out::ListFormat;
-use crate::csv_out::{decimal, excel_csv, optional};
+use crate::csv_out::{decimal, excel_csv, optional, yes_no};
 use crate::error::ApiResult;
 use crate::extract::{Json, Query};
 use crate::local_time;
@@ -37,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(entry_lag_trend))
         .routes(routes!(unentered))
         .routes(routes!(census::member_counts))
+        .routes(routes!(census::delegates))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -532,7 +533,6 @@ fn unentered_csv(items: &[UnenteredItem]) -> ApiResult<Response> {
         "objection_deadline",
         "member_by_statute",
     ];
-    let yes_no = |flag: bool| if flag { "ja" } else { "nein" }.to_owned();
     let rows = items.iter().map(|i| {
         vec![
             i.id.to_string(),

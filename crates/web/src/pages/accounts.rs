@@ -112,10 +112,7 @@ impl AccountForm {
                 unit.and_then(|u| names.get(&u).cloned())
                     .unwrap_or_else(|| "keine".to_owned()),
             ),
-            (
-                "Aktiv",
-                if self.active.is_some() { "ja" } else { "nein" }.to_owned(),
-            ),
+            ("Aktiv", kartei_formats::csv::yes_no(self.active.is_some())),
         ]
     }
 }

@@ -13,7 +13,7 @@ use kartei_app::AppError;
 use kartei_app::paging::PageRequest;
 use kartei_app::reports::{self, EntryLag, LagRequest, Trend, UnenteredRequest, UnenteredRow};
 use kartei_formats::chart::{LineChart, Series, line_chart_svg};
-use kartei_formats::csv::decimal;
+use kartei_formats::csv::{decimal, yes_no};
 use serde::Deserialize;
 
 use crate::downloads::{csv_download, svg};
@@ -480,8 +480,4 @@ pub async fn unentered_csv(
         ],
         rows,
     )
-}
-
-fn yes_no(value: bool) -> String {
-    if value { "ja" } else { "nein" }.to_owned()
 }
