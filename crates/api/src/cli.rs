@@ -124,8 +124,12 @@ pub async fn run_with(cli: Cli, settings: Settings, stdin: &mut dyn BufRead) -> 
             };
             let done = synthetic::generate(&state, &plan).await?;
             println!(
-                "generated {} members and {} applications ({} open) in {:.1} s",
-                done.members, done.applications, done.open_applications, done.seconds
+                "generated {} members ({} transfers) and {} applications ({} open) in {:.1} s",
+                done.members,
+                done.transfers,
+                done.applications,
+                done.open_applications,
+                done.seconds
             );
             Ok(())
         }

@@ -14,10 +14,11 @@ use std::time::Instant;
 
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use kartei_domain::application::{Applicant, Status};
-use kartei_domain::member::{EntrySource, MemberStatus};
+use kartei_domain::member::{EntrySource, MemberStatus, TransferStatus};
 use kartei_domain::{EmailAddress, OrgUnitKind, PostalCode, Role};
 use kartei_persistence::members::{self, NewMember};
 use kartei_persistence::synthetic::{self, HistoricApplication, HistoricMember};
+use kartei_persistence::transfers::Transfer;
 use kartei_persistence::{Tx, org_units, routing, unit_of_work, users};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -103,6 +104,7 @@ pub struct Generated {
     pub members: u64,
     pub applications: u64,
     pub open_applications: u64,
+    pub transfers: u64,
     pub seconds: f64,
 }
 
@@ -401,12 +403,72 @@ fn other_member(rng: &mut StdRng, world: &World, plan: &Plan, n: u64) -> Histori
     historic_member(rng, today, new, entered_at)
 }
 
-/// Writes one batch in one transaction, numbering its members.
+/// One member in 25 moves to another district once: mostly confirmed
+/// (the member is written where it went), some declined, a few still
+/// waiting for an answer when they were asked for lately.
+fn transfer_of(rng: &mut StdRng, world: &World, member: &mut HistoricMember) -> Option<Transfer> {
+    if !rng.random_bool(1.0 / 25.0) {
+        return None;
+    }
+    let new = &mut member.new;
+    let until = member.left_on.unwrap_or(world.today);
+    let span = u64::try_from((until - new.joined_on).num_days()).ok()?;
+    let effective_on = later(new.joined_on, rng.random_range(0..span.max(1)));
+    let to = &world.places[rng.random_range(0..world.places.len())];
+    let to_district = world.districts[to.district].id;
+    if to_district == new.district_id {
+        return None;
+    }
+    let notice = wait(rng, 10.0);
+    let requested_at = during_office_hours(rng, earlier(effective_on, notice));
+    let answered_on = later(local_time::local_date(requested_at), wait(rng, 5.0));
+    let roll: f64 = rng.random();
+    let status =
+        if member.left_on.is_none() && (world.today - effective_on).num_days() < 30 && roll < 0.3 {
+            TransferStatus::Pending
+        } else if roll > 0.92 {
+            TransferStatus::Declined
+        } else {
+            TransferStatus::Confirmed
+        };
+    let answered = (status != TransferStatus::Pending)
+        .then(|| during_office_hours(rng, answered_on.min(world.today)));
+    let transfer = Transfer {
+        id: Uuid::now_v7(),
+        member_id: new.id,
+        from_district_id: new.district_id,
+        from_local_id: new.local_id,
+        to_district_id: to_district,
+        to_local_id: to.local_id,
+        effective_on,
+        keep_home_ties: false,
+        status,
+        reason: (status == TransferStatus::Declined).then(|| "Kein Wohnsitz im Kreis".to_owned()),
+        requested_by: world.registered_by,
+        requested_at,
+        answered_by: answered.map(|_| world.registered_by),
+        answered_at: answered,
+    };
+    if status == TransferStatus::Confirmed {
+        new.district_id = to_district;
+        new.local_id = to.local_id;
+    }
+    Some(transfer)
+}
+
+/// Writes one batch in one transaction, numbering its members and moving
+/// some of them.
 async fn write(
     app: &App,
+    world: &World,
+    rng: &mut StdRng,
     applications: Vec<HistoricApplication>,
     mut members: Vec<HistoricMember>,
-) -> AppResult<()> {
+) -> AppResult<u64> {
+    let transfers: Vec<Transfer> = members
+        .iter_mut()
+        .filter_map(|member| transfer_of(rng, world, member))
+        .collect();
     let count = u64::try_from(members.len()).map_err(AppError::internal)?;
     unit_of_work(&app.db, async |txn: &Tx| -> AppResult<()> {
         if count > 0 {
@@ -417,9 +479,11 @@ async fn write(
         }
         synthetic::insert_applications(txn, applications).await?;
         synthetic::insert_members(txn, members).await?;
+        synthetic::insert_transfers(txn, &transfers).await?;
         Ok(())
     })
-    .await
+    .await?;
+    u64::try_from(transfers.len()).map_err(AppError::internal)
 }
 
 /// Fills the database after `plan`, printing progress to standard error.
@@ -444,7 +508,7 @@ pub async fn generate(app: &App, plan: &Plan) -> AppResult<Generated> {
         }
         done.applications += size;
         done.members += u64::try_from(members.len()).map_err(AppError::internal)?;
-        write(app, applications, members).await?;
+        done.transfers += write(app, &world, &mut rng, applications, members).await?;
         eprintln!("applications: {}", done.applications);
     }
     while done.members < plan.members {
@@ -455,7 +519,7 @@ pub async fn generate(app: &App, plan: &Plan) -> AppResult<Generated> {
                 other_member(&mut rng, &world, plan, n)
             })
             .collect();
-        write(app, Vec::new(), members).await?;
+        done.transfers += write(app, &world, &mut rng, Vec::new(), members).await?;
         done.members += size;
         if done.members % 100_000 < BATCH {
             eprintln!("members: {}", done.members);

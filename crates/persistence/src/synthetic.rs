@@ -1,6 +1,7 @@
 //! Bulk inserts of generated history for benchmarks and load tests
 //! (`kartei generate`): applications with every date of their lifecycle
-//! already in the past, and members entered on a day of their own. The API
+//! already in the past, members entered on a day of their own, and the
+//! transfers that moved some of them. The API
 //! never writes through here. Generated applications carry no timeline
 //! events and no audit rows; the reports, lists and searches do not read
 //! them.
@@ -13,7 +14,9 @@ use uuid::Uuid;
 
 use crate::entities::application::{self, Entity as Applications};
 use crate::entities::member::Entity as Members;
+use crate::entities::transfer::Entity as Transfers;
 use crate::members::{NewMember, active_model};
+use crate::transfers::{self, Transfer};
 use crate::{RepoError, person_columns};
 
 /// Rows per multi-row INSERT: applications have 44 columns, which keeps a
@@ -71,6 +74,20 @@ pub async fn insert_members<C: ConnectionTrait>(
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
         Members::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Transfers as they were asked for and answered; the members were
+/// written where the confirmed ones took them.
+pub async fn insert_transfers<C: ConnectionTrait>(
+    db: &C,
+    transfers: &[Transfer],
+) -> Result<(), RepoError> {
+    for chunk in transfers.chunks(CHUNK) {
+        Transfers::insert_many(chunk.iter().map(transfers::active_model))
             .exec_without_returning(db)
             .await?;
     }

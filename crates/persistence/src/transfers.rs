@@ -58,7 +58,14 @@ impl TryFrom<transfer::Model> for Transfer {
 }
 
 pub async fn insert<C: ConnectionTrait>(db: &C, transfer: &Transfer) -> Result<(), RepoError> {
-    let row = transfer::ActiveModel {
+    Transfers::insert(active_model(transfer))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+pub(crate) fn active_model(transfer: &Transfer) -> transfer::ActiveModel {
+    transfer::ActiveModel {
         id: Set(transfer.id),
         member_id: Set(transfer.member_id),
         from_district_id: Set(transfer.from_district_id),
@@ -71,11 +78,9 @@ pub async fn insert<C: ConnectionTrait>(db: &C, transfer: &Transfer) -> Result<(
         reason: Set(transfer.reason.clone()),
         requested_by: Set(transfer.requested_by),
         requested_at: Set(transfer.requested_at),
-        answered_by: Set(None),
-        answered_at: Set(None),
-    };
-    Transfers::insert(row).exec_without_returning(db).await?;
-    Ok(())
+        answered_by: Set(transfer.answered_by),
+        answered_at: Set(transfer.answered_at),
+    }
 }
 
 pub async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Transfer, RepoError> {
