@@ -12,6 +12,7 @@ mod m20261125_000005_lag_rollup;
 mod m20261201_000006_need_to_know;
 mod m20261201_000007_audit_log;
 mod m20261202_000008_member_search;
+mod m20261202_000010_member_census;
 
 /// The condition "the application is still open", written the same way in
 /// the partial index `idx_applications_open_by_age` and in the queries that
@@ -29,6 +30,10 @@ pub const LAG_ROLLUP_STALE: &str = "lag_rollup_stale";
 /// cities before the member search reads it.
 pub const CITY_KEYS_STALE: &str = "city_keys_stale";
 
+/// The `counters` row that says `member_census` must be filled from the
+/// members before the member counts read it.
+pub const MEMBER_CENSUS_STALE: &str = "member_census_stale";
+
 pub struct Migrator;
 
 #[async_trait::async_trait]
@@ -43,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_need_to_know::Migration),
             Box::new(m20261201_000007_audit_log::Migration),
             Box::new(m20261202_000008_member_search::Migration),
+            Box::new(m20261202_000010_member_census::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ on_both_databases!(
     the_age_bands_turn_on_the_birthday,
     open_declarations_past_their_deadline_count_as_members_by_statute,
     the_counts_are_figures_for_the_offices_and_the_board,
+    the_census_agrees_with_the_straightforward_count,
 );
 
 fn today(app: &TestApp) -> NaiveDate {
@@ -58,22 +59,21 @@ async fn joined(app: &TestApp, token: &str, name: &str, joined: i64) -> Value {
     .await
 }
 
-async fn counts_on_a_past_day_follow_transfers_resignations_and_deaths(db: Db) {
-    let app = TestApp::spawn_demo(db).await;
+/// Members of Dresden who joined, moved, resigned and died around a
+/// cut-off day 100 days ago; the test below says who counts where.
+async fn a_history(app: &TestApp) {
     let dd = app.token_of(DISTRICT_DRESDEN).await;
     let leipzig = app
         .account("kv-leipzig@kartei.example", "district_office", "L")
         .await;
-    let lgs = app.token_of(STATE_OFFICE).await;
-    let cut_off = days_ago(&app, 100);
 
-    joined(&app, &dd, "Bleibt", 500).await;
-    joined(&app, &dd, "AmStichtag", 100).await;
-    joined(&app, &dd, "Neu", 30).await;
+    joined(app, &dd, "Bleibt", 500).await;
+    joined(app, &dd, "AmStichtag", 100).await;
+    joined(app, &dd, "Neu", 30).await;
     // Moved to Leipzig after the cut-off: counts in Dresden on the day.
-    let later = joined(&app, &dd, "Spaeter", 500).await;
+    let later = joined(app, &dd, "Spaeter", 500).await;
     // Moved before the cut-off: counts in Leipzig.
-    let earlier = joined(&app, &dd, "Frueher", 500).await;
+    let earlier = joined(app, &dd, "Frueher", 500).await;
     for (member, effective) in [(&later, 50), (&earlier, 150)] {
         let started = app
             .post(
@@ -81,7 +81,7 @@ async fn counts_on_a_past_day_follow_transfers_resignations_and_deaths(db: Db) {
                 Some(&dd),
                 &json!({
                     "to_org_unit_id": app.unit_id("L-SUED").await,
-                    "effective_on": days_ago(&app, effective),
+                    "effective_on": days_ago(app, effective),
                     "keep_home_ties": false,
                 }),
             )
@@ -98,30 +98,37 @@ async fn counts_on_a_past_day_follow_transfers_resignations_and_deaths(db: Db) {
         assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     }
     // Resigned after the cut-off: a member on the day, and gone since.
-    let resigned = joined(&app, &dd, "Austritt", 500).await;
+    let resigned = joined(app, &dd, "Austritt", 500).await;
     // Resigned on the cut-off day itself: over on that day.
-    let on_the_day = joined(&app, &dd, "Stichtagsaustritt", 500).await;
+    let on_the_day = joined(app, &dd, "Stichtagsaustritt", 500).await;
     for (member, effective) in [(&resigned, 60), (&on_the_day, 100)] {
         let reply = app
             .post(
                 &format!("/api/v1/members/{}/resignation", id(member)),
                 Some(&dd),
-                &json!({ "effective_on": days_ago(&app, effective) }),
+                &json!({ "effective_on": days_ago(app, effective) }),
             )
             .await;
         assert_eq!(reply.status, 200, "{}", reply.text);
     }
     // Died before the cut-off.
-    let died = joined(&app, &dd, "Verstorben", 500).await;
+    let died = joined(app, &dd, "Verstorben", 500).await;
     let reply = app
         .patch(
             &format!("/api/v1/members/{}", id(&died)),
             &dd,
             died["version"].as_i64(),
-            &json!({ "status": "deceased", "left_on": days_ago(&app, 120) }),
+            &json!({ "status": "deceased", "left_on": days_ago(app, 120) }),
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+async fn counts_on_a_past_day_follow_transfers_resignations_and_deaths(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let cut_off = days_ago(&app, 100);
+    a_history(&app).await;
 
     let report = counts(&app, &lgs, &format!("as_of={cut_off}")).await;
     assert_eq!(report["as_of"], cut_off.as_str());
@@ -312,4 +319,118 @@ async fn the_counts_are_figures_for_the_offices_and_the_board(db: Db) {
         .find(|r| r[1] == "DD")
         .unwrap_or_else(|| panic!("{rows:?}"));
     assert_eq!(dresden[3], "1");
+}
+
+/// The counts from `member_census` and the changes after the day equal
+/// the count of every member, for days before, on and after each change,
+/// for every grouping; and the kept table equals a rebuild.
+async fn the_census_agrees_with_the_straightforward_count(db: Db) {
+    use kartei_domain::census::{AgeLimits, year_before};
+    use kartei_persistence::census::{self, CensusQuery, Source};
+    use kartei_persistence::reports::Grouping;
+
+    let app = TestApp::spawn_demo(db).await;
+    a_history(&app).await;
+    let lgs = app.token_of(STATE_OFFICE).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let branch = app.unit_id("DD-NEU").await;
+    // Born in the months in which the age bands start on the cut-off day,
+    // on either side of the birthday; one of them resigns with notice.
+    let cut_off = today(&app) - Duration::days(100);
+    for (years, shift) in [(36, -3), (36, 2), (61, -1), (61, 4)] {
+        let born =
+            cut_off.with_year(cut_off.year() - years).unwrap_or(cut_off) + Duration::days(shift);
+        enter(
+            &app,
+            &dd,
+            &branch,
+            json!({
+                "last_name": format!("Grenzfall{years}{shift}"),
+                "date_of_birth": born.to_string(),
+                "received_on": days_ago(&app, 700),
+                "joined_on": days_ago(&app, 690),
+            }),
+        )
+        .await;
+    }
+    let leaving = joined(&app, &dd, "Kuendigt", 300).await;
+    let reply = app
+        .post(
+            &format!("/api/v1/members/{}/resignation", id(&leaving)),
+            Some(&dd),
+            &json!({ "effective_on": (today(&app) + Duration::days(30)).to_string() }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let csv = format!(
+        "first_name;last_name;date_of_birth;street;postal_code;city;org_unit;received_on;joined_on\n\
+         Ina;Alt;1960-01-01;Weg 1;04109;Leipzig;L;{d};{d}\n",
+        d = days_ago(&app, 250)
+    );
+    let imported = app
+        .post_text("/api/v1/members/import", &lgs, "text/csv", csv)
+        .await;
+    assert_eq!(imported.status, 201, "{}", imported.text);
+
+    let dresden: uuid::Uuid = app.unit_id("DD").await.parse().expect("uuid");
+    for days in [
+        0, 29, 50, 60, 99, 100, 101, 120, 150, 250, 300, 400, 499, 500, 690, 800,
+    ] {
+        let as_of = today(&app) - Duration::days(days);
+        for grouping in [
+            Grouping::Districts { only: None },
+            Grouping::Districts {
+                only: Some(dresden),
+            },
+            Grouping::Branches { district: dresden },
+        ] {
+            let query = CensusQuery {
+                as_of,
+                year_before: year_before(as_of),
+                ages: AgeLimits::on(as_of),
+                by_statute_before: as_of - Duration::days(42),
+                grouping,
+            };
+            let raw = census::count(&app.db, &query, Source::Raw)
+                .await
+                .expect("raw");
+            let kept = census::count(&app.db, &query, Source::Census)
+                .await
+                .expect("census");
+            let nonzero = |figures: std::collections::BTreeMap<_, census::CensusFigures>| {
+                figures
+                    .into_iter()
+                    .filter(|(_, f)| *f != census::CensusFigures::default())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(nonzero(kept), nonzero(raw), "{as_of} {grouping:?}");
+        }
+    }
+
+    let maintained = census_rows(&app).await;
+    assert!(maintained.len() >= 10, "{maintained:?}");
+    census::rebuild(&app.db).await.expect("rebuilt");
+    assert_eq!(census_rows(&app).await, maintained);
+}
+
+async fn census_rows(app: &TestApp) -> Vec<(uuid::Uuid, uuid::Uuid, NaiveDate, i64)> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &app.db;
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT district_key, local_key, born_month, members FROM member_census \
+         WHERE members <> 0 ORDER BY 1, 2, 3",
+    ))
+    .await
+    .expect("census rows")
+    .iter()
+    .map(|r| {
+        (
+            r.try_get("", "district_key").expect("district"),
+            r.try_get("", "local_key").expect("local"),
+            r.try_get("", "born_month").expect("month"),
+            r.try_get("", "members").expect("members"),
+        )
+    })
+    .collect()
 }

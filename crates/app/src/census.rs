@@ -10,7 +10,7 @@ use kartei_domain::apportionment::{ApportionmentError, DistrictSeats, Method, Re
 use kartei_domain::census::{AgeLimits, year_before};
 use kartei_domain::staff::OrgUnit;
 use kartei_domain::{Action, Actor, OrgUnitKind, authorize};
-use kartei_persistence::census::{self, CensusFigures, CensusQuery};
+use kartei_persistence::census::{self, CensusFigures, CensusQuery, Source};
 use kartei_persistence::org_units;
 use kartei_persistence::reports::Grouping;
 use uuid::Uuid;
@@ -65,7 +65,7 @@ pub async fn members_on(app: &App, actor: &Actor, request: CensusRequest) -> App
         by_statute_before: by_statute_before(app, as_of)?,
         grouping,
     };
-    let mut figures = census::count(&app.db, &query).await?;
+    let mut figures = census::count(&app.db, &query, Source::Census).await?;
     let rows = rows
         .into_iter()
         .map(|(key, unit)| UnitCensus {
@@ -172,7 +172,7 @@ pub async fn delegates(app: &App, actor: &Actor, input: DelegateRequest) -> AppR
         by_statute_before: by_statute_before(app, as_of)?,
         grouping: Grouping::Districts { only: None },
     };
-    let figures = census::count(&app.db, &query).await?;
+    let figures = census::count(&app.db, &query, Source::Census).await?;
     let count = |unit: &OrgUnit| figures.get(&Some(unit.id)).copied().unwrap_or_default();
     let on_record: Vec<u64> = districts
         .iter()

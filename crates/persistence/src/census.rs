@@ -8,19 +8,39 @@
 //! when it was confirmed (ADR 0009) but counts from its `effective_on`:
 //! the unit on a day is the sending side of the first confirmed transfer
 //! taking effect after it, or the member's unit now when there is none.
+//!
+//! Two ways to the same figures ([`Source`]). `Raw` reads every member.
+//! `Census` starts from `member_census`, the members whose membership has
+//! not ended per unit and month of birth, kept current in the transaction
+//! of every change, and takes back what happened after the day: who joined
+//! since, who left since, who moved since. The members born in the month
+//! an age band starts in are read one by one, since their band depends on
+//! the day of birth. A recent cut-off day reads a year's changes instead of
+//! every member. The tests check that both ways agree, and that the kept
+//! table equals a rebuild.
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, Months, NaiveDate};
 use kartei_domain::application::Status;
 use kartei_domain::census::AgeLimits;
-use kartei_domain::member::TransferStatus;
-use sea_orm::{ConnectionTrait, QueryResult};
+use kartei_domain::member::{Member, TransferStatus};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, TransactionTrait};
 use uuid::Uuid;
 
-use crate::RepoError;
+use crate::entities::member;
 use crate::reports::Grouping;
 use crate::sql::Sql;
+use crate::{RepoError, stale_marks};
+
+/// Where the counts of members on the day come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Every member, read on each request.
+    Raw,
+    /// `member_census` and the changes after the day.
+    Census,
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct CensusQuery {
@@ -54,17 +74,26 @@ pub struct CensusFigures {
 pub async fn count<C: ConnectionTrait>(
     db: &C,
     query: &CensusQuery,
+    source: Source,
 ) -> Result<BTreeMap<Option<Uuid>, CensusFigures>, RepoError> {
     let mut figures: BTreeMap<Option<Uuid>, CensusFigures> = BTreeMap::new();
     let backend = db.get_database_backend();
 
-    for row in db.query_all_raw(members_statement(backend, query)).await? {
+    let statement = match source {
+        Source::Raw => members_statement(backend, query),
+        Source::Census => census_statement(backend, query),
+    };
+    for row in db.query_all_raw(statement).await? {
         let entry = figures.entry(unit_of(&row)?).or_default();
-        entry.members = row.try_get("", "members")?;
-        entry.age_up_to_35 = row.try_get("", "age_up_to_35")?;
-        entry.age_36_to_60 = row.try_get("", "age_36_to_60")?;
-        entry.age_over_60 = row.try_get("", "age_over_60")?;
-        entry.age_unknown = row.try_get("", "age_unknown")?;
+        let members: i64 = row.try_get("", "members")?;
+        let band = match row.try_get::<i64>("", "band")? {
+            BAND_UP_TO_35 => &mut entry.age_up_to_35,
+            BAND_36_TO_60 => &mut entry.age_36_to_60,
+            BAND_OVER_60 => &mut entry.age_over_60,
+            _ => &mut entry.age_unknown,
+        };
+        *band += members;
+        entry.members += members;
     }
     for flow in [Flow::Joined, Flow::Left] {
         for row in db
@@ -152,29 +181,257 @@ fn grouped(sql: &mut Sql, grouping: Grouping, district: &str, local: &str) -> (S
     }
 }
 
-fn members_statement(backend: sea_orm::DbBackend, query: &CensusQuery) -> sea_orm::Statement {
+/// The codes of the age bands in the statements' `band` column.
+const BAND_UP_TO_35: i64 = 0;
+const BAND_36_TO_60: i64 = 1;
+const BAND_OVER_60: i64 = 2;
+const BAND_UNKNOWN: i64 = 3;
+
+/// The age band of member `m` on the day, as a code.
+fn band_of_member(sql: &mut Sql, ages: AgeLimits) -> String {
+    let from_36 = sql.bind(ages.from_36);
+    let over_60 = sql.bind(ages.over_60);
+    format!(
+        "CAST(CASE WHEN m.anonymised_at IS NOT NULL THEN {BAND_UNKNOWN} \
+              WHEN m.date_of_birth <= {over_60} THEN {BAND_OVER_60} \
+              WHEN m.date_of_birth <= {from_36} THEN {BAND_36_TO_60} \
+              ELSE {BAND_UP_TO_35} END AS BIGINT)"
+    )
+}
+
+/// Every member on the day, read one by one.
+fn members_statement(backend: DbBackend, query: &CensusQuery) -> sea_orm::Statement {
     let mut sql = Sql::new(backend);
     let day = sql.bind(query.as_of);
     let moved = first_move_after_day(&mut sql, &day);
     let (unit, filter) = grouped(&mut sql, query.grouping, DISTRICT_THEN, LOCAL_THEN);
-    let from_36 = sql.bind(query.ages.from_36);
-    let over_60 = sql.bind(query.ages.over_60);
-    let known = "m.anonymised_at IS NULL";
+    let band = band_of_member(&mut sql, query.ages);
     let text = format!(
-        "SELECT {unit} AS unit, COUNT(*) AS members, \
-           COALESCE(SUM(CASE WHEN {known} AND m.date_of_birth > {from_36} THEN 1 ELSE 0 END), 0) \
-             AS age_up_to_35, \
-           COALESCE(SUM(CASE WHEN {known} AND m.date_of_birth <= {from_36} \
-             AND m.date_of_birth > {over_60} THEN 1 ELSE 0 END), 0) AS age_36_to_60, \
-           COALESCE(SUM(CASE WHEN {known} AND m.date_of_birth <= {over_60} THEN 1 ELSE 0 END), 0) \
-             AS age_over_60, \
-           COALESCE(SUM(CASE WHEN {known} THEN 0 ELSE 1 END), 0) AS age_unknown \
+        "SELECT {unit} AS unit, {band} AS band, COUNT(*) AS members \
          FROM members m {moved} \
          WHERE m.joined_on <= {day} AND ({ENDED_ON} IS NULL OR {ENDED_ON} > {day}) \
            AND {filter} \
-         GROUP BY {unit}"
+         GROUP BY {unit}, {band}"
     );
     sql.statement(text)
+}
+
+/// Members whose membership has not ended: the ones `member_census` counts.
+const NOT_ENDED: &str = "m.left_on IS NULL AND m.resigns_on IS NULL";
+
+/// `local_key` of the `member_census` rows that count a whole district.
+const WHOLE_DISTRICT: Uuid = Uuid::max();
+
+/// The members on the day from `member_census` and the changes after it,
+/// as signed counts per unit and band, summed by the caller:
+///
+/// - the table's rows, but for the two months of birth in which an age
+///   band starts on the day;
+/// - the members of those two months who have not left, one by one;
+/// - less those of them all who joined after the day;
+/// - plus those who were members on the day and have left since, where
+///   they were that day;
+/// - less those who have not left and have moved since, where they are
+///   now, plus them where they were.
+fn census_statement(backend: DbBackend, query: &CensusQuery) -> sea_orm::Statement {
+    let mut sql = Sql::new(backend);
+    let day = sql.bind(query.as_of);
+    let month = |day: NaiveDate| day.with_day(1).unwrap_or(day);
+    let (born_36, born_61) = (month(query.ages.from_36), month(query.ages.over_60));
+    let next = |m: NaiveDate| m.checked_add_months(Months::new(1)).unwrap_or(m);
+    let (m36, m61) = (sql.bind(born_36), sql.bind(born_61));
+    let (m36_end, m61_end) = (sql.bind(next(born_36)), sql.bind(next(born_61)));
+    let band = band_of_member(&mut sql, query.ages);
+    let whole = sql.bind(WHOLE_DISTRICT);
+    let nil = sql.bind(Uuid::nil());
+
+    let (census_unit, census_filter) = match query.grouping {
+        Grouping::Districts { only } => {
+            let only = only.map_or_else(
+                || "1 = 1".to_owned(),
+                |id| format!("c.district_key = {}", sql.bind(id)),
+            );
+            (
+                "c.district_key".to_owned(),
+                format!("c.local_key = {whole} AND {only}"),
+            )
+        }
+        Grouping::Branches { district } => (
+            format!("CASE WHEN c.local_key = {nil} THEN NULL ELSE c.local_key END"),
+            format!(
+                "c.district_key = {} AND c.local_key <> {whole}",
+                sql.bind(district)
+            ),
+        ),
+    };
+    let (now_unit, now_filter) = grouped(&mut sql, query.grouping, "m.district_id", "m.local_id");
+    let moved = first_move_after_day(&mut sql, &day);
+    let (then_unit, then_filter) = grouped(&mut sql, query.grouping, DISTRICT_THEN, LOCAL_THEN);
+    let (moved_unit, moved_filter) = grouped(
+        &mut sql,
+        query.grouping,
+        "moved.from_district_id",
+        "moved.from_local_id",
+    );
+    let first = is_first_after(&mut sql, &day);
+    let born_in_band_months = format!(
+        "((m.date_of_birth >= {m36} AND m.date_of_birth < {m36_end}) \
+          OR (m.date_of_birth >= {m61} AND m.date_of_birth < {m61_end}))"
+    );
+    let text = format!(
+        "SELECT {census_unit} AS unit, \
+           CAST(CASE WHEN c.born_month < {m61} THEN {BAND_OVER_60} \
+                WHEN c.born_month < {m36} THEN {BAND_36_TO_60} \
+                ELSE {BAND_UP_TO_35} END AS BIGINT) AS band, \
+           CAST(SUM(c.members) AS BIGINT) AS members \
+         FROM member_census c \
+         WHERE {census_filter} AND c.born_month <> {m36} AND c.born_month <> {m61} \
+         GROUP BY 1, 2 \
+         UNION ALL \
+         SELECT {now_unit}, {band}, COUNT(*) FROM members m \
+         WHERE {NOT_ENDED} AND {born_in_band_months} AND {now_filter} GROUP BY 1, 2 \
+         UNION ALL \
+         SELECT {now_unit}, {band}, -COUNT(*) FROM members m \
+         WHERE {NOT_ENDED} AND m.joined_on > {day} AND {now_filter} GROUP BY 1, 2 \
+         UNION ALL \
+         SELECT {then_unit}, {band}, COUNT(*) FROM members m {moved} \
+         WHERE m.left_on > {day} AND m.joined_on <= {day} AND {then_filter} GROUP BY 1, 2 \
+         UNION ALL \
+         SELECT {then_unit}, {band}, COUNT(*) FROM members m {moved} \
+         WHERE m.left_on IS NULL AND m.resigns_on > {day} AND m.joined_on <= {day} \
+           AND {then_filter} GROUP BY 1, 2 \
+         UNION ALL \
+         SELECT {now_unit}, {band}, -COUNT(*) \
+         FROM transfers moved JOIN members m ON m.id = moved.member_id \
+         WHERE {first} AND {NOT_ENDED} AND m.joined_on <= {day} AND {now_filter} GROUP BY 1, 2 \
+         UNION ALL \
+         SELECT {moved_unit}, {band}, COUNT(*) \
+         FROM transfers moved JOIN members m ON m.id = moved.member_id \
+         WHERE {first} AND {NOT_ENDED} AND m.joined_on <= {day} AND {moved_filter} GROUP BY 1, 2"
+    );
+    sql.statement(text)
+}
+
+/// What a member counts under in `member_census`: its units and month of
+/// birth while its membership has not ended (the same condition as
+/// [`NOT_ENDED`]). Anonymisation only reaches former members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct CensusKey {
+    district: Uuid,
+    local: Option<Uuid>,
+    born_month: NaiveDate,
+}
+
+impl CensusKey {
+    fn counted(
+        district: Uuid,
+        local: Option<Uuid>,
+        date_of_birth: NaiveDate,
+        ended: bool,
+    ) -> Option<CensusKey> {
+        (!ended).then(|| CensusKey {
+            district,
+            local,
+            born_month: date_of_birth.with_day(1).unwrap_or(date_of_birth),
+        })
+    }
+
+    pub(crate) fn of_row(row: &member::Model) -> Option<CensusKey> {
+        let ended = row.left_on.is_some() || row.resigns_on.is_some();
+        Self::counted(row.district_id, row.local_id, row.date_of_birth, ended)
+    }
+
+    pub(crate) fn of_member(member: &Member) -> Option<CensusKey> {
+        let ended = member.left_on.is_some() || member.resigns_on.is_some();
+        Self::counted(
+            member.district_id,
+            member.local_id,
+            member.person.date_of_birth,
+            ended,
+        )
+    }
+
+    /// A member just entered: not ended.
+    pub(crate) fn entered(
+        district: Uuid,
+        local: Option<Uuid>,
+        date_of_birth: NaiveDate,
+    ) -> Option<CensusKey> {
+        Self::counted(district, local, date_of_birth, false)
+    }
+}
+
+/// Moves the counts of members from the keys they had to the keys they
+/// have: `-1` for a key left, `+1` for a key taken. Each key counts in its
+/// branch's row and in its district's.
+pub(crate) async fn apply<C: ConnectionTrait>(
+    db: &C,
+    changes: impl IntoIterator<Item = (Option<CensusKey>, Option<CensusKey>)>,
+) -> Result<(), RepoError> {
+    let mut deltas: BTreeMap<(Uuid, Uuid, NaiveDate), i64> = BTreeMap::new();
+    for (before, after) in changes {
+        if before == after {
+            continue;
+        }
+        for (key, delta) in [(before, -1), (after, 1)] {
+            let Some(key) = key else { continue };
+            let local = key.local.unwrap_or(Uuid::nil());
+            for local_key in [local, WHOLE_DISTRICT] {
+                *deltas
+                    .entry((key.district, local_key, key.born_month))
+                    .or_default() += delta;
+            }
+        }
+    }
+    for ((district, local, born_month), delta) in deltas.into_iter().filter(|(_, d)| *d != 0) {
+        let mut sql = Sql::new(db.get_database_backend());
+        let values = [
+            sql.bind(district),
+            sql.bind(local),
+            sql.bind(born_month),
+            sql.bind(delta),
+        ]
+        .join(", ");
+        let text = format!(
+            "INSERT INTO member_census (district_key, local_key, born_month, members) \
+             VALUES ({values}) \
+             ON CONFLICT (district_key, local_key, born_month) \
+             DO UPDATE SET members = member_census.members + excluded.members"
+        );
+        db.execute_raw(sql.statement(text)).await?;
+    }
+    Ok(())
+}
+
+/// Recomputes `member_census` from the members, in one transaction. For a
+/// database filled by bulk inserts, and once after its migration.
+pub async fn rebuild(db: &DatabaseConnection) -> Result<(), RepoError> {
+    let txn = db.begin().await?;
+    txn.execute_unprepared("DELETE FROM member_census").await?;
+    let mut sql = Sql::new(txn.get_database_backend());
+    let nil = sql.bind(Uuid::nil());
+    let whole = sql.bind(WHOLE_DISTRICT);
+    let born_month = sql.month_start("m.date_of_birth");
+    let text = format!(
+        "INSERT INTO member_census (district_key, local_key, born_month, members) \
+         SELECT m.district_id, COALESCE(m.local_id, {nil}), {born_month}, COUNT(*) \
+         FROM members m WHERE {NOT_ENDED} GROUP BY 1, 2, 3 \
+         UNION ALL \
+         SELECT m.district_id, {whole}, {born_month}, COUNT(*) \
+         FROM members m WHERE {NOT_ENDED} GROUP BY 1, 3"
+    );
+    txn.execute_raw(sql.statement(text)).await?;
+    stale_marks::clear(&txn, migration::MEMBER_CENSUS_STALE).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Fills the table if a migration left it stale.
+pub async fn rebuild_if_stale(db: &DatabaseConnection) -> Result<(), RepoError> {
+    if stale_marks::is_set(db, migration::MEMBER_CENSUS_STALE).await? {
+        rebuild(db).await?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -185,11 +442,7 @@ enum Flow {
 
 /// Joined counts in the unit joined, on the day of joining; left in the
 /// unit left, on the last day of the membership.
-fn flow_statement(
-    backend: sea_orm::DbBackend,
-    query: &CensusQuery,
-    flow: Flow,
-) -> sea_orm::Statement {
+fn flow_statement(backend: DbBackend, query: &CensusQuery, flow: Flow) -> sea_orm::Statement {
     let mut sql = Sql::new(backend);
     let after = sql.bind(query.year_before);
     let until = sql.bind(query.as_of);
@@ -225,7 +478,7 @@ fn flow_statement(
 /// day and still open that day: not admitted (the record exists from
 /// `entered_on`), rejected or withdrawn before or on it. They count for
 /// the district that holds them now; none yet is the row `None`.
-fn by_statute_statement(backend: sea_orm::DbBackend, query: &CensusQuery) -> sea_orm::Statement {
+fn by_statute_statement(backend: DbBackend, query: &CensusQuery) -> sea_orm::Statement {
     let mut sql = Sql::new(backend);
     let before = sql.bind(query.by_statute_before);
     let day = sql.bind(query.as_of);

@@ -51,13 +51,17 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 }
 
 /// Applies every pending migration, then fills what a migration left for
-/// the repositories to fill (the lag rollup and the members' city keys,
+/// the repositories to fill (the lag rollup, the member census and the
+/// members' city keys,
 /// whose definitions live here and in the domain).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await?;
     crate::rollup::rebuild_if_stale(db)
         .await
         .map_err(|e| DbErr::Custom(format!("filling the lag rollup failed: {e}")))?;
+    crate::census::rebuild_if_stale(db)
+        .await
+        .map_err(|e| DbErr::Custom(format!("filling the member census failed: {e}")))?;
     let filled = crate::person_columns::fill_city_keys_if_stale(db)
         .await
         .map_err(|e| DbErr::Custom(format!("filling the city keys failed: {e}")))?;

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::applications::{UnitFilter, interests_from_json, prefix_end};
 use crate::entities::member::{self, Entity as Members};
-use crate::{RepoError, person_columns, rollup};
+use crate::{RepoError, census, person_columns, rollup};
 
 impl TryFrom<member::Model> for Member {
     type Error = RepoError;
@@ -136,6 +136,7 @@ pub async fn insert<C: ConnectionTrait>(
     // The rollup counts the row as the INSERT returned it, without reading
     // it back.
     rollup::apply(db, None, rollup::Facts::of_member(&row).as_ref()).await?;
+    census::apply(db, [(None, census::CensusKey::of_row(&row))]).await?;
     row.try_into()
 }
 
@@ -152,6 +153,13 @@ pub async fn insert_many<C: ConnectionTrait>(
 ) -> Result<(), RepoError> {
     let mut rows = Vec::with_capacity(new.len());
     let mut counted = Vec::new();
+    let census_keys: Vec<_> = new
+        .iter()
+        .map(|n| {
+            let key = census::CensusKey::entered(n.district_id, n.local_id, n.person.date_of_birth);
+            (None, key)
+        })
+        .collect();
     for n in new {
         // Only directly entered members count in the lag rollup (imported
         // ones have no known lag; those of applications count through the
@@ -173,7 +181,7 @@ pub async fn insert_many<C: ConnectionTrait>(
     for facts in &counted {
         rollup::apply(db, None, Some(facts)).await?;
     }
-    Ok(())
+    census::apply(db, census_keys).await
 }
 
 /// Reserves `count` consecutive membership numbers and returns the first.
@@ -265,6 +273,15 @@ pub async fn save<C: ConnectionTrait>(
     }
     let facts_after = rollup::read(db, rollup::Table::Members, current.id).await?;
     rollup::apply(db, facts_before.as_ref(), facts_after.as_ref()).await?;
+    // The version matched, so the row held `current` before the write.
+    census::apply(
+        db,
+        [(
+            census::CensusKey::of_member(current),
+            census::CensusKey::of_member(next),
+        )],
+    )
+    .await?;
     get(db, current.id).await
 }
 

@@ -155,13 +155,14 @@ pub async fn insert_applications<C: ConnectionTrait>(
     Ok(())
 }
 
-/// After a bulk load: the lag rollup recomputed, fresh planner statistics and a visibility map on
+/// After a bulk load: the lag rollup and the member census recomputed, fresh planner statistics and a visibility map on
 /// PostgreSQL (autovacuum may be off or late), so that the first queries
 /// run with the plans they will have in production. Nothing on SQLite,
 /// whose planner needs no statistics for these indexes.
 pub async fn settle(db: &sea_orm::DatabaseConnection) -> Result<(), RepoError> {
     // Bulk inserts bypass the repositories that keep the rollup current.
     crate::rollup::rebuild(db).await?;
+    crate::census::rebuild(db).await?;
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         db.execute_unprepared("VACUUM (ANALYZE) applications, members")
             .await?;
