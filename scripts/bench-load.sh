@@ -16,14 +16,14 @@
 # run works on a copy of it (CREATE DATABASE ... TEMPLATE, dropped after),
 # so that the registrations of one run do not change the next one's data.
 # CONCURRENCY (16) requests or pgbench clients at once. WORKLOADS (search
-# inbox report register): register last, since its 30,000 or so new open
+# inbox report counts delegates register): register last, since its 30,000 or so new open
 # declarations make the report's open items, and its mail keeps the outbox
 # worker busy for a while.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
 seconds=${1:-20}
-workloads=${WORKLOADS:-search inbox report register}
+workloads=${WORKLOADS:-search inbox report counts delegates register}
 concurrency=${CONCURRENCY:-16}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kartei-target}"
 pg="${KARTEI_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
@@ -103,7 +103,7 @@ run() { # WORKLOAD CLIENTS
     --seconds "$seconds" --concurrency "$clients" --summary "$dir/kartei_${workload}_$clients.json" >/dev/null
   case $workload in
     register) scripts=("${register_scripts[@]}") user=$lgs ;;
-    report) scripts=(-f "$dir/bare/report.sql") user=$lgs ;;
+    report | counts | delegates) scripts=(-f "$dir/bare/$workload.sql") user=$lgs ;;
     *) scripts=(-f "$dir/bare/$workload.sql") user=$kv ;;
   esac
   local values=()

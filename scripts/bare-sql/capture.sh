@@ -26,7 +26,7 @@ sql() { psql "$url" -tAc "$1"; }
 logging() { psql "${url%/*}/postgres" -qc "ALTER SYSTEM $1" -c "SELECT pg_reload_conf()" >/dev/null; }
 
 case $workload in
-  register | report) who=lgs@kartei.example ;;
+  register | report | counts | delegates) who=lgs@kartei.example ;;
   *) who=kv-dresden@kartei.example ;;
 esac
 token=$(curl -fs "$base/api/v1/auth/login" -H 'content-type: application/json' \

@@ -36,6 +36,11 @@ enum Workload {
     Search,
     Inbox,
     Report,
+    /// The member counts on 31 December of last year.
+    Counts,
+    /// The delegate key of that day: 220 seats in pairs by Hare-Niemeyer
+    /// after a double base mandate, as a state statute writes it.
+    Delegates,
 }
 
 /// Who answers: the JSON API, or the web application's pages.
@@ -118,7 +123,9 @@ impl Run {
 
     fn who(&self) -> &'static str {
         match self.args.workload {
-            Workload::Register | Workload::Report => "lgs@kartei.example",
+            Workload::Register | Workload::Report | Workload::Counts | Workload::Delegates => {
+                "lgs@kartei.example"
+            }
             Workload::Search | Workload::Inbox => "kv-dresden@kartei.example",
         }
     }
@@ -229,6 +236,20 @@ impl Run {
                     .get(format!("{base}/api/v1/reports/entry-lag"))
                     .query(&[("from", from.as_str()), ("to", today.to_string().as_str())])
             }
+            Workload::Counts => self
+                .http
+                .get(format!("{base}/api/v1/reports/members"))
+                .query(&[("as_of", end_of_last_year(today).as_str())]),
+            Workload::Delegates => self
+                .http
+                .get(format!("{base}/api/v1/reports/delegates"))
+                .query(&[
+                    ("as_of", end_of_last_year(today).as_str()),
+                    ("seats", "220"),
+                    ("method", "hare-niemeyer"),
+                    ("pairs", "true"),
+                    ("base_seats", "2"),
+                ]),
         }
         .bearer_auth(token)
     }
@@ -259,6 +280,9 @@ impl Run {
                     .get(format!("{base}/auswertungen"))
                     .query(&[("von", from.as_str()), ("bis", german(today).as_str())])
             }
+            // Their pages' defaults ask the workloads' questions.
+            Workload::Counts => self.http.get(format!("{base}/auswertungen/mitglieder")),
+            Workload::Delegates => self.http.get(format!("{base}/auswertungen/delegierte")),
         };
         request.header(reqwest::header::COOKIE, cookie)
     }
@@ -330,6 +354,12 @@ impl Run {
         }
         tally
     }
+}
+
+/// The day statutes count members on: 31 December of the year before.
+fn end_of_last_year(today: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}-12-31", today.year() - 1)
 }
 
 #[tokio::main]
