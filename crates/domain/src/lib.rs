@@ -22,12 +22,15 @@
 //! - a membership: its end ([`member::leave`], [`member::ending`]), its
 //!   entry dates, consents ([`member::Consents`]) and transfers
 //!   ([`member::transfer`], [`member::answer_transfer`]);
+//! - the integration steps after admission, who owes them and when they
+//!   are due: [`integration`];
 //! - who may do what, where, and what every list shows: [`authz`].
 
 pub mod application;
 pub mod authz;
 pub mod calendar;
 pub mod email;
+pub mod integration;
 pub mod lag;
 pub mod member;
 pub mod org;
