@@ -12,6 +12,7 @@ mod m20261125_000005_lag_rollup;
 mod m20261201_000006_need_to_know;
 mod m20261201_000007_audit_log;
 mod m20261202_000008_member_search;
+mod m20261202_000009_integration;
 
 /// The condition "the application is still open", written the same way in
 /// the partial index `idx_applications_open_by_age` and in the queries that
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_need_to_know::Migration),
             Box::new(m20261201_000007_audit_log::Migration),
             Box::new(m20261202_000008_member_search::Migration),
+            Box::new(m20261202_000009_integration::Migration),
         ]
     }
 }
