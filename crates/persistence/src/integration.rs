@@ -6,7 +6,7 @@
 //! branch, else its district), and only members whose membership lasts
 //! owe anything: both conditions are written into every query here.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use kartei_domain::application::ContactChannel;
 use kartei_domain::integration::{Done, OwedStep};
 use kartei_domain::member::MemberStatus;
@@ -178,12 +178,6 @@ fn plus_days(sql: &Sql, day: &str, days: &str) -> String {
     }
 }
 
-/// `step IN (…)` over the configured steps.
-fn configured(sql: &mut Sql, steps: &[StepLevel]) -> String {
-    let names: Vec<String> = steps.iter().map(|s| sql.bind(s.step.clone())).collect();
-    format!("s.step IN ({})", names.join(", "))
-}
-
 /// `CASE s.step WHEN name THEN value … END`, one branch per step.
 fn per_step(branches: &[(String, String)]) -> String {
     let branches: String = branches
@@ -205,42 +199,60 @@ fn i32_days(days: u32) -> i32 {
     i32::try_from(days).unwrap_or(i32::MAX)
 }
 
+/// One statement for a page of `rows` owed steps: for each configured
+/// step, the first `rows` open ones in the order of the partial index
+/// (`step, started_on, id`; within a step, due order is start order), then
+/// those merged by due day and id. A cursor `(due, id)` is, within a step
+/// of `level` days, the start `due - level` and the id.
 fn owed_statement(
     backend: DbBackend,
     query: &OwedQuery,
     after: Option<DueCursor>,
-    limit: u64,
+    rows: u64,
 ) -> Statement {
     let mut sql = Sql::new(backend);
-    let mut conditions = vec![
+    let rows = sql.bind(i64::try_from(rows).unwrap_or(i64::MAX));
+    let mut common = vec![
         OPEN.to_owned(),
-        configured(&mut sql, &query.steps),
         format!("m.status = '{}'", MemberStatus::Active.as_str()),
     ];
     for filter in std::iter::once(query.scope).chain(query.unit) {
-        conditions.extend(scope_condition(&mut sql, filter));
+        common.extend(scope_condition(&mut sql, filter));
     }
-    let mut branches = Vec::new();
-    for step in &query.steps {
-        let name = sql.bind(step.step.clone());
-        let level = sql.bind(i32_days(step.level_days));
-        branches.push((name, plus_days(&sql, "s.started_on", &level)));
-    }
-    let due = per_step(&branches);
-    if let Some((due_on, id)) = after {
-        let (due_on, id) = (sql.bind(due_on), sql.bind(id));
-        conditions.push(format!(
-            "({due} > {due_on} OR ({due} = {due_on} AND s.id > {id}))"
-        ));
-    }
-    let limit = sql.bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    let ranges: Vec<String> = query
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(n, step)| {
+            let mut conditions = common.clone();
+            conditions.push(format!("s.step = {}", sql.bind(step.step.clone())));
+            if let Some((due_on, id)) = after {
+                let started = due_on
+                    .checked_sub_days(Days::new(u64::from(step.level_days)))
+                    .unwrap_or(NaiveDate::MIN);
+                let (started, id) = (sql.bind(started), sql.bind(id));
+                conditions.push(format!(
+                    "(s.started_on > {started} OR (s.started_on = {started} AND s.id > {id}))"
+                ));
+            }
+            let level = sql.bind(i32_days(step.level_days));
+            format!(
+                "SELECT * FROM (\
+                   SELECT s.id AS step_id, s.member_id, s.step, s.started_on, \
+                          {due} AS due_on, m.membership_number, m.first_name, m.last_name, \
+                          m.district_id, m.local_id \
+                   FROM integration_steps s JOIN members m ON m.id = s.member_id \
+                   WHERE {conditions} \
+                   ORDER BY s.started_on, s.id LIMIT {rows}\
+                 ) step{n}",
+                due = plus_days(&sql, "s.started_on", &level),
+                conditions = conditions.join(" AND "),
+            )
+        })
+        .collect();
     let text = format!(
-        "SELECT s.id AS step_id, s.member_id, s.step, s.started_on, {due} AS due_on, \
-                m.membership_number, m.first_name, m.last_name, m.district_id, m.local_id \
-         FROM integration_steps s JOIN members m ON m.id = s.member_id \
-         WHERE {conditions} \
-         ORDER BY due_on, s.id LIMIT {limit}",
-        conditions = conditions.join(" AND "),
+        "{} ORDER BY due_on, step_id LIMIT {rows}",
+        ranges.join(" UNION ALL ")
     );
     sql.statement(text)
 }
@@ -420,12 +432,18 @@ mod tests {
             assert!(text.contains("s.done_on IS NULL"), "{text}");
             assert!(text.contains("m.status = 'active'"), "{text}");
             assert!(text.contains("m.district_id = $"), "{text}");
-            assert!(text.contains("ORDER BY due_on, s.id"), "{text}");
-            assert!(text.contains("CASE s.step WHEN $"), "{text}");
+            // One range per step along the partial index, merged by due day.
+            assert_eq!(text.matches("ORDER BY s.started_on, s.id LIMIT").count(), 2);
+            assert!(text.contains(" UNION ALL "), "{text}");
+            assert!(
+                text.ends_with("ORDER BY due_on, step_id LIMIT $1"),
+                "{text}"
+            );
         }
         let cursor = (NaiveDate::MIN, Uuid::nil());
         let paged = owed_statement(DbBackend::Sqlite, &query, Some(cursor), 51).sql;
         assert!(paged.contains("date(s.started_on, '+' || $"), "{paged}");
+        assert!(paged.contains("(s.started_on > $"), "{paged}");
         assert!(paged.contains("AND s.id > $"), "{paged}");
     }
 
@@ -445,7 +463,10 @@ mod tests {
         let text = figures_statement(DbBackend::Postgres, &query).sql;
         assert!(text.contains("GROUP BY unit, step, days"), "{text}");
         assert!(text.contains("m.local_id AS unit"), "{text}");
-        assert!(text.contains("CAST(s.done_on - s.started_on AS BIGINT)"), "{text}");
+        assert!(
+            text.contains("CAST(s.done_on - s.started_on AS BIGINT)"),
+            "{text}"
+        );
         let text = figures_statement(DbBackend::Sqlite, &query).sql;
         assert!(text.contains("julianday(s.done_on)"), "{text}");
     }
