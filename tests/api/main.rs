@@ -13,6 +13,7 @@ mod errors;
 mod headers;
 mod health;
 mod import;
+mod integration;
 mod limits;
 mod logs;
 mod mail;

@@ -435,7 +435,10 @@ mod tests {
             assert!(s.demo.seed_on_empty);
             assert_eq!(s.import.max_rows, 200_000);
             assert_eq!(s.server.max_body_bytes, 64 * 1024);
-            assert_eq!(s.integration.plan().names(), ["welcome", "first_invitation"]);
+            assert_eq!(
+                s.integration.plan().names(),
+                ["welcome", "first_invitation"]
+            );
             let levels: Vec<u32> = s
                 .integration
                 .plan()
@@ -490,16 +493,20 @@ mod tests {
             assert_eq!(err, "");
             jail.set_env("KARTEI__INTEGRATION__SERVICE_LEVEL_DAYS__WELCOME", "7");
             let s = load("development").map_err(|e| e.to_string())?;
-            assert_eq!(s.integration.plan().step("welcome").map(|s| s.level_days), Some(7));
+            assert_eq!(
+                s.integration.plan().step("welcome").map(|s| s.level_days),
+                Some(7)
+            );
             Ok(())
         });
         Jail::expect_with(|jail| {
             let s = Settings::from_figment(
-                Settings::figment(&repo_config(), "development")
-                    .merge(figment::providers::Serialized::default(
+                Settings::figment(&repo_config(), "development").merge(
+                    figment::providers::Serialized::default(
                         "integration.steps",
                         Vec::<String>::new(),
-                    )),
+                    ),
+                ),
                 "development",
             )
             .map_err(|e| e.to_string())?;
@@ -532,10 +539,7 @@ mod tests {
                 "[integration]\nsteps = [\"welcome\", \"welcome\"]\n",
                 "integration.steps: step \"welcome\" is listed twice",
             ),
-            (
-                "[integration]\nstep = [\"welcome\"]\n",
-                "step",
-            ),
+            ("[integration]\nstep = [\"welcome\"]\n", "step"),
         ];
         for (toml, want) in cases {
             Jail::expect_with(|jail| {

@@ -17,8 +17,7 @@ use kartei_domain::staff::OrgUnit;
 use kartei_domain::text::Note;
 use kartei_domain::{Action, Actor, authorize};
 use kartei_persistence::integration::{
-    self as stored, DueCursor, FigureRow, FiguresQuery, OwedItem, OwedQuery, StepCutoff,
-    StepLevel,
+    self as stored, DueCursor, FigureRow, FiguresQuery, OwedItem, OwedQuery, StepCutoff, StepLevel,
 };
 use kartei_persistence::reports::Grouping;
 use kartei_persistence::{Tx, unit_of_work};
@@ -145,8 +144,7 @@ pub async fn record(
     let step = checks.field("step", configured(app).parse_step(&input.step));
     let channel = checks.field("channel", ContactChannel::parse(&input.channel));
     let note = checks.field("note", Note::optional(input.note.as_deref()));
-    if let Err(RecordError::InvalidDate(message)) = rules::done_on_in_reach(input.done_on, today)
-    {
+    if let Err(RecordError::InvalidDate(message)) = rules::done_on_in_reach(input.done_on, today) {
         checks.fail("done_on", message);
     }
     checks.finish()?;
@@ -161,15 +159,14 @@ pub async fn record(
         channel,
         note,
     };
-    let member =
-        members::read_full(app, actor, member_id, Action::RecordIntegrationStep).await?;
+    let member = members::read_full(app, actor, member_id, Action::RecordIntegrationStep).await?;
     // A second recorder may come first between reading and writing: then
     // the step is read again and the repeat rule decides.
     for _ in 0..3 {
         let steps = stored::for_member(&app.db, member.id).await?;
         let current = steps.iter().find(|s| s.step == name);
-        let recording = rules::record(&name, current, member.left_on, &done, today)
-            .map_err(record_error)?;
+        let recording =
+            rules::record(&name, current, member.left_on, &done, today).map_err(record_error)?;
         let Some(current) = current.filter(|_| recording == Recording::Record) else {
             return Ok(MemberSteps {
                 member_id: member.id,
@@ -361,11 +358,7 @@ pub async fn figures(
             .iter()
             .map(|s| StepCutoff {
                 step: s.name.as_str().to_owned(),
-                overdue_started_before: rules::started_before(
-                    s.level_days,
-                    plan_of_rows.today,
-                    1,
-                ),
+                overdue_started_before: rules::started_before(s.level_days, plan_of_rows.today, 1),
             })
             .collect(),
     };

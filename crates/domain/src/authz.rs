@@ -657,7 +657,12 @@ mod tests {
         // Home ties keep a former district reading, not welcoming.
         let holding = tree.path_of_other_local();
         assert_eq!(
-            member_view(&district, RecordIntegrationStep, &holding, Some(&at_district)),
+            member_view(
+                &district,
+                RecordIntegrationStep,
+                &holding,
+                Some(&at_district)
+            ),
             Err(Denied::OutOfScope)
         );
         // The state level reads who is owed, but the welcome is local.

@@ -229,13 +229,17 @@ pub enum Recording {
 pub enum RecordError {
     /// The member owes no such step: imported, entered before integration
     /// steps existed, or the step was configured later.
-    #[error("This member owes no {0} step: it is owed by members admitted or entered directly since integration steps were configured.")]
+    #[error(
+        "This member owes no {0} step: it is owed by members admitted or entered directly since integration steps were configured."
+    )]
     NotOwed(String),
     /// The membership ended before the day given.
     #[error("The membership ended on {0}; a step after that is not owed.")]
     MembershipEnded(NaiveDate),
     /// Done before already, with other data.
-    #[error("The {step} step was recorded as done on {done_on} by {channel}; it cannot be recorded again differently.")]
+    #[error(
+        "The {step} step was recorded as done on {done_on} by {channel}; it cannot be recorded again differently."
+    )]
     AlreadyDone {
         step: String,
         done_on: NaiveDate,
@@ -317,12 +321,13 @@ mod tests {
             &names(&["welcome", "first_invitation"]),
             &levels(&[("first_invitation", 42), ("welcome", 14)]),
         );
-        let Ok(plan) = plan else {
-            panic!("{plan:?}")
-        };
+        let Ok(plan) = plan else { panic!("{plan:?}") };
         assert_eq!(plan.names(), ["welcome", "first_invitation"]);
         assert_eq!(plan.step("welcome").map(|s| s.level_days), Some(14));
-        assert_eq!(plan.step("first_invitation").map(|s| s.level_days), Some(42));
+        assert_eq!(
+            plan.step("first_invitation").map(|s| s.level_days),
+            Some(42)
+        );
         assert_eq!(plan.step("mentoring"), None);
         assert_eq!(
             plan.parse_step("Welcome").map_err(|e| e.to_string()),
@@ -339,7 +344,13 @@ mod tests {
             plan(&["Welcome"], &[("Welcome", 1)]),
             Err(PlanError::BadName("Welcome".into()))
         );
-        for bad in ["", "welcome-call", "erstes treffen", "schritt2", "begrüßung"] {
+        for bad in [
+            "",
+            "welcome-call",
+            "erstes treffen",
+            "schritt2",
+            "begrüßung",
+        ] {
             assert_eq!(
                 plan(&[bad], &[(bad, 1)]),
                 Err(PlanError::BadName(bad.into())),
@@ -358,10 +369,16 @@ mod tests {
             plan(&["welcome"], &[("welcome", 0)]),
             Err(PlanError::ZeroLevel("welcome".into()))
         );
-        assert_eq!(PlanError::ZeroLevel("x".into()).key(), "integration.service_level_days");
+        assert_eq!(
+            PlanError::ZeroLevel("x".into()).key(),
+            "integration.service_level_days"
+        );
         assert_eq!(PlanError::Repeated("x".into()).key(), "integration.steps");
         // Nothing configured is a plan too; extra levels are ignored.
-        assert_eq!(plan(&[], &[("welcome", 14)]).map(|p| p.steps().len()), Ok(0));
+        assert_eq!(
+            plan(&[], &[("welcome", 14)]).map(|p| p.steps().len()),
+            Ok(0)
+        );
     }
 
     #[test]
@@ -452,14 +469,38 @@ mod tests {
         // The first and the last possible day.
         for day in [d(3, 1), today] {
             assert_eq!(
-                record("welcome", Some(&step), None, &done(day, ContactChannel::Email), today),
+                record(
+                    "welcome",
+                    Some(&step),
+                    None,
+                    &done(day, ContactChannel::Email),
+                    today
+                ),
                 Ok(Recording::Record)
             );
         }
-        let future = record("welcome", Some(&step), None, &done(d(3, 11), ContactChannel::Phone), today);
-        assert_eq!(future.as_ref().map_err(RecordError::field), Err(Some("done_on")));
-        let early = record("welcome", Some(&step), None, &done(d(2, 28), ContactChannel::Phone), today);
-        assert_eq!(early.as_ref().map_err(RecordError::field), Err(Some("done_on")));
+        let future = record(
+            "welcome",
+            Some(&step),
+            None,
+            &done(d(3, 11), ContactChannel::Phone),
+            today,
+        );
+        assert_eq!(
+            future.as_ref().map_err(RecordError::field),
+            Err(Some("done_on"))
+        );
+        let early = record(
+            "welcome",
+            Some(&step),
+            None,
+            &done(d(2, 28), ContactChannel::Phone),
+            today,
+        );
+        assert_eq!(
+            early.as_ref().map_err(RecordError::field),
+            Err(Some("done_on"))
+        );
 
         let recorded = OwedStep {
             done: Some(phone.clone()),
@@ -497,8 +538,14 @@ mod tests {
         );
         // A date in the future is a field error before anything else.
         assert_eq!(
-            record("welcome", None, None, &done(d(3, 11), ContactChannel::Phone), today)
-                .map_err(|e| e.field()),
+            record(
+                "welcome",
+                None,
+                None,
+                &done(d(3, 11), ContactChannel::Phone),
+                today
+            )
+            .map_err(|e| e.field()),
             Err(Some("done_on"))
         );
         let step = open_step();
