@@ -620,7 +620,10 @@ async fn a_member_who_left_is_owed_nothing(db: Db) {
         &app,
         &dd,
         &leaving,
-        json!({ "step": "welcome", "done_on": day(&app, -20), "channel": "phone" }),
+        json!({
+            "step": "welcome", "done_on": day(&app, -20), "channel": "phone",
+            "note": "Hat sich sehr gefreut"
+        }),
     )
     .await;
     assert_eq!(before.status, 200, "{}", before.text);
@@ -643,6 +646,18 @@ async fn a_member_who_left_is_owed_nothing(db: Db) {
         ),
         (&json!(2), &json!(1), &json!(1), &json!(1))
     );
+
+    // After the retention period the note goes with the person; the day
+    // and the channel stay for the figures.
+    let notes = "SELECT COUNT(*) AS n FROM integration_steps WHERE note IS NOT NULL";
+    assert_eq!(app.scalar(notes).await, 1);
+    app.state.clock.advance(Duration::days(3653 + 2));
+    kartei_app::jobs::retention::run(&app.state.app, app.state.clock.now())
+        .await
+        .expect("retention");
+    assert_eq!(app.scalar(notes).await, 0);
+    let done = "SELECT COUNT(*) AS n FROM integration_steps WHERE done_on IS NOT NULL";
+    assert_eq!(app.scalar(done).await, 1);
 }
 
 fn row<'a>(report: &'a Value, short_code: &str, step: &str) -> &'a Value {

@@ -528,6 +528,10 @@ mod tests {
                 "integration.service_level_days: the service level of step \"welcome\" must be at least 1 day",
             ),
             (
+                "[integration.service_level_days]\nfirst_invitation = 10000\n",
+                "integration.service_level_days: the service level of step \"first_invitation\" must be at most 3650 days",
+            ),
+            (
                 "[integration]\nsteps = [\"Welcome\"]\n[integration.service_level_days]\nWelcome = 3\n",
                 "integration.steps: step name \"Welcome\" must be lower-case letters and _",
             ),

@@ -21,6 +21,9 @@ use crate::text::Note;
 
 /// The longest step name kartei takes: it is a configuration key, not text.
 pub const STEP_NAME_MAX: usize = 40;
+/// The longest service level kartei takes: ten years, far beyond any
+/// welcome, and far from the end of any calendar a database keeps.
+pub const LEVEL_MAX_DAYS: u32 = 3650;
 
 /// The name of a step, as configured: lower-case ASCII letters and `_`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -69,6 +72,8 @@ pub enum PlanError {
     NoLevel(String),
     #[error("the service level of step {0:?} must be at least 1 day")]
     ZeroLevel(String),
+    #[error("the service level of step {0:?} must be at most 3650 days")]
+    LevelTooLong(String),
 }
 
 impl PlanError {
@@ -76,7 +81,9 @@ impl PlanError {
     pub fn key(&self) -> &'static str {
         match self {
             PlanError::BadName(_) | PlanError::Repeated(_) => "integration.steps",
-            PlanError::NoLevel(_) | PlanError::ZeroLevel(_) => "integration.service_level_days",
+            PlanError::NoLevel(_) | PlanError::ZeroLevel(_) | PlanError::LevelTooLong(_) => {
+                "integration.service_level_days"
+            }
         }
     }
 }
@@ -105,6 +112,9 @@ impl IntegrationPlan {
             let level_days = match levels.get(raw) {
                 None => return Err(PlanError::NoLevel(raw.clone())),
                 Some(0) => return Err(PlanError::ZeroLevel(raw.clone())),
+                Some(&days) if days > LEVEL_MAX_DAYS => {
+                    return Err(PlanError::LevelTooLong(raw.clone()));
+                }
                 Some(&days) => days,
             };
             plan.push(Step { name, level_days });
@@ -369,6 +379,11 @@ mod tests {
             plan(&["welcome"], &[("welcome", 0)]),
             Err(PlanError::ZeroLevel("welcome".into()))
         );
+        assert_eq!(
+            plan(&["welcome"], &[("welcome", 3651)]),
+            Err(PlanError::LevelTooLong("welcome".into()))
+        );
+        assert!(plan(&["welcome"], &[("welcome", 3650)]).is_ok());
         assert_eq!(
             PlanError::ZeroLevel("x".into()).key(),
             "integration.service_level_days"
