@@ -12,6 +12,7 @@ mod m20261125_000005_lag_rollup;
 mod m20261201_000006_need_to_know;
 mod m20261201_000007_audit_log;
 mod m20261202_000008_member_search;
+mod m20261202_000009_integration;
 mod m20261202_000010_member_census;
 
 /// The condition "the application is still open", written the same way in
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_need_to_know::Migration),
             Box::new(m20261201_000007_audit_log::Migration),
             Box::new(m20261202_000008_member_search::Migration),
+            Box::new(m20261202_000009_integration::Migration),
             Box::new(m20261202_000010_member_census::Migration),
         ]
     }

@@ -242,6 +242,9 @@ enum Op {
     MemberCounts,
     DelegateKey,
     Unentered,
+    RecordIntegrationStep,
+    Unwelcomed,
+    IntegrationReport,
     Outbox,
     AuditLog,
     Live,
@@ -388,6 +391,12 @@ const TABLE: &[Entry] = &[
     staff("GET", "/api/v1/reports/members", Op::MemberCounts, &[A, S, D, V], Held, 200),
     staff("GET", "/api/v1/reports/delegates", Op::DelegateKey, &[A, S, V], Unscoped, 200),
     staff("GET", "/api/v1/reports/unentered", Op::Unentered, &[A, S, D, B], Listing, 200),
+    // The welcome and the first invitation are the branch's (or, for a
+    // member without one, the district's) to give and to record; the state
+    // office reads who is still owed them, the board only the figures.
+    staff("POST", "/api/v1/members/{id}/integration", Op::RecordIntegrationStep, &[A, D, B], Held, 200),
+    staff("GET", "/api/v1/reports/unwelcomed", Op::Unwelcomed, &[A, S, D, B], Listing, 200),
+    staff("GET", "/api/v1/reports/integration", Op::IntegrationReport, &[A, S, D, V], Held, 200),
     staff("GET", "/api/v1/outbox", Op::Outbox, &[A], Unscoped, 200),
     // The log names every record and account: the system owner's alone.
     staff("GET", "/api/v1/audit", Op::AuditLog, &[A], Unscoped, 200),
@@ -912,6 +921,23 @@ impl World {
                 place.id
             ))
             .probe(&place.application),
+            // A new member each time, owing its welcome.
+            Op::RecordIntegrationStep => {
+                let member = self.member_in(&place.id).await;
+                post(
+                    format!("/api/v1/members/{member}/integration"),
+                    json!({ "step": "welcome", "done_on": today, "channel": "phone" }),
+                )
+            }
+            Op::Unwelcomed => get(format!(
+                "/api/v1/reports/unwelcomed?org_unit_id={}&limit=200",
+                place.id
+            ))
+            .probe(&place.member),
+            Op::IntegrationReport => get(format!(
+                "/api/v1/reports/integration?org_unit_id={}",
+                place.district_id
+            )),
             Op::Outbox => get("/api/v1/outbox?status=failed"),
             Op::AuditLog => get("/api/v1/audit?action=export"),
             Op::Live => get("/health/live"),

@@ -15,6 +15,7 @@ mod errors;
 mod headers;
 mod health;
 mod import;
+mod integration;
 mod limits;
 mod logs;
 mod mail;

@@ -2,11 +2,13 @@
 //! overlaid by `KARTEI__<SECTION>__<KEY>` environment variables. Every section
 //! refuses unknown keys, so a typo stops the start instead of being ignored.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
+use kartei_domain::integration::IntegrationPlan;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -43,6 +45,7 @@ pub struct Settings {
     pub retention: RetentionSettings,
     pub demo: DemoSettings,
     pub import: ImportSettings,
+    pub integration: IntegrationSettings,
     pub log: LogSettings,
     /// The name of the environment the settings were loaded for.
     #[serde(skip)]
@@ -166,6 +169,26 @@ pub struct DemoSettings {
     pub seed_on_empty: bool,
 }
 
+/// The integration steps after admission and their service levels.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationSettings {
+    /// Step names in the order they are owed, lower-case `[a-z_]+`.
+    pub steps: Vec<String>,
+    /// Days from the member's entry until each step is due.
+    pub service_level_days: BTreeMap<String, u32>,
+    /// The checked plan, set when the settings are loaded.
+    #[serde(skip)]
+    plan: IntegrationPlan,
+}
+
+impl IntegrationSettings {
+    /// The configured steps in order, with their levels.
+    pub fn plan(&self) -> &IntegrationPlan {
+        &self.plan
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LogFormat {
@@ -220,6 +243,14 @@ impl Settings {
         let mut settings: Settings = figment.extract()?;
         settings.environment = environment.to_owned();
         settings.check()?;
+        let integration = &settings.integration;
+        settings.integration.plan =
+            IntegrationPlan::new(&integration.steps, &integration.service_level_days).map_err(
+                |err| ConfigError::Refused {
+                    key: err.key(),
+                    message: err.to_string(),
+                },
+            )?;
         Ok(settings)
     }
 
@@ -404,6 +435,18 @@ mod tests {
             assert!(s.demo.seed_on_empty);
             assert_eq!(s.import.max_rows, 200_000);
             assert_eq!(s.server.max_body_bytes, 64 * 1024);
+            assert_eq!(
+                s.integration.plan().names(),
+                ["welcome", "first_invitation"]
+            );
+            let levels: Vec<u32> = s
+                .integration
+                .plan()
+                .steps()
+                .iter()
+                .map(|step| step.level_days)
+                .collect();
+            assert_eq!(levels, [14, 42]);
             Ok(())
         });
     }
@@ -422,6 +465,93 @@ mod tests {
             assert_eq!(s.service_levels.handover_days, 5);
             Ok(())
         });
+    }
+
+    /// The error of loading development with this configuration file as
+    /// `custom.toml` on top, or "" when it loads.
+    fn custom_error(jail: &mut Jail, toml: &str) -> Result<String, figment::Error> {
+        jail.create_file("custom.toml", toml)?;
+        let dir = jail.directory().to_path_buf();
+        Ok(
+            Settings::from_figment(Settings::figment(&dir, "custom"), "custom")
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
+        )
+    }
+
+    #[test]
+    fn integration_steps_are_configured_with_a_level_each() {
+        Jail::expect_with(|jail| {
+            // Other steps, in another order; the defaults' levels of steps
+            // no longer listed are ignored.
+            let err = custom_error(
+                jail,
+                "[integration]\nsteps = [\"first_invitation\", \"mentoring\"]\n\
+                 [integration.service_level_days]\nmentoring = 90\n",
+            )?;
+            assert_eq!(err, "");
+            jail.set_env("KARTEI__INTEGRATION__SERVICE_LEVEL_DAYS__WELCOME", "7");
+            let s = load("development").map_err(|e| e.to_string())?;
+            assert_eq!(
+                s.integration.plan().step("welcome").map(|s| s.level_days),
+                Some(7)
+            );
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            let s = Settings::from_figment(
+                Settings::figment(&repo_config(), "development").merge(
+                    figment::providers::Serialized::default(
+                        "integration.steps",
+                        Vec::<String>::new(),
+                    ),
+                ),
+                "development",
+            )
+            .map_err(|e| e.to_string())?;
+            assert!(s.integration.plan().steps().is_empty());
+            let _ = jail;
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn integration_steps_without_a_level_or_with_bad_names_stop_the_start() {
+        let cases = [
+            (
+                "[integration]\nsteps = [\"welcome\", \"mentoring\"]\n",
+                "integration.service_level_days: step \"mentoring\" has no service level",
+            ),
+            (
+                "[integration.service_level_days]\nwelcome = 0\n",
+                "integration.service_level_days: the service level of step \"welcome\" must be at least 1 day",
+            ),
+            (
+                "[integration.service_level_days]\nfirst_invitation = 10000\n",
+                "integration.service_level_days: the service level of step \"first_invitation\" must be at most 3650 days",
+            ),
+            (
+                "[integration]\nsteps = [\"Welcome\"]\n[integration.service_level_days]\nWelcome = 3\n",
+                "integration.steps: step name \"Welcome\" must be lower-case letters and _",
+            ),
+            (
+                "[integration]\nsteps = [\"erster-anruf\"]\n[integration.service_level_days]\nerster-anruf = 3\n",
+                "integration.steps: step name \"erster-anruf\"",
+            ),
+            (
+                "[integration]\nsteps = [\"welcome\", \"welcome\"]\n",
+                "integration.steps: step \"welcome\" is listed twice",
+            ),
+            ("[integration]\nstep = [\"welcome\"]\n", "step"),
+        ];
+        for (toml, want) in cases {
+            Jail::expect_with(|jail| {
+                let err = custom_error(jail, toml)?;
+                assert!(err.contains(want), "{toml}: {err}");
+                Ok(())
+            });
+        }
     }
 
     #[test]

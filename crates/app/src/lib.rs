@@ -19,6 +19,7 @@ mod context;
 pub mod demo;
 mod error;
 pub mod import;
+pub mod integration;
 pub mod jobs;
 pub mod mail_texts;
 pub mod mailer;

@@ -718,6 +718,15 @@ async fn save_transition(
                     now,
                 )
                 .await?;
+                // A new member is owed the integration steps from the day
+                // of entry, by whoever holds the member.
+                kartei_persistence::integration::open(
+                    txn,
+                    member.id,
+                    local_time::local_date(member.entered_at),
+                    &app.settings.integration.plan().names(),
+                )
+                .await?;
                 Some(member)
             }
             _ => None,

@@ -84,12 +84,13 @@ pub struct Trend {
     pub rows: Vec<UnitTrend>,
 }
 
-/// The period and the rows a caller asked for, checked against its scope.
-struct Plan {
-    query: LagQuery,
-    today: NaiveDate,
+/// The period and the rows a caller asked for, checked against its scope
+/// (shared with the integration report, which is cut the same way).
+pub(crate) struct Plan {
+    pub(crate) query: LagQuery,
+    pub(crate) today: NaiveDate,
     /// The unit of each row key, in the order rows are listed.
-    rows: Vec<(Option<Uuid>, OrgUnit)>,
+    pub(crate) rows: Vec<(Option<Uuid>, OrgUnit)>,
 }
 
 fn default_from(to: NaiveDate) -> NaiveDate {
@@ -98,7 +99,7 @@ fn default_from(to: NaiveDate) -> NaiveDate {
         .unwrap_or(to)
 }
 
-async fn plan(app: &App, actor: &Actor, request: LagRequest) -> AppResult<Plan> {
+pub(crate) async fn plan(app: &App, actor: &Actor, request: LagRequest) -> AppResult<Plan> {
     authorize(actor, Action::ReadUnitFigures, None)?;
     let today = app.today();
     let to = request.to.unwrap_or(today);

@@ -55,10 +55,16 @@ pub enum Action {
     /// The audit log across records: who read, exported or changed what.
     /// Only the system owner: the log names every record and every account.
     ReadAuditLog,
+    /// Record an integration step after admission (welcome, first
+    /// invitation) as done: the district and the branch that owe it.
+    RecordIntegrationStep,
+    /// The register of members still owed an integration step: names
+    /// people, so not the board.
+    ReadUnwelcomed,
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 31] = [
         Action::ReadOwnAccount,
         Action::ManageUsers,
         Action::ReadOrgUnits,
@@ -88,6 +94,8 @@ impl Action {
         Action::ReadUnentered,
         Action::ReadOutbox,
         Action::ReadAuditLog,
+        Action::RecordIntegrationStep,
+        Action::ReadUnwelcomed,
     ];
 }
 
@@ -156,6 +164,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
                 | ReadUnitFigures
                 | ReadDelegateKey
                 | ReadUnentered
+                | ReadUnwelcomed
         ),
         Role::DistrictOffice => matches!(
             action,
@@ -178,6 +187,8 @@ pub fn role_may(role: Role, action: Action) -> bool {
                 | ReadMemberHistory
                 | ReadUnitFigures
                 | ReadUnentered
+                | RecordIntegrationStep
+                | ReadUnwelcomed
         ),
         Role::LocalBranch => matches!(
             action,
@@ -189,6 +200,8 @@ pub fn role_may(role: Role, action: Action) -> bool {
                 | ReadMembers
                 | ReadMemberHistory
                 | ReadUnentered
+                | RecordIntegrationStep
+                | ReadUnwelcomed
         ),
         // The board reads aggregates only: never a person's data.
         Role::Board => matches!(
@@ -439,6 +452,7 @@ mod tests {
                 ReadUnitFigures,
                 ReadDelegateKey,
                 ReadUnentered,
+                ReadUnwelcomed,
             ],
             Role::DistrictOffice => &[
                 ReadOwnAccount,
@@ -460,6 +474,8 @@ mod tests {
                 ReadMemberHistory,
                 ReadUnitFigures,
                 ReadUnentered,
+                RecordIntegrationStep,
+                ReadUnwelcomed,
             ],
             Role::LocalBranch => &[
                 ReadOwnAccount,
@@ -470,6 +486,8 @@ mod tests {
                 ReadMembers,
                 ReadMemberHistory,
                 ReadUnentered,
+                RecordIntegrationStep,
+                ReadUnwelcomed,
             ],
             Role::Board => &[
                 ReadOwnAccount,
@@ -624,6 +642,54 @@ mod tests {
         assert_eq!(
             member_view(&holder, EditMember, &tree.path_of_local(), None),
             Ok(MemberView::Full)
+        );
+    }
+
+    #[test]
+    fn integration_steps_are_recorded_by_whoever_holds_the_member() {
+        let tree = Tree::new();
+        let branch = tree.actor(Role::LocalBranch);
+        let district = tree.actor(Role::DistrictOffice);
+        let in_branch = tree.path_of_local();
+        let at_district = tree.path_of_district();
+        // The branch records for its own members; the district for its
+        // own and those of its branches.
+        assert_eq!(
+            member_view(&branch, RecordIntegrationStep, &in_branch, None),
+            Ok(MemberView::Full)
+        );
+        assert_eq!(
+            member_view(&district, RecordIntegrationStep, &in_branch, None),
+            Ok(MemberView::Full)
+        );
+        // A member the district holds without a branch is the district's
+        // to welcome: the branch does not see it.
+        assert_eq!(
+            member_view(&branch, RecordIntegrationStep, &at_district, None),
+            Err(Denied::OutOfScope)
+        );
+        // Home ties keep a former district reading, not welcoming.
+        let holding = tree.path_of_other_local();
+        assert_eq!(
+            member_view(
+                &district,
+                RecordIntegrationStep,
+                &holding,
+                Some(&at_district)
+            ),
+            Err(Denied::OutOfScope)
+        );
+        // The state level reads who is owed, but the welcome is local.
+        for role in [Role::StateOffice, Role::Board] {
+            assert_eq!(
+                authorize(&tree.actor(role), RecordIntegrationStep, Some(&in_branch)),
+                Err(Denied::Forbidden),
+                "{role}"
+            );
+        }
+        assert_eq!(
+            authorize(&tree.actor(Role::Board), ReadUnwelcomed, None),
+            Err(Denied::Forbidden)
         );
     }
 

@@ -22,6 +22,8 @@
 //! - a membership: its end ([`member::leave`], [`member::ending`]), its
 //!   entry dates, consents ([`member::Consents`]) and transfers
 //!   ([`member::transfer`], [`member::answer_transfer`]);
+//! - the integration steps after admission, who owes them and when they
+//!   are due: [`integration`];
 //! - who counts as a member on a cut-off day, and in which age band:
 //!   [`census`];
 //! - who may do what, where, and what every list shows: [`authz`];
@@ -34,6 +36,7 @@ pub mod authz;
 pub mod calendar;
 pub mod census;
 pub mod email;
+pub mod integration;
 pub mod lag;
 pub mod member;
 pub mod org;

@@ -96,6 +96,7 @@ pub async fn member<C: ConnectionTrait>(
         |update, (column, value)| update.col_expr(column, value),
     );
     update.exec(db).await?;
+    crate::integration::erase_notes(db, id).await?;
     forget_duplicates(db, id).await
 }
 

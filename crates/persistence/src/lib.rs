@@ -12,6 +12,7 @@ pub mod db;
 pub mod digests;
 pub mod entities;
 mod error;
+pub mod integration;
 mod lag_sql;
 pub mod member_keys;
 pub mod members;

@@ -18,6 +18,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::applications::ApplicationResponse;
+use super::integration::{IntegrationStepDto, steps_dto};
 use super::transfers::TransferResponse;
 use crate::auth::Staff;
 use crate::csv_out::{ListFormat, excel_csv, optional};
@@ -103,6 +104,11 @@ pub struct MemberResponse {
     pub updated_at: Option<DateTime<Utc>>,
     /// When the retention job removed the person's data.
     pub anonymised_at: Option<DateTime<Utc>>,
+    /// `GET /members/{id}` in the full view only: the integration steps
+    /// the member is owed, in configuration order (empty for a member who
+    /// owes none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integration: Option<Vec<IntegrationStepDto>>,
 }
 
 impl From<Seen> for MemberResponse {
@@ -144,6 +150,7 @@ impl MemberResponse {
             created_at: full.then_some(member.created_at),
             updated_at: full.then_some(member.updated_at),
             anonymised_at: member.anonymised_at.filter(|_| full),
+            integration: None,
         }
     }
 }
@@ -336,8 +343,10 @@ async fn get_member(
     staff: Staff,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<MemberResponse>> {
-    let seen = members::get(&state.app, &staff.actor(), id).await?;
-    Ok(Json(seen.into()))
+    let record = kartei_app::integration::member_record(&state.app, &staff.actor(), id).await?;
+    let mut response = MemberResponse::from(record.seen);
+    response.integration = steps_dto(record.integration);
+    Ok(Json(response))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -5,6 +5,7 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod health;
+pub mod integration;
 pub mod me;
 pub mod members;
 pub mod org_units;
@@ -34,6 +35,7 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(members::router())
         .merge(transfers::router())
         .merge(reports::router())
+        .merge(integration::router())
         .merge(audit::router())
 }
 

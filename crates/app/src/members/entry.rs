@@ -16,7 +16,7 @@ use super::{audit_member, checks_passed};
 use crate::checks::Checks;
 use crate::person_input::{self, PersonInput};
 use crate::scope::{self, route_to};
-use crate::{App, AppError, AppResult};
+use crate::{App, AppError, AppResult, local_time};
 
 /// A member as the office types it in: the raw fields, checked by [`create`].
 #[derive(Debug, Clone)]
@@ -136,6 +136,15 @@ pub async fn create(app: &App, actor: &Actor, input: DirectEntry) -> AppResult<M
                 }
                 other => other.into(),
             })?;
+        // A new member is owed the integration steps from the day of entry
+        // (imports are not new members and owe none).
+        kartei_persistence::integration::open(
+            txn,
+            member.id,
+            local_time::local_date(member.entered_at),
+            &app.settings.integration.plan().names(),
+        )
+        .await?;
         audit_member(
             txn,
             Some(actor.user_id),

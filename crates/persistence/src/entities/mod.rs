@@ -5,6 +5,7 @@ pub mod application_duplicate;
 pub mod application_event;
 pub mod audit_event;
 pub mod digest;
+pub mod integration_step;
 pub mod login_failure;
 pub mod member;
 pub mod member_key;
