@@ -8,16 +8,18 @@
 //! as others), most declarations end admitted, some rejected or withdrawn,
 //! and the recent ones are still open in every stage. Members that did not
 //! come through an application are older imports, plus a few direct
-//! entries.
+//! entries. One member in 25 moves to another district once; the admitted
+//! and directly entered ones owe the integration steps, done late where
+//! their district is slow.
 
 use std::time::Instant;
 
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
-use kartei_domain::application::{Applicant, Status};
+use kartei_domain::application::{Applicant, ContactChannel, Status};
 use kartei_domain::member::{EntrySource, MemberStatus, TransferStatus};
 use kartei_domain::{EmailAddress, OrgUnitKind, PostalCode, Role};
 use kartei_persistence::members::{self, NewMember};
-use kartei_persistence::synthetic::{self, HistoricApplication, HistoricMember};
+use kartei_persistence::synthetic::{self, HistoricApplication, HistoricMember, HistoricStep};
 use kartei_persistence::transfers::Transfer;
 use kartei_persistence::{Tx, org_units, routing, unit_of_work, users};
 use rand::rngs::StdRng;
@@ -129,6 +131,8 @@ struct District {
 
 struct World {
     today: NaiveDate,
+    /// The integration steps a new member owes, with their levels.
+    steps: Vec<(String, u32)>,
     districts: Vec<District>,
     places: Vec<Place>,
     registered_by: Uuid,
@@ -223,8 +227,17 @@ async fn world(app: &App) -> AppResult<World> {
         .find(|a| a.role == Role::StateOffice)
         .or(accounts.first())
         .map_or(Uuid::nil(), |a| a.id);
+    let steps = app
+        .settings
+        .integration
+        .plan()
+        .steps()
+        .iter()
+        .map(|step| (step.name.as_str().to_owned(), step.level_days))
+        .collect();
     Ok(World {
         today: app.today(),
+        steps,
         districts,
         places,
         registered_by,
@@ -456,8 +469,50 @@ fn transfer_of(rng: &mut StdRng, world: &World, member: &mut HistoricMember) -> 
     Some(transfer)
 }
 
-/// Writes one batch in one transaction, numbering its members and moving
-/// some of them.
+/// The integration steps of a member admitted or entered directly, from
+/// the day it was entered: most done, late where its district is slow,
+/// the recent ones still open.
+fn integration_steps(
+    rng: &mut StdRng,
+    world: &World,
+    member: &HistoricMember,
+) -> Vec<HistoricStep> {
+    if member.new.source == EntrySource::Import {
+        return Vec::new();
+    }
+    let pace = world
+        .districts
+        .iter()
+        .find(|d| d.id == member.new.district_id)
+        .map_or(1.0, |d| d.pace);
+    world
+        .steps
+        .iter()
+        .map(|(name, level)| {
+            let done_on = later(member.entered_on, wait(rng, f64::from(*level) * 0.6 * pace));
+            let done = (done_on <= world.today && member.left_on.is_none_or(|left| done_on < left))
+                .then(|| {
+                    let channels = ContactChannel::NAMES;
+                    let channel = channels[rng.random_range(0..channels.len())];
+                    (
+                        done_on,
+                        channel.to_owned(),
+                        world.registered_by,
+                        during_office_hours(rng, done_on),
+                    )
+                });
+            HistoricStep {
+                member_id: member.new.id,
+                step: name.clone(),
+                started_on: member.entered_on,
+                done,
+            }
+        })
+        .collect()
+}
+
+/// Writes one batch in one transaction, numbering its members, moving
+/// some of them and opening the steps the new ones owe.
 async fn write(
     app: &App,
     world: &World,
@@ -468,6 +523,10 @@ async fn write(
     let transfers: Vec<Transfer> = members
         .iter_mut()
         .filter_map(|member| transfer_of(rng, world, member))
+        .collect();
+    let steps: Vec<HistoricStep> = members
+        .iter()
+        .flat_map(|member| integration_steps(rng, world, member))
         .collect();
     let count = u64::try_from(members.len()).map_err(AppError::internal)?;
     unit_of_work(&app.db, async |txn: &Tx| -> AppResult<()> {
@@ -480,6 +539,7 @@ async fn write(
         synthetic::insert_applications(txn, applications).await?;
         synthetic::insert_members(txn, members).await?;
         synthetic::insert_transfers(txn, &transfers).await?;
+        synthetic::insert_integration_steps(txn, steps).await?;
         Ok(())
     })
     .await?;

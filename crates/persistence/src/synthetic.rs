@@ -1,7 +1,8 @@
 //! Bulk inserts of generated history for benchmarks and load tests
 //! (`kartei generate`): applications with every date of their lifecycle
-//! already in the past, members entered on a day of their own, and the
-//! transfers that moved some of them. The API
+//! already in the past, members entered on a day of their own, the
+//! transfers that moved some of them and the integration steps owed to
+//! the new ones. The API
 //! never writes through here. Generated applications carry no timeline
 //! events and no audit rows; the reports, lists and searches do not read
 //! them.
@@ -13,6 +14,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use uuid::Uuid;
 
 use crate::entities::application::{self, Entity as Applications};
+use crate::entities::integration_step::{self, Entity as IntegrationSteps};
 use crate::entities::member::Entity as Members;
 use crate::entities::transfer::Entity as Transfers;
 use crate::members::{NewMember, active_model};
@@ -94,6 +96,48 @@ pub async fn insert_transfers<C: ConnectionTrait>(
     Ok(())
 }
 
+/// An integration step of a generated member: open, or done on a day.
+pub struct HistoricStep {
+    pub member_id: Uuid,
+    pub step: String,
+    pub started_on: NaiveDate,
+    /// The day, channel, account and instant it was recorded as done.
+    pub done: Option<(NaiveDate, String, Uuid, DateTime<Utc>)>,
+}
+
+pub async fn insert_integration_steps<C: ConnectionTrait>(
+    db: &C,
+    steps: Vec<HistoricStep>,
+) -> Result<(), RepoError> {
+    let mut rows = steps
+        .into_iter()
+        .map(|s| {
+            let (done_on, channel, recorded_by, recorded_at) = match s.done {
+                Some((on, channel, by, at)) => (Some(on), Some(channel), Some(by), Some(at)),
+                None => (None, None, None, None),
+            };
+            integration_step::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                member_id: Set(s.member_id),
+                step: Set(s.step),
+                started_on: Set(s.started_on),
+                done_on: Set(done_on),
+                channel: Set(channel),
+                note: Set(None),
+                recorded_by: Set(recorded_by),
+                recorded_at: Set(recorded_at),
+            }
+        })
+        .peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
+        IntegrationSteps::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 fn application_row(a: HistoricApplication) -> Result<application::ActiveModel, DbErr> {
     let at = |step: Option<(DateTime<Utc>, NaiveDate)>| step.map(|(at, _)| at);
     let on = |step: Option<(DateTime<Utc>, NaiveDate)>| step.map(|(_, on)| on);
@@ -164,8 +208,10 @@ pub async fn settle(db: &sea_orm::DatabaseConnection) -> Result<(), RepoError> {
     crate::rollup::rebuild(db).await?;
     crate::census::rebuild(db).await?;
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        db.execute_unprepared("VACUUM (ANALYZE) applications, members")
-            .await?;
+        db.execute_unprepared(
+            "VACUUM (ANALYZE) applications, members, transfers, integration_steps",
+        )
+        .await?;
     }
     Ok(())
 }
