@@ -48,6 +48,12 @@ enum Transfers {
 }
 
 #[derive(DeriveIden, Clone, Copy)]
+enum Applications {
+    Table,
+    ClosedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
 enum Counters {
     Table,
     Name,
@@ -138,6 +144,17 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The declarations closed since a day: members by statute that day
+        // who had no record yet.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_applications_closed")
+                    .table(Applications::Table)
+                    .col(Applications::ClosedAt)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .exec_stmt(
                 Query::insert()
@@ -155,6 +172,14 @@ impl MigrationTrait for Migration {
                 Query::delete()
                     .from_table(Counters::Table)
                     .and_where(Expr::col(Counters::Name).eq(crate::MEMBER_CENSUS_STALE))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_applications_closed")
+                    .table(Applications::Table)
                     .to_owned(),
             )
             .await?;

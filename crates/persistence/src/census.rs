@@ -22,7 +22,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Months, NaiveDate};
-use kartei_domain::application::Status;
 use kartei_domain::census::AgeLimits;
 use kartei_domain::member::{Member, TransferStatus};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, TransactionTrait};
@@ -112,10 +111,11 @@ pub async fn count<C: ConnectionTrait>(
         .query_all_raw(by_statute_statement(backend, query))
         .await?
     {
+        let items: i64 = row.try_get("", "items")?;
         figures
             .entry(unit_of(&row)?)
             .or_default()
-            .members_by_statute = row.try_get("", "items")?;
+            .members_by_statute += items;
     }
     Ok(figures)
 }
@@ -477,24 +477,27 @@ fn flow_statement(backend: DbBackend, query: &CensusQuery, flow: Flow) -> sea_or
 /// Declarations received before their deadline could pass by the cut-off
 /// day and still open that day: not admitted (the record exists from
 /// `entered_on`), rejected or withdrawn before or on it. They count for
-/// the district that holds them now; none yet is the row `None`.
+/// the district that holds them now; none yet is the row `None`. The open
+/// ones come from the partial index of open applications; the ones closed
+/// since were closed (`closed_at`) no earlier than the day, which their
+/// index finds, and their closing day says the rest.
 fn by_statute_statement(backend: DbBackend, query: &CensusQuery) -> sea_orm::Statement {
     let mut sql = Sql::new(backend);
     let before = sql.bind(query.by_statute_before);
     let day = sql.bind(query.as_of);
+    let since = sql.bind(query.as_of.and_time(chrono::NaiveTime::MIN).and_utc());
     let closed_on = "COALESCE(a.entered_on, a.withdrawn_on, a.decided_on)";
     let (unit, filter) = grouped(&mut sql, query.grouping, "a.district_id", "a.local_id");
-    let open_statuses = Status::OPEN
-        .iter()
-        .map(|status| sql.bind(status.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
     let text = format!(
         "SELECT {unit} AS unit, COUNT(*) AS items FROM applications a \
-         WHERE a.received_on < {before} \
-           AND (a.status IN ({open_statuses}) OR {closed_on} > {day}) \
+         WHERE {open} AND a.received_on < {before} AND {filter} \
+         GROUP BY {unit} \
+         UNION ALL \
+         SELECT {unit}, COUNT(*) FROM applications a \
+         WHERE a.closed_at >= {since} AND {closed_on} > {day} AND a.received_on < {before} \
            AND {filter} \
-         GROUP BY {unit}"
+         GROUP BY {unit}",
+        open = migration::OPEN_APPLICATIONS,
     );
     sql.statement(text)
 }
