@@ -3,7 +3,7 @@
 //! German, the refusals at their fields in German, and who may read them.
 
 use chrono::{Duration, NaiveDate};
-use kartei_tests::members::enter;
+use kartei_tests::members::{enter, nine_six_two};
 use kartei_tests::web::{Browser, signed_in};
 use kartei_tests::{
     BOARD, BRANCH_NEUSTADT, DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp,
@@ -304,22 +304,6 @@ async fn a_day_to_come_is_told_at_the_field_in_german(db: Db) {
     assert!(file.text.contains("Ungültige Angaben"));
 }
 
-/// Enters 9 members in Dresden, 6 in Leipzig and 2 in Chemnitz.
-async fn nine_six_two(app: &TestApp, lgs: &str) {
-    for (short_code, count) in [("DD", 9), ("L", 6), ("C", 2)] {
-        let unit = app.unit_id(short_code).await;
-        for n in 0..count {
-            enter(
-                app,
-                lgs,
-                &unit,
-                json!({ "last_name": format!("Mitglied{short_code}{n}"), "email": null }),
-            )
-            .await;
-        }
-    }
-}
-
 async fn the_delegate_key_page_shows_the_worked_example(db: Db) {
     let app = TestApp::spawn_demo(db).await;
     let lgs = app.token_of(STATE_OFFICE).await;
@@ -381,24 +365,35 @@ async fn the_delegate_key_page_shows_the_worked_example(db: Db) {
         hare.text
             .contains("<dt>Grundmandate je Kreisverband</dt><dd>0</dd>")
     );
-    // Members, seats, base seats, quota, remainder, note, by statute,
+    // Code, members, seats, base seats, quota, remainder, note, by statute,
     // seats with them, difference. On record 9/6/2: 3/2/0; with the three
     // members by statute of Chemnitz 9/6/5: 2/2/1.
     assert_eq!(
         row(&hare.text, "Stadtverband Dresden"),
-        strings(&["9", "3", "0", "2,6471", "0,6471", "", "0", "2", "\u{2212}1"])
+        strings(&[
+            "DD",
+            "9",
+            "3",
+            "0",
+            "2,6471",
+            "0,6471",
+            "",
+            "0",
+            "2",
+            "\u{2212}1"
+        ])
     );
     assert_eq!(
         row(&hare.text, "Stadtverband Leipzig"),
-        strings(&["6", "2", "0", "1,7647", "0,7647", "", "0", "2", "0"])
+        strings(&["L", "6", "2", "0", "1,7647", "0,7647", "", "0", "2", "0"])
     );
     assert_eq!(
         row(&hare.text, "Stadtverband Chemnitz"),
-        strings(&["2", "0", "0", "0,5882", "0,5882", "", "3", "1", "+1"])
+        strings(&["C", "2", "0", "0", "0,5882", "0,5882", "", "3", "1", "+1"])
     );
     assert_eq!(
         row(&hare.text, "Summe"),
-        strings(&["17", "5", "0", "", "", "", "3", "5", "0"])
+        strings(&["", "17", "5", "0", "", "", "", "3", "5", "0"])
     );
     assert!(!hare.text.contains(TIE));
 
@@ -410,17 +405,17 @@ async fn the_delegate_key_page_shows_the_worked_example(db: Db) {
         .await;
     assert_eq!(adams.status, 200, "{}", adams.text);
     assert!(adams.text.contains("<dt>Verfahren</dt><dd>Adams</dd>"));
-    // Members, seats, base seats, last quotient, note, ...
+    // Code, members, seats, base seats, last quotient, note, ...
     assert_eq!(
-        row(&adams.text, "Stadtverband Dresden")[..4],
+        row(&adams.text, "Stadtverband Dresden")[1..5],
         strings(&["9", "2", "0", "9,0000"])
     );
     assert_eq!(
-        row(&adams.text, "Stadtverband Leipzig")[..4],
+        row(&adams.text, "Stadtverband Leipzig")[1..5],
         strings(&["6", "2", "0", "6,0000"])
     );
     assert_eq!(
-        row(&adams.text, "Stadtverband Chemnitz")[..4],
+        row(&adams.text, "Stadtverband Chemnitz")[1..5],
         strings(&["2", "1", "0", "unendlich"])
     );
     assert!(
@@ -489,10 +484,10 @@ async fn the_delegate_key_page_shows_the_worked_example(db: Db) {
             .contains("name=\"paarweise\" value=\"ja\" checked")
     );
     assert_eq!(
-        row(&pairs.text, "Stadtverband Dresden")[..3],
+        row(&pairs.text, "Stadtverband Dresden")[1..4],
         strings(&["9", "6", "2"])
     );
-    assert_eq!(row(&pairs.text, "Summe")[1], "34");
+    assert_eq!(row(&pairs.text, "Summe")[2], "34");
 }
 
 async fn a_tie_the_list_decided_is_marked_for_the_lot(db: Db) {
@@ -518,9 +513,9 @@ async fn a_tie_the_list_decided_is_marked_for_the_lot(db: Db) {
         .await;
     assert_eq!(tied.status, 200, "{}", tied.text);
     let tie = TIE;
-    assert_eq!(row(&tied.text, "Stadtverband Dresden")[4], tie);
-    assert_eq!(row(&tied.text, "Stadtverband Leipzig")[4], tie);
-    assert_eq!(row(&tied.text, "Stadtverband Chemnitz")[4], "");
+    assert_eq!(row(&tied.text, "Stadtverband Dresden")[5], tie);
+    assert_eq!(row(&tied.text, "Stadtverband Leipzig")[5], tie);
+    assert_eq!(row(&tied.text, "Stadtverband Chemnitz")[5], "");
     assert!(tied.text.contains(&format!("<strong>{tie}:</strong>")));
     let file = office
         .get(&format!(

@@ -148,6 +148,8 @@ impl KeyForm {
 
 struct KeyRow {
     unit: String,
+    /// The list's order, which decides a tie the members leave open.
+    short_code: String,
     members: String,
     seats: String,
     base_seats: String,
@@ -215,6 +217,7 @@ fn key_row(row: &DistrictKey) -> KeyRow {
     };
     KeyRow {
         unit: row.unit.name.clone(),
+        short_code: row.unit.short_code.clone(),
         members: texts::count(members(on_record.members)),
         seats: texts::count(i64::from(on_record.seats)),
         base_seats: texts::count(i64::from(on_record.base_seats)),
