@@ -2,7 +2,7 @@
 //! check on every page they pass: no violation of impact serious or
 //! critical.
 
-use kartei_tests::members::{enter, excel_rows, id};
+use kartei_tests::members::{enter, excel_rows, id, nine_six_two};
 use kartei_tests::webdriver::{Chromium, ENTER};
 use kartei_tests::{
     ADMIN, BOARD, DEMO_PASSWORD, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp,
@@ -20,6 +20,7 @@ in_chromium_on_both_databases!(
     the_admin_creates_an_account_and_previews_a_routing_file,
     the_main_pages_fit_a_tablet_held_upright,
     the_state_office_signs_in_and_registers_with_the_keyboard_alone,
+    the_board_computes_the_delegate_key_with_the_keyboard_and_prints_it,
 );
 
 /// The registration form's button (the page has the sign-out button too).
@@ -388,6 +389,7 @@ async fn the_main_pages_fit_a_tablet_held_upright(db: Db) {
     let registered = app.register(&office, json!({})).await;
     let application = registered["id"].as_str().expect("id").to_owned();
     let member = id(&enter(&app, &office, &app.unit_id("DD").await, json!({})).await);
+    let today = kartei_api::local_time::local_date(app.state.clock.now()).format("%d.%m.%Y");
     let browser = Chromium::start().await;
     browser.resize(768, 1024).await;
     sign_in(&browser, &app, STATE_OFFICE).await;
@@ -402,6 +404,8 @@ async fn the_main_pages_fit_a_tablet_held_upright(db: Db) {
         "/auswertungen".to_owned(),
         "/auswertungen/verlauf".to_owned(),
         "/auswertungen/nicht-eingetragen".to_owned(),
+        "/auswertungen/mitglieder".to_owned(),
+        format!("/auswertungen/delegierte?stichtag={today}&sitze=10&verfahren=adams"),
         "/import".to_owned(),
     ] {
         browser.goto(&app.url(&page)).await;
@@ -453,5 +457,98 @@ async fn the_state_office_signs_in_and_registers_with_the_keyboard_alone(db: Db)
     browser.press(ENTER).await;
     let page = browser.wait_for_text("body", "Zugeordnet an").await;
     assert!(page.contains("Krüger, Jana"), "{page}");
+    browser.quit().await;
+}
+
+/// The board computes the delegate key for the party congress without a
+/// mouse, reads the seats of the worked example, and prints it: on paper
+/// the parameters and the table, without navigation or form.
+async fn the_board_computes_the_delegate_key_with_the_keyboard_and_prints_it(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let office = app.token_of(STATE_OFFICE).await;
+    nine_six_two(&app, &office).await;
+    let today = kartei_api::local_time::local_date(app.state.clock.now())
+        .format("%d.%m.%Y")
+        .to_string();
+    let browser = Chromium::start().await;
+    sign_in(&browser, &app, BOARD).await;
+
+    browser.tab_to("a[href='/auswertungen/delegierte']").await;
+    browser.press(ENTER).await;
+    browser.wait_for_text("h1", "Delegiertenschlüssel").await;
+    assert_accessible(&browser, "the delegate key form").await;
+    // Tab selects a field's text, so typing replaces the default day.
+    for (field, typed) in [
+        ("#stichtag", today.as_str()),
+        ("#sitze", "5"),
+        // A select takes the option whose label is typed.
+        ("#verfahren", "Adams"),
+        ("#grundmandate", "0"),
+    ] {
+        browser.tab_to(field).await;
+        browser.press(typed).await;
+    }
+    browser.press(ENTER).await;
+    browser
+        .wait_for_text("body", "Delegiertenschlüssel zum Stichtag")
+        .await;
+    let parameters = browser.text("dl.parameters").await;
+    assert!(parameters.contains("Adams"), "{parameters}");
+    assert!(parameters.contains(&today), "{parameters}");
+    let seats = browser
+        .execute(
+            "return [...document.querySelectorAll('tbody tr')]
+               .map(r => r.querySelector('th').innerText + '=' + r.querySelector('td.seats').innerText);",
+            json!([]),
+        )
+        .await;
+    let seats: Vec<&str> = seats
+        .as_array()
+        .map(|rows| rows.iter().filter_map(|r| r.as_str()).collect())
+        .unwrap_or_default();
+    for district in [
+        "Stadtverband Dresden=2",
+        "Stadtverband Leipzig=2",
+        "Stadtverband Chemnitz=1",
+    ] {
+        assert!(seats.contains(&district), "{district}: {seats:?}");
+    }
+    browser
+        .execute(
+            "document.getElementById('schluessel').scrollIntoView();",
+            json!([]),
+        )
+        .await;
+    assert_accessible(&browser, "the delegate key").await;
+
+    // On paper: the parameters and the table, no navigation, no form.
+    browser.emulate_media("print").await;
+    let shown = browser
+        .execute(
+            "return ['header.site', 'nav.reports', 'form.stacked', 'h2#schluessel', 'dl.parameters', 'table']
+               .map(s => s + '=' + getComputedStyle(document.querySelector(s)).display);",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        shown,
+        json!([
+            "header.site=none",
+            "nav.reports=none",
+            "form.stacked=none",
+            "h2#schluessel=block",
+            "dl.parameters=grid",
+            "table=table"
+        ])
+    );
+    browser.emulate_media("").await;
+
+    browser.click("a[href='/auswertungen/mitglieder']").await;
+    browser
+        .wait_for_text("h1", "Mitgliederbestand zum Stichtag")
+        .await;
+    let sum = browser.text("tfoot tr").await;
+    assert!(sum.starts_with("Summe\t17\t17"), "{sum:?}");
+    assert_accessible(&browser, "the member counts").await;
     browser.quit().await;
 }

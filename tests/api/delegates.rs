@@ -3,7 +3,7 @@
 //! them, and who may ask.
 
 use chrono::Duration;
-use kartei_tests::members::enter;
+use kartei_tests::members::{enter, nine_six_two};
 use kartei_tests::{
     BOARD, BRANCH_NEUSTADT, DISTRICT_DRESDEN, Db, STATE_OFFICE, TestApp, on_both_databases,
     read_excel_csv,
@@ -18,22 +18,6 @@ on_both_databases!(
 
 fn today(app: &TestApp) -> String {
     kartei_api::local_time::local_date(app.state.clock.now()).to_string()
-}
-
-/// Enters 9 members in Dresden, 6 in Leipzig and 2 in Chemnitz.
-async fn nine_six_two(app: &TestApp, lgs: &str) {
-    for (short_code, count) in [("DD", 9), ("L", 6), ("C", 2)] {
-        let unit = app.unit_id(short_code).await;
-        for n in 0..count {
-            enter(
-                app,
-                lgs,
-                &unit,
-                json!({ "last_name": format!("Mitglied{short_code}{n}"), "email": null }),
-            )
-            .await;
-        }
-    }
 }
 
 async fn key(app: &TestApp, token: &str, query: &str) -> Value {

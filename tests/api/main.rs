@@ -29,6 +29,7 @@ mod transfers;
 mod users;
 mod web;
 mod web_admin;
+mod web_census;
 mod web_import;
 mod web_members;
 mod web_reports;

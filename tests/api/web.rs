@@ -153,7 +153,7 @@ async fn the_session_cookie_and_the_page_headers_are_strict(db: Db) {
             .unwrap_or_default()
             .contains("immutable")
     );
-    assert_eq!(browser.get("/static/kartei-2.css").await.status, 200);
+    assert_eq!(browser.get("/static/kartei-3.css").await.status, 200);
     assert_eq!(browser.get("/static/htmx-LICENSE.txt").await.status, 200);
 }
 

@@ -39,6 +39,23 @@ pub async fn enter(app: &TestApp, token: &str, unit: &str, changes: Value) -> Va
     reply.body
 }
 
+/// Enters 9 members in Dresden, 6 in Leipzig and 2 in Chemnitz: the
+/// delegate key's worked example.
+pub async fn nine_six_two(app: &TestApp, token: &str) {
+    for (short_code, count) in [("DD", 9), ("L", 6), ("C", 2)] {
+        let unit = app.unit_id(short_code).await;
+        for n in 0..count {
+            enter(
+                app,
+                token,
+                &unit,
+                json!({ "last_name": format!("Mitglied{short_code}{n}"), "email": null }),
+            )
+            .await;
+        }
+    }
+}
+
 /// The `id` of an answer's body.
 pub fn id(body: &Value) -> String {
     body["id"].as_str().expect("id").to_owned()

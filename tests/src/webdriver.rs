@@ -186,6 +186,18 @@ impl Chromium {
         .unwrap_or(i64::MAX)
     }
 
+    /// Renders the open page for `media` (`"print"`: as it would be
+    /// printed; `""`: the screen again), through Chromium's DevTools
+    /// command, which chromedriver passes on.
+    pub async fn emulate_media(&self, media: &str) {
+        self.command(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            json!({ "cmd": "Emulation.setEmulatedMedia", "params": { "media": media } }),
+        )
+        .await;
+    }
+
     pub async fn switch_to(&self, tab: &str) {
         self.command(reqwest::Method::POST, "/window", json!({ "handle": tab }))
             .await;

@@ -10,10 +10,12 @@ use kartei_domain::apportionment::{ApportionmentError, DistrictSeats, Method, Re
 use kartei_domain::census::{AgeLimits, year_before};
 use kartei_domain::staff::OrgUnit;
 use kartei_domain::{Action, Actor, OrgUnitKind, authorize};
-use kartei_persistence::census::{self, CensusFigures, CensusQuery, Source};
+use kartei_persistence::census::{self, CensusQuery, Source};
 use kartei_persistence::org_units;
 use kartei_persistence::reports::Grouping;
 use uuid::Uuid;
+
+pub use kartei_persistence::census::CensusFigures;
 
 use crate::checks::Checks;
 use crate::reports::{UnitRows, group_by, unit_rows};
@@ -211,8 +213,9 @@ pub async fn delegates(app: &App, actor: &Actor, input: DelegateRequest) -> AppR
     })
 }
 
-/// 31 December of the year before `today`: the day statutes count on.
-fn end_of_last_year(today: NaiveDate) -> NaiveDate {
+/// 31 December of the year before `today`: the day statutes count on,
+/// and the delegate key's default day.
+pub fn end_of_last_year(today: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(today.year() - 1, 12, 31).unwrap_or(today)
 }
 

@@ -10,12 +10,12 @@ use axum::routing::get;
 use crate::session::WebState;
 
 pub const HTMX: &str = "/static/htmx-2.0.11.min.js";
-pub const STYLESHEET: &str = "/static/kartei-2.css";
+pub const STYLESHEET: &str = "/static/kartei-3.css";
 
 /// The stylesheet's content as of [`STYLESHEET`]'s version: a changed
 /// file under the old name would stay stale in browsers for a year.
 #[cfg(test)]
-const STYLESHEET_FINGERPRINT: u64 = 0xf5dd_96e3_cae3_327a;
+const STYLESHEET_FINGERPRINT: u64 = 0xd42c_c9eb_a231_724a;
 
 pub fn router() -> Router<WebState> {
     Router::new()

@@ -227,6 +227,21 @@ pub fn german(message: &str) -> String {
         return "passt nicht: Ein Kreisverband gehört zum Landesverband, ein Ortsverband zu einem Kreisverband"
             .to_owned();
     }
+    if message.starts_with("unknown method") {
+        return "ist keines der Verfahren Hare-Niemeyer, Sainte-Laguë, Adams oder D'Hondt"
+            .to_owned();
+    }
+    if let Some((needed, rest)) = message
+        .strip_prefix("must be at least ")
+        .and_then(|rest| rest.split_once(": "))
+        && let Some((base, districts)) = rest
+            .strip_suffix(" districts")
+            .and_then(|rest| rest.split_once(" base seats for each of "))
+    {
+        return format!(
+            "muss mindestens {needed} sein: {base} Grundmandate für jeden der {districts} Kreisverbände"
+        );
+    }
     if message.starts_with("the applicant must be at least") {
         return "Die Person ist zu jung für eine Mitgliedschaft".to_owned();
     }
@@ -263,6 +278,18 @@ pub fn german(message: &str) -> String {
         "is already taken" => "ist schon vergeben",
         "is outside your part of the organisation" => "liegt außerhalb Ihres Bereichs",
         "must be a district or a local branch" => "muss ein Kreis- oder Ortsverband sein",
+        "must be even when seats are given in pairs" => {
+            "muss gerade sein, wenn paarweise vergeben wird"
+        }
+        "There are no members to distribute seats by; only the base seats can be given." => {
+            "Es gibt am Stichtag keine Mitglieder, nach denen Sitze verteilt werden könnten; \
+             nur die Grundmandate können vergeben werden"
+        }
+        "There are no districts to give seats to." => {
+            "Es gibt keine Kreisverbände, an die Sitze gehen könnten"
+        }
+        "must be the state or a district" => "muss der Landesverband oder ein Kreisverband sein",
+        "is too early" => "liegt zu früh",
         "the first contact must be recorded before or together with the decision" => {
             "Vor der Entscheidung muss der Erstkontakt eingetragen sein"
         }
@@ -317,6 +344,19 @@ mod tests {
         assert_eq!(
             german("a district needs a parent unit"),
             "ist für einen Kreis- oder Ortsverband erforderlich"
+        );
+        // The delegate key's parameters.
+        assert_eq!(
+            german("unknown method; expected one of hare-niemeyer, sainte-lague, adams, dhondt"),
+            "ist keines der Verfahren Hare-Niemeyer, Sainte-Laguë, Adams oder D'Hondt"
+        );
+        assert_eq!(
+            german("must be at least 26: 2 base seats for each of 13 districts"),
+            "muss mindestens 26 sein: 2 Grundmandate für jeden der 13 Kreisverbände"
+        );
+        assert_eq!(
+            german("must be even when seats are given in pairs"),
+            "muss gerade sein, wenn paarweise vergeben wird"
         );
         // Whatever a rule says that has no German yet is still not English.
         assert_eq!(german("something new"), "ist ungültig");

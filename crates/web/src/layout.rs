@@ -13,7 +13,12 @@ pub struct Layout<'a> {
     pub csrf: &'a str,
     pub reads_applications: bool,
     pub registers: bool,
+    /// The figures: the entry lag and the member counts.
     pub reads_reports: bool,
+    /// The register of declarations not yet entered (names, not figures).
+    pub reads_unentered: bool,
+    /// The delegate key (state office and board).
+    pub reads_delegate_key: bool,
     pub reads_members: bool,
     pub imports: bool,
     /// Staff accounts, the tree, the routing table, the outbox.
@@ -30,6 +35,8 @@ impl<'a> Layout<'a> {
             reads_applications: authz::role_may(role, Action::ReadApplications),
             registers: authz::role_may(role, Action::RegisterApplication),
             reads_reports: authz::role_may(role, Action::ReadUnitFigures),
+            reads_unentered: authz::role_may(role, Action::ReadUnentered),
+            reads_delegate_key: authz::role_may(role, Action::ReadDelegateKey),
             reads_members: authz::role_may(role, Action::ReadMembers),
             imports: authz::role_may(role, Action::ImportMembers),
             administers: authz::role_may(role, Action::ManageUsers),

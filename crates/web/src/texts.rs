@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use kartei_app::local_time;
 use kartei_domain::application::Status;
+use kartei_domain::apportionment::Method;
 use kartei_domain::lag::{LagStage, Stage};
 use kartei_domain::member::{MemberStatus, TransferStatus};
 use kartei_domain::privacy::Purpose;
@@ -30,6 +31,9 @@ pub const SIGNED_OUT: &str = "Sie sind abgemeldet.";
 pub const NO_ROUTE: &str = "Für diese Postleitzahl gibt es keine Zuordnung: Die Erklärung geht an die Landesgeschäftsstelle.";
 pub const DATE_EXPECTED: &str = "ist kein Datum (TT.MM.JJJJ)";
 pub const CHOOSE_ONE: &str = "bitte wählen";
+pub const WHOLE_NUMBER_EXPECTED: &str = "ist keine ganze Zahl (zum Beispiel 120)";
+/// Beside a district whose last seat only the order of the list decided.
+pub const TIE: &str = "Gleichstand – Los nach Satzung";
 pub const MEMBER_CHANGED: &str = "Der Datensatz wurde inzwischen von jemand anderem geändert. Unten sehen Sie den aktuellen Stand.";
 pub const TRANSFER_REQUESTED: &str =
     "Der Wechsel ist beantragt. Der aufnehmende Kreisverband wird gebeten, ihn zu bestätigen.";
@@ -135,6 +139,58 @@ pub fn instant(at: DateTime<Utc>) -> String {
 /// Days with one decimal and a decimal comma ("12,5"); "–" for none.
 pub fn decimal_days(days: Option<f64>) -> String {
     days.map_or_else(|| "–".to_owned(), |d| format!("{d:.1}").replace('.', ","))
+}
+
+/// A count as German print writes it, thousands grouped by a point:
+/// "4.000", "-1.250".
+pub fn count(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(digit);
+    }
+    if n < 0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
+}
+
+/// A count that is a change: "+1", "−1" (a minus sign, as print sets
+/// it), "0".
+pub fn change(n: i64) -> String {
+    match n {
+        0 => "0".to_owned(),
+        n if n > 0 => format!("+{}", count(n)),
+        n => format!("\u{2212}{}", count(-n)),
+    }
+}
+
+/// A figure whose small differences decide (a quota, a remainder, a
+/// divisor's quotient): four places after the decimal comma, thousands
+/// grouped; "–" for none.
+pub fn decimal_4(value: Option<f64>) -> String {
+    let Some(value) = value else {
+        return "–".to_owned();
+    };
+    let text = format!("{:.4}", value.abs());
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, "0000"));
+    let whole = count(whole.parse().unwrap_or(0));
+    let sign = if value < 0.0 { "-" } else { "" };
+    format!("{sign}{whole},{fraction}")
+}
+
+/// An apportionment method as statutes name it.
+pub fn method(method: Method) -> &'static str {
+    match method {
+        Method::HareNiemeyer => "Hare-Niemeyer",
+        Method::SainteLague => "Sainte-Laguë",
+        Method::Adams => "Adams",
+        Method::Dhondt => "D'Hondt",
+    }
 }
 
 /// How long something has waited: "seit heute", "seit 1 Tag", "seit 3
@@ -330,5 +386,25 @@ pub fn mail_kind(kind: &str) -> &'static str {
         "transfer_confirmed" => "Wechsel bestätigt",
         "transfer_declined" => "Wechsel abgelehnt",
         _ => "andere Nachricht",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_german_print_sets_them() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(4000), "4.000");
+        assert_eq!(count(1_234_567), "1.234.567");
+        assert_eq!(count(-1250), "-1.250");
+        assert_eq!(change(1), "+1");
+        assert_eq!(change(-2), "\u{2212}2");
+        assert_eq!(change(0), "0");
+        assert_eq!(decimal_4(Some(45.0 / 17.0)), "2,6471");
+        assert_eq!(decimal_4(Some(1234.5)), "1.234,5000");
+        assert_eq!(decimal_4(None), "–");
     }
 }

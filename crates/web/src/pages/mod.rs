@@ -4,6 +4,8 @@
 mod accounts;
 mod administration;
 mod applications;
+mod census;
+mod delegates;
 mod import;
 mod members;
 mod org_units;
@@ -37,6 +39,10 @@ pub fn router(max_import_bytes: usize) -> Router<WebState> {
         .route("/erklaerungen", get(applications::list))
         .route("/auswertungen", get(reports::entry_lag))
         .route("/auswertungen/dauer.csv", get(reports::entry_lag_csv))
+        .route("/auswertungen/mitglieder", get(census::page))
+        .route("/auswertungen/mitglieder.csv", get(census::csv))
+        .route("/auswertungen/delegierte", get(delegates::page))
+        .route("/auswertungen/delegierte.csv", get(delegates::csv))
         .route("/auswertungen/verlauf", get(reports::trend))
         .route("/auswertungen/verlauf.svg", get(reports::trend_chart))
         .route("/auswertungen/verlauf.csv", get(reports::trend_csv))

@@ -107,7 +107,6 @@ struct ReportPage<'a> {
     /// The period in the links to the chart and the downloads.
     query: String,
     errors: FieldErrors,
-    reads_unentered: bool,
 }
 
 fn unit_rows(report: &EntryLag) -> Vec<UnitRow> {
@@ -167,10 +166,6 @@ pub async fn entry_lag(
         query: params.query(),
         von: params.von,
         bis: params.bis,
-        reads_unentered: kartei_domain::authz::role_may(
-            signed_in.account.role,
-            kartei_domain::Action::ReadUnentered,
-        ),
         errors,
     };
     let status = if page.errors.is_empty() {

@@ -78,6 +78,8 @@ pub enum Offer {
     Everything,
     /// The state and the districts: what a new unit may hang below.
     Parents,
+    /// The districts alone: what a report breaks down by branches.
+    Districts,
 }
 
 impl Offer {
@@ -86,6 +88,7 @@ impl Offer {
             Offer::HoldingMembers => kind.holds_members(),
             Offer::Everything => true,
             Offer::Parents => kind != OrgUnitKind::Local,
+            Offer::Districts => kind == OrgUnitKind::District,
         }
     }
 }
