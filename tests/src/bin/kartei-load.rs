@@ -280,9 +280,20 @@ impl Run {
                     .get(format!("{base}/auswertungen"))
                     .query(&[("von", from.as_str()), ("bis", german(today).as_str())])
             }
-            // Their pages' defaults ask the workloads' questions.
-            Workload::Counts => self.http.get(format!("{base}/auswertungen/mitglieder")),
-            Workload::Delegates => self.http.get(format!("{base}/auswertungen/delegierte")),
+            Workload::Counts => self
+                .http
+                .get(format!("{base}/auswertungen/mitglieder"))
+                .query(&[("stichtag", german_end_of_last_year(today).as_str())]),
+            Workload::Delegates => self
+                .http
+                .get(format!("{base}/auswertungen/delegierte"))
+                .query(&[
+                    ("stichtag", german_end_of_last_year(today).as_str()),
+                    ("sitze", "220"),
+                    ("verfahren", "hare-niemeyer"),
+                    ("paarweise", "1"),
+                    ("grundmandate", "2"),
+                ]),
         };
         request.header(reqwest::header::COOKIE, cookie)
     }
@@ -360,6 +371,12 @@ impl Run {
 fn end_of_last_year(today: chrono::NaiveDate) -> String {
     use chrono::Datelike;
     format!("{}-12-31", today.year() - 1)
+}
+
+/// The same day as the pages' forms write it.
+fn german_end_of_last_year(today: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("31.12.{}", today.year() - 1)
 }
 
 #[tokio::main]
