@@ -21,6 +21,7 @@ in_chromium_on_both_databases!(
     the_main_pages_fit_a_tablet_held_upright,
     the_state_office_signs_in_and_registers_with_the_keyboard_alone,
     the_board_computes_the_delegate_key_with_the_keyboard_and_prints_it,
+    the_district_welcomes_a_new_member_from_the_register,
 );
 
 /// The registration form's button (the page has the sign-out button too).
@@ -405,6 +406,8 @@ async fn the_main_pages_fit_a_tablet_held_upright(db: Db) {
         "/auswertungen/verlauf".to_owned(),
         "/auswertungen/nicht-eingetragen".to_owned(),
         "/auswertungen/mitglieder".to_owned(),
+        "/auswertungen/einbindung".to_owned(),
+        "/begruessung".to_owned(),
         format!("/auswertungen/delegierte?stichtag={today}&sitze=10&verfahren=adams"),
         "/import".to_owned(),
     ] {
@@ -550,5 +553,43 @@ async fn the_board_computes_the_delegate_key_with_the_keyboard_and_prints_it(db:
     let sum = browser.text("tfoot tr").await;
     assert!(sum.starts_with("Summe\t17\t17"), "{sum:?}");
     assert_accessible(&browser, "the member counts").await;
+    browser.quit().await;
+}
+
+/// The district opens the register of new members still owed a step,
+/// follows a name to the member's page, records the welcome there and
+/// finds only the first invitation left.
+async fn the_district_welcomes_a_new_member_from_the_register(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let member = id(&enter(&app, &dd, &app.unit_id("DD-NEU").await, json!({})).await);
+    let browser = Chromium::start().await;
+    sign_in(&browser, &app, DISTRICT_DRESDEN).await;
+    assert_accessible(&browser, "the start page with the steps owed").await;
+    browser.goto(&app.url("/begruessung")).await;
+    browser.wait_for_text("h1", "Neumitglieder begrüßen").await;
+    assert_accessible(&browser, "the register of steps owed").await;
+    browser
+        .click(&format!("a[href='/mitglieder/{member}']"))
+        .await;
+    browser.wait_for_text("h2", "Einbindung").await;
+    assert_accessible(&browser, "the member page with its steps").await;
+    browser.type_into("#note-welcome", "Angerufen").await;
+    browser
+        .click(&format!(
+            "form[action='/mitglieder/{member}/einbindung'] button[type=submit]"
+        ))
+        .await;
+    // The welcome's form is gone: it is recorded, with its note.
+    browser
+        .wait_for_text_gone("body", "Begrüßung eintragen")
+        .await;
+    browser.wait_for_text("body", "Angerufen").await;
+    assert_accessible(&browser, "the member page after the welcome").await;
+    browser.goto(&app.url("/auswertungen/einbindung")).await;
+    browser
+        .wait_for_text("h1", "Einbindung neuer Mitglieder")
+        .await;
+    assert_accessible(&browser, "the integration figures").await;
     browser.quit().await;
 }

@@ -34,3 +34,4 @@ mod web_import;
 mod web_members;
 mod web_reports;
 mod web_routing;
+mod web_welcome;

@@ -258,6 +258,9 @@ pub fn german(message: &str) -> String {
         "is not a plausible birth date" => "ist kein plausibles Geburtsdatum",
         "must not be before received_on" => "darf nicht vor dem Eingang liegen",
         "must not be before the member joined" => "darf nicht vor dem Eintritt liegen",
+        "must not be before the step started (the day the member was entered)" => {
+            "darf nicht vor der Eintragung des Mitglieds liegen"
+        }
         "must lie within a year of today" | "must lie within a year from today" => {
             "muss innerhalb eines Jahres von heute liegen"
         }

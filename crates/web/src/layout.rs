@@ -20,6 +20,8 @@ pub struct Layout<'a> {
     /// The delegate key (state office and board).
     pub reads_delegate_key: bool,
     pub reads_members: bool,
+    /// The register of new members still owed a step.
+    pub reads_unwelcomed: bool,
     pub imports: bool,
     /// Staff accounts, the tree, the routing table, the outbox.
     pub administers: bool,
@@ -38,6 +40,7 @@ impl<'a> Layout<'a> {
             reads_unentered: authz::role_may(role, Action::ReadUnentered),
             reads_delegate_key: authz::role_may(role, Action::ReadDelegateKey),
             reads_members: authz::role_may(role, Action::ReadMembers),
+            reads_unwelcomed: authz::role_may(role, Action::ReadUnwelcomed),
             imports: authz::role_may(role, Action::ImportMembers),
             administers: authz::role_may(role, Action::ManageUsers),
         }

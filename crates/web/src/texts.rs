@@ -52,6 +52,7 @@ pub const ACCOUNT_SAVED: &str = "Das Konto ist gespeichert.";
 pub const UNIT_CREATED: &str = "Die Gliederung ist angelegt.";
 pub const UNIT_SAVED: &str = "Die Gliederung ist gespeichert.";
 pub const ROUTING_REPLACED: &str = "Die Zuordnung ist ersetzt.";
+pub const INTEGRATION_CONFLICT: &str = "Dieser Schritt ist schon mit anderen Angaben eingetragen, oder das Mitglied schuldet ihn nicht. Unten sehen Sie den aktuellen Stand.";
 pub const STEP_CONFLICT: &str = "Dieser Schritt passt nicht mehr zum Stand der Beitrittserklärung; jemand anderes hat sie inzwischen bearbeitet. Unten sehen Sie den aktuellen Stand.";
 
 /// The role as the office calls it.
@@ -120,6 +121,37 @@ pub fn matched_on(matched_on: &str) -> &'static str {
         "email" => "gleiche E-Mail-Adresse",
         _ => "gleicher Name und Geburtsdatum",
     }
+}
+
+/// An integration step as the office says it; a step a state association
+/// configured itself is shown as configured.
+pub fn integration_step(step: &str) -> &str {
+    match step {
+        "welcome" => "Begrüßung",
+        "first_invitation" => "Erste Einladung",
+        other => other,
+    }
+}
+
+/// A contact channel (first contact, integration step) as the office says it.
+pub fn contact_channel(channel: &str) -> &str {
+    match channel {
+        "phone" => "Telefon",
+        "email" => "E-Mail",
+        "in_person" => "persönlich",
+        "letter" => "Brief",
+        "video" => "Video",
+        "other" => "anderer Weg",
+        other => other,
+    }
+}
+
+/// A share as German print writes a percentage: "37,5 %"; "–" for none.
+pub fn percent(share: Option<f64>) -> String {
+    share.map_or_else(
+        || "–".to_owned(),
+        |s| format!("{:.1} %", s * 100.0).replace('.', ","),
+    )
 }
 
 /// A date as German offices write it: `TT.MM.JJJJ`.

@@ -182,12 +182,14 @@ impl Actions {
     }
 }
 
-struct ChannelChoice {
-    value: &'static str,
-    label: &'static str,
+pub(crate) struct ChannelChoice {
+    pub(crate) value: &'static str,
+    pub(crate) label: &'static str,
 }
 
-const CONTACT_CHANNELS: [ChannelChoice; 6] = [
+/// The ways of a contact, as the first contact and the integration steps
+/// record them.
+pub(crate) const CONTACT_CHANNELS: [ChannelChoice; 6] = [
     ChannelChoice {
         value: "phone",
         label: "Telefon",

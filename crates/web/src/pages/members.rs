@@ -14,7 +14,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use kartei_app::members::{self, MemberEdit, MemberListQuery, MemberView, Resignation, Seen};
 use kartei_app::paging::PageRequest;
 use kartei_app::transfers::{self, TransferStart};
-use kartei_app::{AppError, org_units};
+use kartei_app::{AppError, integration, org_units};
 use kartei_domain::member::{Member, MemberStatus};
 use kartei_domain::privacy::Extent;
 use kartei_domain::{Action, authz};
@@ -26,7 +26,9 @@ use crate::forms::{
     Choice, Difference, FieldErrors, differences, optional, page_id, refused_status,
 };
 use crate::layout::Layout;
+use crate::pages::applications::{CONTACT_CHANNELS, ChannelChoice};
 use crate::pages::unit_choice::{Offer, UnitChoice, unit_choices};
+use crate::pages::welcome::{StepForm, StepLine};
 use crate::session::{SignedIn, WebState};
 use crate::texts;
 
@@ -196,6 +198,14 @@ struct DetailPage<'a> {
     alert: Option<&'static str>,
     resignation: ResignationForm,
     transfer: TransferForm,
+    /// The integration steps; `None` where the reader sees no steps.
+    steps: Option<Vec<StepLine>>,
+    /// The role may record an open step (district office, branch).
+    records_steps: bool,
+    channels: &'static [ChannelChoice],
+    /// The step form as typed, with its errors, after it came back.
+    step_form: StepForm,
+    step_errors: FieldErrors,
 }
 
 /// A member's record as the pages show it, in German.
@@ -296,6 +306,8 @@ struct Shown {
     resignation_errors: FieldErrors,
     transfer: TransferForm,
     transfer_errors: FieldErrors,
+    step_form: StepForm,
+    step_errors: FieldErrors,
 }
 
 async fn render_detail(
@@ -306,7 +318,8 @@ async fn render_detail(
     status: StatusCode,
 ) -> WebResult<Response> {
     let actor = signed_in.actor();
-    let seen = members::get(&state.app, &actor, id).await?;
+    let record = integration::member_record(&state.app, &actor, id).await?;
+    let seen = &record.seen;
     let member = &seen.member;
     let held_by = unit_name(state, signed_in, member).await?;
     let full = seen.view == MemberView::Full;
@@ -346,6 +359,14 @@ async fn render_detail(
         alert: shown.alert,
         resignation: shown.resignation,
         transfer: shown.transfer,
+        steps: record
+            .integration
+            .as_ref()
+            .map(|steps| steps.iter().map(StepLine::from).collect()),
+        records_steps: may(Action::RecordIntegrationStep),
+        channels: &CONTACT_CHANNELS,
+        step_form: shown.step_form,
+        step_errors: shown.step_errors,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -464,9 +485,30 @@ async fn refused(
     id: Uuid,
     shown: Shown,
 ) -> WebResult<Response> {
-    let no_field_errors = shown.resignation_errors.is_empty() && shown.transfer_errors.is_empty();
+    let no_field_errors = shown.resignation_errors.is_empty()
+        && shown.transfer_errors.is_empty()
+        && shown.step_errors.is_empty();
     let status = refused_status(shown.alert.is_some() && no_field_errors);
     render_detail(state, signed_in, id, shown, status).await
+}
+
+/// The member's page again after an integration step was refused: the
+/// step's form as typed, with its errors or the alert.
+pub async fn step_refused(
+    state: &WebState,
+    signed_in: &SignedIn,
+    id: Uuid,
+    step_form: StepForm,
+    step_errors: FieldErrors,
+    alert: Option<&'static str>,
+) -> WebResult<Response> {
+    let shown = Shown {
+        alert,
+        step_form,
+        step_errors,
+        ..Shown::default()
+    };
+    refused(state, signed_in, id, shown).await
 }
 
 /// The edit form's fields as typed, with the version they were read at.

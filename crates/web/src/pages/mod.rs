@@ -17,6 +17,7 @@ mod sign_in;
 mod start;
 mod transfers;
 mod unit_choice;
+mod welcome;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -43,6 +44,10 @@ pub fn router(max_import_bytes: usize) -> Router<WebState> {
         .route("/auswertungen/mitglieder.csv", get(census::csv))
         .route("/auswertungen/delegierte", get(delegates::page))
         .route("/auswertungen/delegierte.csv", get(delegates::csv))
+        .route("/auswertungen/einbindung", get(welcome::report))
+        .route("/auswertungen/einbindung.csv", get(welcome::report_csv))
+        .route("/begruessung", get(welcome::register))
+        .route("/begruessung.csv", get(welcome::register_csv))
         .route("/auswertungen/verlauf", get(reports::trend))
         .route("/auswertungen/verlauf.svg", get(reports::trend_chart))
         .route("/auswertungen/verlauf.csv", get(reports::trend_csv))
@@ -85,6 +90,7 @@ pub fn router(max_import_bytes: usize) -> Router<WebState> {
         )
         .route("/mitglieder/{id}/austritt", post(members::resign))
         .route("/mitglieder/{id}/wechsel", post(members::transfer))
+        .route("/mitglieder/{id}/einbindung", post(welcome::record))
         .route("/mitglieder/{id}/verlauf", get(members::history))
         .route("/mitglieder/{id}/auskunft", get(members::information))
         .route("/wechsel", get(transfers::list))

@@ -14,6 +14,7 @@ use kartei_domain::{Action, authz};
 use crate::error::WebResult;
 use crate::layout::Layout;
 use crate::pages::members as members_page;
+use crate::pages::welcome;
 use crate::session::SignedIn;
 use crate::session::WebState;
 use crate::texts;
@@ -53,6 +54,8 @@ struct StartPage<'a> {
     /// The members who joined lately in a district's or branch's part of
     /// the tree, to welcome; `None` where the account holds no members.
     new_members: Option<NewMembers>,
+    /// The integration steps owed, for a district office or a branch.
+    owed_steps: Option<welcome::OwedSteps>,
 }
 
 struct NewMembers {
@@ -121,7 +124,15 @@ pub async fn page(State(state): State<WebState>, signed_in: SignedIn) -> WebResu
         Err(AppError::Denied(_)) => None,
         Err(err) => return Err(err.into()),
     };
+    // The ones who owe the steps; the state office reads the register
+    // without owing.
+    let owed_steps = if authz::role_may(signed_in.account.role, Action::RecordIntegrationStep) {
+        welcome::owed_steps(&state, &signed_in.actor()).await?
+    } else {
+        None
+    };
     let page = StartPage {
+        owed_steps,
         layout: Layout::of(&signed_in),
         owed,
         new_members: new_members(&state, &signed_in).await?,
