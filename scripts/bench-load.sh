@@ -84,6 +84,7 @@ dresden=$(sql "SELECT org_unit_id FROM users WHERE email = 'kv-dresden@kartei.ex
 # (its POSTAL_CODES), one pgbench script per code, picked at random.
 register_scripts=()
 for code in 01067 01097 01099 01217 04109 04277 04315 09111 09126 08056 02625 02826 01662 01796 09599 08523; do
+  [ -f "$dir/bare/register.sql" ] || break
   district=$(sql "SELECT CASE WHEN u.kind = 'local' THEN u.parent_id ELSE u.id END
                   FROM routing_rules r JOIN org_units u ON u.id = r.org_unit_id WHERE r.postal_code = '$code'")
   sed -e "s/:district/'$district'/g" -e "s/'01067'/'$code'/g" "$dir/bare/register.sql" >"$dir/register_$code.sql"
