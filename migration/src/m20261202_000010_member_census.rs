@@ -4,8 +4,9 @@
 //! cut-off day start from it and take back what happened after the day
 //! (`kartei_persistence::census`), so they read the few members who joined,
 //! left or moved since instead of all of them; the indexes below serve
-//! exactly those reads, with every column they need, so that PostgreSQL
-//! answers them from the index alone.
+//! exactly those reads, with every column they need (the id too, which
+//! the joins to transfers use), so that PostgreSQL answers them from the
+//! index alone.
 //!
 //! The table starts empty and marked stale: the first `migrate` after this
 //! one fills it from the members, since what counts lives in the domain.
@@ -30,6 +31,7 @@ enum MemberCensus {
 #[derive(DeriveIden, Clone, Copy)]
 enum Members {
     Table,
+    Id,
     JoinedOn,
     LeftOn,
     ResignsOn,
@@ -51,6 +53,12 @@ enum Transfers {
 enum Applications {
     Table,
     ClosedAt,
+    ReceivedOn,
+    DistrictId,
+    LocalId,
+    EnteredOn,
+    WithdrawnOn,
+    DecidedOn,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -73,6 +81,7 @@ const MEMBER_INDEXES: [(&str, &[Members]); 3] = [
             Members::DistrictId,
             Members::LocalId,
             Members::AnonymisedAt,
+            Members::Id,
         ],
     ),
     (
@@ -85,6 +94,7 @@ const MEMBER_INDEXES: [(&str, &[Members]); 3] = [
             Members::DistrictId,
             Members::LocalId,
             Members::AnonymisedAt,
+            Members::Id,
         ],
     ),
     (
@@ -97,6 +107,7 @@ const MEMBER_INDEXES: [(&str, &[Members]); 3] = [
             Members::DistrictId,
             Members::LocalId,
             Members::AnonymisedAt,
+            Members::Id,
         ],
     ),
 ];
@@ -145,13 +156,19 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // The declarations closed since a day: members by statute that day
-        // who had no record yet.
+        // who had no record yet, with what decides it, from the index alone.
         manager
             .create_index(
                 Index::create()
                     .name("idx_applications_closed")
                     .table(Applications::Table)
                     .col(Applications::ClosedAt)
+                    .col(Applications::ReceivedOn)
+                    .col(Applications::EnteredOn)
+                    .col(Applications::WithdrawnOn)
+                    .col(Applications::DecidedOn)
+                    .col(Applications::DistrictId)
+                    .col(Applications::LocalId)
                     .to_owned(),
             )
             .await?;
