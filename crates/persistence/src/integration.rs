@@ -551,7 +551,9 @@ pub async fn figures<C: ConnectionTrait>(
     if query.steps.is_empty() {
         return Ok(Vec::new());
     }
-    let mut bins: BTreeMap<(Option<Uuid>, String, Option<i64>), (i64, i64, i64)> = BTreeMap::new();
+    // (unit, step, days) → (n, open, overdue)
+    type Bins = BTreeMap<(Option<Uuid>, String, Option<i64>), (i64, i64, i64)>;
+    let mut bins = Bins::new();
     for (read, statement) in figures_statements(db.get_database_backend(), query, source) {
         for row in db.query_all_raw(statement).await? {
             // NULL and the rollup's nil UUID both mean no branch.
