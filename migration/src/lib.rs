@@ -14,6 +14,7 @@ mod m20261201_000007_audit_log;
 mod m20261202_000008_member_search;
 mod m20261202_000009_integration;
 mod m20261202_000010_member_census;
+mod m20261202_000011_integration_rollup;
 
 /// The condition "the application is still open", written the same way in
 /// the partial index `idx_applications_open_by_age` and in the queries that
@@ -35,6 +36,10 @@ pub const CITY_KEYS_STALE: &str = "city_keys_stale";
 /// members before the member counts read it.
 pub const MEMBER_CENSUS_STALE: &str = "member_census_stale";
 
+/// The `counters` row that says `integration_rollup` must be filled from
+/// the integration steps and members before it is read.
+pub const INTEGRATION_ROLLUP_STALE: &str = "integration_rollup_stale";
+
 pub struct Migrator;
 
 #[async_trait::async_trait]
@@ -51,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_member_search::Migration),
             Box::new(m20261202_000009_integration::Migration),
             Box::new(m20261202_000010_member_census::Migration),
+            Box::new(m20261202_000011_integration_rollup::Migration),
         ]
     }
 }

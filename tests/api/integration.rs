@@ -22,6 +22,7 @@ on_both_databases!(
     a_member_who_left_is_owed_nothing,
     the_report_figures_match_the_hand_computed_ones,
     both_reports_read_as_german_excel_csv,
+    the_rollup_agrees_with_the_straightforward_query,
 );
 
 fn today(app: &TestApp) -> NaiveDate {
@@ -952,4 +953,198 @@ async fn both_reports_read_as_german_excel_csv(db: Db) {
     );
     // The figures name nobody: no export to record.
     assert_eq!(log.body["items"].as_array().map(Vec::len), Some(1));
+}
+
+/// The integration figures from the steps alone and from the rollup plus
+/// the partial months agree, for several periods and groupings.
+async fn assert_sources_agree(app: &TestApp) {
+    use chrono::{Datelike, Months};
+    use kartei_persistence::integration::{self, FiguresQuery, StepCutoff};
+    use kartei_persistence::reports::{Grouping, Source};
+    let today = today(app);
+    let dd: uuid::Uuid = app.unit_id("DD").await.parse().expect("uuid");
+    let l: uuid::Uuid = app.unit_id("L").await.parse().expect("uuid");
+    let first_of_month = today.with_day(1).expect("first");
+    let periods = [
+        (today - Duration::days(400), today),
+        (
+            first_of_month - Months::new(2),
+            first_of_month - Duration::days(1),
+        ),
+        (today - Duration::days(45), today - Duration::days(3)),
+        (today, today),
+        (first_of_month - Months::new(1) + Duration::days(9), today),
+    ];
+    let steps: Vec<StepCutoff> = [("welcome", 14), ("first_invitation", 42)]
+        .into_iter()
+        .map(|(step, level)| StepCutoff {
+            step: step.to_owned(),
+            overdue_started_before: kartei_domain::integration::started_before(level, today, 1),
+        })
+        .collect();
+    let mut compared = 0;
+    for (from, to) in periods {
+        for grouping in [
+            Grouping::Districts { only: None },
+            Grouping::Districts { only: Some(dd) },
+            Grouping::Branches { district: dd },
+            Grouping::Branches { district: l },
+        ] {
+            let query = FiguresQuery {
+                from,
+                to,
+                grouping,
+                today,
+                steps: steps.clone(),
+            };
+            let raw = integration::figures(&app.db, &query, Source::Raw)
+                .await
+                .expect("raw");
+            let rolled = integration::figures(&app.db, &query, Source::Rollup)
+                .await
+                .expect("rollup");
+            assert_eq!(rolled, raw, "{from}..{to} {grouping:?}");
+            compared += raw.len();
+        }
+    }
+    assert!(compared > 0, "the figures compared were empty");
+}
+
+async fn integration_rollup_rows(app: &TestApp) -> Vec<(String, String, String, String, i64, i64)> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &app.db;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT district_key, local_key, month, step, days, items FROM integration_rollup \
+             WHERE items <> 0 ORDER BY 1, 2, 3, 4, 5",
+        ))
+        .await
+        .expect("rollup rows");
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get::<uuid::Uuid>("", "district_key")
+                    .expect("district")
+                    .to_string(),
+                r.try_get::<uuid::Uuid>("", "local_key")
+                    .expect("local")
+                    .to_string(),
+                r.try_get::<NaiveDate>("", "month")
+                    .expect("month")
+                    .to_string(),
+                r.try_get::<String>("", "step").expect("step"),
+                r.try_get::<i64>("", "days").expect("days"),
+                r.try_get::<i64>("", "items").expect("items"),
+            )
+        })
+        .collect()
+}
+
+async fn the_rollup_agrees_with_the_straightforward_query(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let leipzig = app
+        .account("kv-leipzig@kartei.example", "district_office", "L")
+        .await;
+    let _ = leipzig;
+    let l = app.unit_id("L").await;
+    let mut wanderer = None;
+    let mut leaving = None;
+    for round in 0..4_i64 {
+        let lgs = app.token_of(STATE_OFFICE).await;
+        let dd = app.token_of(DISTRICT_DRESDEN).await;
+        // Direct entries into the branch and the district itself.
+        let in_branch = new_member(&app, &dd, "DD-NEU", &format!("Zweig{round}")).await;
+        let in_district = new_member(&app, &dd, "DD", &format!("Kreis{round}")).await;
+        // An admission in Dresden.
+        let application = id(&app
+            .register(
+                &lgs,
+                json!({ "email": null, "postal_code": "01067", "first_name": format!("A{round}") }),
+            )
+            .await);
+        let reply = app
+            .transition(&dd, &application, "handover", json!({}))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let admitted = app
+            .transition(
+                &dd,
+                &application,
+                "decision",
+                json!({
+                    "decision": "admitted", "decided_on": day(&app, 0),
+                    "contact": { "contacted_on": day(&app, 0), "channel": "phone" }
+                }),
+            )
+            .await;
+        assert_eq!(admitted.status, 200, "{}", admitted.text);
+        let admitted = admitted.body["member_id"]
+            .as_str()
+            .expect("member")
+            .to_owned();
+
+        // Some steps are done days later, some never.
+        let dd = next_days(&app, 3 + round, DISTRICT_DRESDEN).await;
+        let welcome = json!({ "step": "welcome", "done_on": day(&app, 0), "channel": "email" });
+        let reply = record(&app, &dd, &in_branch, welcome.clone()).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        if round % 2 == 0 {
+            let reply = record(&app, &dd, &admitted, welcome.clone()).await;
+            assert_eq!(reply.status, 200, "{}", reply.text);
+        }
+        let dd = next_days(&app, 9, DISTRICT_DRESDEN).await;
+        let invitation =
+            json!({ "step": "first_invitation", "done_on": day(&app, -1), "channel": "letter" });
+        let reply = record(&app, &dd, &in_district, invitation).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        if round == 1 {
+            wanderer = Some(in_branch.clone());
+        }
+        if round == 2 {
+            leaving = Some(admitted.clone());
+        }
+        next_days(&app, 8, DISTRICT_DRESDEN).await;
+        assert_sources_agree(&app).await;
+    }
+
+    // A member with a done welcome and an open invitation moves to Leipzig.
+    let wanderer = wanderer.expect("wanderer");
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let started = app
+        .post(
+            &format!("/api/v1/members/{wanderer}/transfers"),
+            Some(&dd),
+            &json!({ "to_org_unit_id": l, "effective_on": day(&app, 0), "keep_home_ties": false }),
+        )
+        .await;
+    assert_eq!(started.status, 201, "{}", started.text);
+    let admin = app.token_of(ADMIN).await;
+    let confirmed = app
+        .post(
+            &format!("/api/v1/transfers/{}/confirm", id(&started.body)),
+            Some(&admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    // A member resigns with a step still open.
+    let leaving = leaving.expect("leaving");
+    let resigned = app
+        .post(
+            &format!("/api/v1/members/{leaving}/resignation"),
+            Some(&dd),
+            &json!({ "effective_on": day(&app, 0) }),
+        )
+        .await;
+    assert_eq!(resigned.status, 200, "{}", resigned.text);
+    assert_sources_agree(&app).await;
+
+    // The maintained table is exactly what a rebuild computes.
+    let maintained = integration_rollup_rows(&app).await;
+    assert!(maintained.len() > 10, "{} rows", maintained.len());
+    kartei_persistence::integration_rollup::rebuild(&app.db)
+        .await
+        .expect("rebuilt");
+    assert_eq!(integration_rollup_rows(&app).await, maintained);
 }

@@ -235,7 +235,8 @@ async fn the_morning_digest_lists_what_is_overdue_once_a_day(db: Db) {
         report,
         digest::DigestReport {
             digests: 3,
-            escalations: 0
+            escalations: 0,
+            ..Default::default()
         }
     );
     // Later the same day: nothing more.
@@ -289,7 +290,8 @@ async fn the_morning_digest_lists_what_is_overdue_once_a_day(db: Db) {
         report,
         digest::DigestReport {
             digests: 3,
-            escalations: 0
+            escalations: 0,
+            ..Default::default()
         }
     );
     set_local_time(&app, 2, 7, 30);
@@ -300,7 +302,8 @@ async fn the_morning_digest_lists_what_is_overdue_once_a_day(db: Db) {
         report,
         digest::DigestReport {
             digests: 3,
-            escalations: 1
+            escalations: 1,
+            ..Default::default()
         }
     );
     app.deliver_mail().await;

@@ -16,6 +16,7 @@ mod headers;
 mod health;
 mod import;
 mod integration;
+mod integration_clocks;
 mod limits;
 mod logs;
 mod mail;

@@ -5,6 +5,8 @@
 //! who owes it, what a repeat is) are `kartei_domain::integration`'s; the
 //! SQL is `kartei_persistence::integration`'s.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use kartei_domain::application::ContactChannel;
 use kartei_domain::authz::MemberView;
@@ -15,11 +17,13 @@ use kartei_domain::lag::{Percentiles, percentiles_of};
 use kartei_domain::member::Member;
 use kartei_domain::staff::OrgUnit;
 use kartei_domain::text::Note;
-use kartei_domain::{Action, Actor, authorize};
+use kartei_domain::{Action, Actor, OrgUnitKind, authorize};
 use kartei_persistence::integration::{
-    self as stored, DueCursor, FigureRow, FiguresQuery, OwedItem, OwedQuery, StepCutoff, StepLevel,
+    self as stored, DueCursor, FigureRow, FiguresQuery, OpenSteps, OverdueStep, OwedItem,
+    OwedQuery, StepClockCutoffs, StepCutoff, StepLevel,
 };
-use kartei_persistence::reports::Grouping;
+use kartei_persistence::org_units;
+use kartei_persistence::reports::{Grouping, Source};
 use kartei_persistence::{Tx, unit_of_work};
 use serde_json::json;
 use uuid::Uuid;
@@ -175,7 +179,7 @@ pub async fn record(
         };
         let now = app.now();
         let written = unit_of_work(&app.db, async |txn: &Tx| -> AppResult<bool> {
-            if !stored::mark_done(txn, current.id, &done, actor.user_id, now).await? {
+            if !stored::mark_done(txn, member.id, current.id, &done, actor.user_id, now).await? {
                 return Ok(false);
             }
             // The day, channel and note are about the person: sealed with
@@ -354,6 +358,7 @@ pub async fn figures(
         from: plan_of_rows.from,
         to: plan_of_rows.to,
         grouping: plan_of_rows.grouping,
+        today: plan_of_rows.today,
         steps: steps
             .iter()
             .map(|s| StepCutoff {
@@ -362,7 +367,7 @@ pub async fn figures(
             })
             .collect(),
     };
-    let histogram = stored::figures(&app.db, &query).await?;
+    let histogram = stored::figures(&app.db, &query, Source::Rollup).await?;
     let mut rows = Vec::new();
     for (key, unit) in plan_of_rows.rows {
         for step in steps {
@@ -441,6 +446,81 @@ async fn plan_rows(app: &App, actor: &Actor, request: LagRequest) -> AppResult<R
         today: plan.today,
         grouping,
         rows,
+    })
+}
+
+/// The configured steps with the days before which an open one is
+/// overdue and escalated on `today`, as the queries compare them.
+pub(crate) fn clock_cutoffs(app: &App, today: NaiveDate) -> Vec<StepClockCutoffs> {
+    configured(app)
+        .steps()
+        .iter()
+        .map(|s| StepClockCutoffs {
+            step: s.name.as_str().to_owned(),
+            overdue_started_before: rules::started_before(s.level_days, today, 1),
+            escalated_started_before: rules::started_before(s.level_days, today, 2),
+        })
+        .collect()
+}
+
+/// An overdue step as the daily digest lists it: the membership number,
+/// the step, its clock, and who owes it.
+#[derive(Debug, Clone)]
+pub struct OverdueRow {
+    pub item: OverdueStep,
+    /// The branch, else the district, that owes the step.
+    pub owner: Uuid,
+    pub clock: StepClock,
+}
+
+/// Every open step past its level today, over all units, oldest first:
+/// what the daily digest lists and escalates. Not tied to a staff member.
+pub async fn overdue_steps(app: &App, today: NaiveDate) -> AppResult<Vec<OverdueRow>> {
+    let plan = configured(app);
+    let rows = stored::overdue(&app.db, &clock_cutoffs(app, today)).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|item| {
+            let level = plan.step(&item.step)?.level_days;
+            let clock = rules::clock(item.started_on, level, today);
+            // The query's cut-offs and the domain's clock say the same.
+            clock.overdue.then_some(OverdueRow {
+                owner: rules::owner(item.district_id, item.local_id),
+                clock,
+                item,
+            })
+        })
+        .collect())
+}
+
+/// Open steps per district and step, for the operator's gauges.
+pub struct StepGauges {
+    /// Every district by short code.
+    pub districts: Vec<(Uuid, String)>,
+    /// The configured steps, in order.
+    pub steps: Vec<String>,
+    pub counts: BTreeMap<(Uuid, String), OpenSteps>,
+}
+
+/// The figures behind the integration gauges: open, overdue and escalated
+/// steps per district and step, today. No person's data.
+pub async fn step_gauges(app: &App) -> AppResult<StepGauges> {
+    let today = app.today();
+    let counts = stored::open_by_district_and_step(&app.db, &clock_cutoffs(app, today)).await?;
+    let districts = org_units::all(&app.db)
+        .await?
+        .into_iter()
+        .filter(|u| u.kind == OrgUnitKind::District)
+        .map(|u| (u.id, u.short_code))
+        .collect();
+    Ok(StepGauges {
+        districts,
+        steps: configured(app)
+            .names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        counts,
     })
 }
 

@@ -34,6 +34,10 @@ impl<'a> Links<'a> {
     pub fn inbox(&self) -> String {
         format!("{}/erklaerungen?ueberfaellig=1", self.base)
     }
+
+    pub fn member(&self, id: Uuid) -> String {
+        format!("{}/mitglieder/{id}", self.base)
+    }
 }
 
 fn date_de(date: NaiveDate) -> String {
@@ -133,25 +137,140 @@ fn lines_text(links: &Links<'_>, lines: &[DigestLine]) -> String {
     text
 }
 
-/// To a district: its overdue items, by stage.
+/// To a district: its overdue items, by stage, and the overdue integration
+/// steps of its members (its own and its branches').
 pub fn digest(
     links: &Links<'_>,
     recipient: String,
     unit_name: &str,
     day: NaiveDate,
     lines: &[DigestLine],
+    steps: &[StepLine],
 ) -> NewMail {
+    let mut text = String::new();
+    if !lines.is_empty() {
+        text.push_str(&format!(
+            "im {unit_name} sind {} Vorgänge überfällig:\n{}\n\
+             Bitte erledigen Sie den jeweils nächsten Schritt in kartei:\n{}\n",
+            lines.len(),
+            lines_text(links, lines),
+            links.inbox(),
+        ));
+    }
+    if !steps.is_empty() {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&format!(
+            "Integration neuer Mitglieder: im {unit_name} sind {} Schritte überfällig:\n{}",
+            steps.len(),
+            steps_text(links, steps),
+        ));
+    }
     NewMail {
         kind: "digest",
         recipient,
         subject: format!("Tagesübersicht überfälliger Vorgänge vom {}", date_de(day)),
+        body: format!("Guten Tag,\n\n{}{SIGNATURE}", text.trim_end()),
+    }
+}
+
+/// One overdue integration step in a digest: the member by number only.
+pub struct StepLine {
+    pub member_id: Uuid,
+    pub membership_number: String,
+    /// The configured step name.
+    pub step: String,
+    pub due_on: NaiveDate,
+    /// Days since `due_on` (1 on the day after).
+    pub days_overdue: i64,
+    pub escalated: bool,
+    /// The branch or district that owes it.
+    pub owner_name: String,
+}
+
+/// The German name of a configured step; other steps keep their key.
+pub fn step_label_de(step: &str) -> &str {
+    match step {
+        "welcome" => "Begrüßung",
+        "first_invitation" => "Erste Einladung",
+        other => other,
+    }
+}
+
+fn steps_text(links: &Links<'_>, steps: &[StepLine]) -> String {
+    let mut text = String::new();
+    let mut current_owner = "";
+    for line in steps {
+        if line.owner_name != current_owner {
+            current_owner = &line.owner_name;
+            text.push_str(&format!("\n{current_owner}:\n"));
+        }
+        let days = if line.days_overdue == 1 {
+            "1 Tag".to_owned()
+        } else {
+            format!("{} Tagen", line.days_overdue)
+        };
+        text.push_str(&format!(
+            "  - Mitglied {}: {}, fällig am {}, seit {days} überfällig{}\n    {}\n",
+            line.membership_number,
+            step_label_de(&line.step),
+            date_de(line.due_on),
+            if line.escalated { " (eskaliert)" } else { "" },
+            links.member(line.member_id),
+        ));
+    }
+    text
+}
+
+/// To a local branch: the integration steps it owes that are overdue.
+pub fn integration_digest(
+    links: &Links<'_>,
+    recipient: String,
+    unit_name: &str,
+    day: NaiveDate,
+    steps: &[StepLine],
+) -> NewMail {
+    NewMail {
+        kind: "step_digest",
+        recipient,
+        subject: format!(
+            "Tagesübersicht: überfällige Schritte für neue Mitglieder vom {}",
+            date_de(day)
+        ),
         body: format!(
             "Guten Tag,\n\n\
-             im {unit_name} sind {} Vorgänge überfällig:\n{}\n\
-             Bitte erledigen Sie den jeweils nächsten Schritt in kartei:\n{}{SIGNATURE}",
-            lines.len(),
-            lines_text(links, lines),
-            links.inbox(),
+             der {unit_name} schuldet neuen Mitgliedern {} überfällige Schritte:\n{}\n\
+             Bitte tragen Sie erledigte Schritte beim Mitglied in kartei ein.{SIGNATURE}",
+            steps.len(),
+            steps_text(links, steps),
+        ),
+    }
+}
+
+/// To a district: integration steps of its branches (and its own) overdue
+/// twice as long.
+pub fn integration_escalation(
+    links: &Links<'_>,
+    recipient: String,
+    unit_name: &str,
+    day: NaiveDate,
+    steps: &[StepLine],
+) -> NewMail {
+    NewMail {
+        kind: "step_escalation",
+        recipient,
+        subject: format!(
+            "Eskalation: doppelt überfällige Schritte für neue Mitglieder vom {}",
+            date_de(day)
+        ),
+        body: format!(
+            "Guten Tag,\n\n\
+             im {unit_name} haben {} Schritte für neue Mitglieder die doppelte Frist \
+             überschritten:\n{}\n\
+             Bitte sorgen Sie dafür, dass sie erledigt werden.{SIGNATURE}",
+            steps.len(),
+            steps_text(links, steps),
         ),
     }
 }

@@ -59,6 +59,9 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     crate::rollup::rebuild_if_stale(db)
         .await
         .map_err(|e| DbErr::Custom(format!("filling the lag rollup failed: {e}")))?;
+    crate::integration_rollup::rebuild_if_stale(db)
+        .await
+        .map_err(|e| DbErr::Custom(format!("filling the integration rollup failed: {e}")))?;
     crate::census::rebuild_if_stale(db)
         .await
         .map_err(|e| DbErr::Custom(format!("filling the member census failed: {e}")))?;

@@ -13,6 +13,7 @@ pub mod digests;
 pub mod entities;
 mod error;
 pub mod integration;
+pub mod integration_rollup;
 mod lag_sql;
 pub mod member_keys;
 pub mod members;

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::applications::{UnitFilter, interests_from_json, prefix_end};
 use crate::entities::member::{self, Entity as Members};
-use crate::{RepoError, census, person_columns, rollup};
+use crate::{RepoError, census, integration_rollup, person_columns, rollup};
 
 impl TryFrom<member::Model> for Member {
     type Error = RepoError;
@@ -273,6 +273,13 @@ pub async fn save<C: ConnectionTrait>(
     }
     let facts_after = rollup::read(db, rollup::Table::Members, current.id).await?;
     rollup::apply(db, facts_before.as_ref(), facts_after.as_ref()).await?;
+    // A move to another district or branch moves who owes its integration
+    // steps, and their counts with it.
+    let owner = |m: &Member| integration_rollup::Owner {
+        district: m.district_id,
+        local: m.local_id,
+    };
+    integration_rollup::moved(db, current.id, owner(current), owner(next)).await?;
     // The version matched, so the row held `current` before the write.
     census::apply(
         db,

@@ -150,13 +150,13 @@ fn unit_columns(grouping: Grouping) -> (&'static str, &'static str) {
 /// A period cut into whole months (for the rollup) and the days before and
 /// after them (for the raw tables).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Split {
+pub(crate) struct Split {
     /// First days of the first and the last whole month.
-    months: Option<(NaiveDate, NaiveDate)>,
-    days: Vec<(NaiveDate, NaiveDate)>,
+    pub(crate) months: Option<(NaiveDate, NaiveDate)>,
+    pub(crate) days: Vec<(NaiveDate, NaiveDate)>,
 }
 
-fn split(from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Split {
+pub(crate) fn split(from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Split {
     let month_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
     let next_month = |d: NaiveDate| {
         month_of(d)

@@ -206,6 +206,7 @@ pub async fn insert_applications<C: ConnectionTrait>(
 pub async fn settle(db: &sea_orm::DatabaseConnection) -> Result<(), RepoError> {
     // Bulk inserts bypass the repositories that keep the rollup current.
     crate::rollup::rebuild(db).await?;
+    crate::integration_rollup::rebuild(db).await?;
     crate::census::rebuild(db).await?;
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         db.execute_unprepared(

@@ -47,6 +47,12 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             tracing::warn!(error = %err.log_class(), "the waiting gauges could not be read")
         }
     }
+    match super::reports::integration_gauges(&state).await {
+        Ok(gauges) => text.push_str(&gauges),
+        Err(err) => {
+            tracing::warn!(error = %err.log_class(), "the integration gauges could not be read")
+        }
+    }
     (
         [(
             header::CONTENT_TYPE,

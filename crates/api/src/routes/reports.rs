@@ -29,7 +29,7 @@ mod census;
 mod chart;
 mod gauges;
 
-pub use gauges::waiting_gauges;
+pub use gauges::{integration_gauges, waiting_gauges};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
