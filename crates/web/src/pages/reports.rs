@@ -23,19 +23,20 @@ use crate::layout::Layout;
 use crate::session::{SignedIn, WebState};
 use crate::texts;
 
-/// `?von=&bis=` (`TT.MM.JJJJ`): the period of `received_on`.
+/// `?von=&bis=` (`TT.MM.JJJJ`): a report's period (of `received_on` for the
+/// entry lag, of the steps' start for the integration figures).
 #[derive(Debug, Default, Deserialize)]
 pub struct PeriodParams {
     #[serde(default)]
-    von: String,
+    pub(crate) von: String,
     #[serde(default)]
-    bis: String,
+    pub(crate) bis: String,
 }
 
 impl PeriodParams {
     /// The request for the signed-in account's rows, and what could not be
     /// read as a date (the report then keeps its default for it).
-    fn request(&self, signed_in: &SignedIn) -> (LagRequest, FieldErrors) {
+    pub(crate) fn request(&self, signed_in: &SignedIn) -> (LagRequest, FieldErrors) {
         let mut errors = FieldErrors::default();
         // A field left blank keeps the report's default.
         let mut day = |field: &str, text: &str| -> Option<NaiveDate> {
@@ -54,7 +55,7 @@ impl PeriodParams {
     }
 
     /// The same period in a link's query, as typed.
-    fn query(&self) -> String {
+    pub(crate) fn query(&self) -> String {
         let pairs = [("von", &self.von), ("bis", &self.bis)];
         form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs.iter().filter(|(_, v)| !v.trim().is_empty()))

@@ -10,18 +10,17 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
 use kartei_app::integration::{
     self, IntegrationFigures, StepInput, StepView, UnwelcomedRequest, UnwelcomedRow,
 };
 use kartei_app::paging::PageRequest;
-use kartei_app::reports::LagRequest;
 use kartei_app::{AppError, AppResult};
 use kartei_domain::Actor;
 use kartei_formats::csv::{decimal, yes_no};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::reports::PeriodParams;
 use crate::downloads::csv_download;
 use crate::error::{WebError, WebResult};
 use crate::forms::{FieldErrors, optional, page_id};
@@ -295,41 +294,8 @@ pub async fn record(
     }
 }
 
-/// `?von=&bis=` (`TT.MM.JJJJ`): the period of the steps' start.
-#[derive(Debug, Default, Deserialize)]
-pub struct PeriodParams {
-    #[serde(default)]
-    von: String,
-    #[serde(default)]
-    bis: String,
-}
-
-impl PeriodParams {
-    fn request(&self, signed_in: &SignedIn) -> (LagRequest, FieldErrors) {
-        let mut errors = FieldErrors::default();
-        // A field left blank keeps the report's default.
-        let mut day = |field: &str, text: &str| -> Option<NaiveDate> {
-            (!text.trim().is_empty())
-                .then(|| errors.date(field, text))
-                .flatten()
-        };
-        let request = LagRequest {
-            from: day("von", &self.von),
-            to: day("bis", &self.bis),
-            // A district account sees its branches; the state level its
-            // districts.
-            org_unit_id: signed_in.actor().org_unit_id,
-        };
-        (request, errors)
-    }
-
-    fn query(&self) -> String {
-        let pairs = [("von", &self.von), ("bis", &self.bis)];
-        form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs.iter().filter(|(_, v)| !v.trim().is_empty()))
-            .finish()
-    }
-}
+// The period of the steps' start is asked like the entry lag's:
+// `reports::PeriodParams`.
 
 struct FigureRow {
     unit: String,
