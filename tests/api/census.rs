@@ -75,41 +75,14 @@ async fn a_history(app: &TestApp) {
     // Moved before the cut-off: counts in Leipzig.
     let earlier = joined(app, &dd, "Frueher", 500).await;
     for (member, effective) in [(&later, 50), (&earlier, 150)] {
-        let started = app
-            .post(
-                &format!("/api/v1/members/{}/transfers", id(member)),
-                Some(&dd),
-                &json!({
-                    "to_org_unit_id": app.unit_id("L-SUED").await,
-                    "effective_on": days_ago(app, effective),
-                    "keep_home_ties": false,
-                }),
-            )
-            .await;
-        assert_eq!(started.status, 201, "{}", started.text);
-        let transfer = started.body["id"].as_str().unwrap_or_default().to_owned();
-        let confirmed = app
-            .post(
-                &format!("/api/v1/transfers/{transfer}/confirm"),
-                Some(&leipzig),
-                &json!({}),
-            )
-            .await;
-        assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+        moves_to_leipzig(app, &dd, &leipzig, member, effective).await;
     }
     // Resigned after the cut-off: a member on the day, and gone since.
     let resigned = joined(app, &dd, "Austritt", 500).await;
     // Resigned on the cut-off day itself: over on that day.
     let on_the_day = joined(app, &dd, "Stichtagsaustritt", 500).await;
     for (member, effective) in [(&resigned, 60), (&on_the_day, 100)] {
-        let reply = app
-            .post(
-                &format!("/api/v1/members/{}/resignation", id(member)),
-                Some(&dd),
-                &json!({ "effective_on": days_ago(app, effective) }),
-            )
-            .await;
-        assert_eq!(reply.status, 200, "{}", reply.text);
+        resigns(app, &dd, member, effective).await;
     }
     // Died before the cut-off.
     let died = joined(app, &dd, "Verstorben", 500).await;
@@ -119,6 +92,43 @@ async fn a_history(app: &TestApp) {
             &dd,
             died["version"].as_i64(),
             &json!({ "status": "deceased", "left_on": days_ago(app, 120) }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+/// `member` of Dresden moves to Leipzig-Süd with effect `days` days ago.
+async fn moves_to_leipzig(app: &TestApp, dd: &str, leipzig: &str, member: &Value, days: i64) {
+    let started = app
+        .post(
+            &format!("/api/v1/members/{}/transfers", id(member)),
+            Some(dd),
+            &json!({
+                "to_org_unit_id": app.unit_id("L-SUED").await,
+                "effective_on": days_ago(app, days),
+                "keep_home_ties": false,
+            }),
+        )
+        .await;
+    assert_eq!(started.status, 201, "{}", started.text);
+    let transfer = started.body["id"].as_str().unwrap_or_default().to_owned();
+    let confirmed = app
+        .post(
+            &format!("/api/v1/transfers/{transfer}/confirm"),
+            Some(leipzig),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+}
+
+/// `member` resigns with effect `days` days ago, by `token`.
+async fn resigns(app: &TestApp, token: &str, member: &Value, days: i64) {
+    let reply = app
+        .post(
+            &format!("/api/v1/members/{}/resignation", id(member)),
+            Some(token),
+            &json!({ "effective_on": days_ago(app, days) }),
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -353,6 +363,16 @@ async fn the_census_agrees_with_the_straightforward_count(db: Db) {
         )
         .await;
     }
+    // Joined within the twelve months of most days below, and moved
+    // since: joined in Dresden. Moved, then left: left in Leipzig.
+    let leipzig = app
+        .account("kv-leipzig-2@kartei.example", "district_office", "L")
+        .await;
+    let newcomer = joined(&app, &dd, "Wechselt", 200).await;
+    moves_to_leipzig(&app, &dd, &leipzig, &newcomer, 80).await;
+    let mover = joined(&app, &dd, "WechseltUndGeht", 500).await;
+    moves_to_leipzig(&app, &dd, &leipzig, &mover, 90).await;
+    resigns(&app, &leipzig, &mover, 40).await;
     let leaving = joined(&app, &dd, "Kuendigt", 300).await;
     let reply = app
         .post(

@@ -96,14 +96,17 @@ pub async fn count<C: ConnectionTrait>(
     }
     for flow in [Flow::Joined, Flow::Left] {
         for row in db
-            .query_all_raw(flow_statement(backend, query, flow))
+            .query_all_raw(match source {
+                Source::Raw => flow_of_each_member(backend, query, flow),
+                Source::Census => flow_from_transfers(backend, query, flow),
+            })
             .await?
         {
             let entry = figures.entry(unit_of(&row)?).or_default();
-            let items = row.try_get("", "items")?;
+            let items: i64 = row.try_get("", "items")?;
             match flow {
-                Flow::Joined => entry.joined = items,
-                Flow::Left => entry.left = items,
+                Flow::Joined => entry.joined += items,
+                Flow::Left => entry.left += items,
             }
         }
     }
@@ -151,13 +154,6 @@ fn first_move_after_day(sql: &mut Sql, day: &str) -> String {
         "LEFT JOIN (SELECT moved.* FROM transfers moved WHERE {first}) moved \
            ON moved.member_id = m.id"
     )
-}
-
-/// The same for a day that differs per member (`day` names a column of
-/// `m`): looked up for each member, so only for the few rows of a window.
-fn first_move_after_each(sql: &mut Sql, day: &str) -> String {
-    let first = is_first_after(sql, day);
-    format!("LEFT JOIN transfers moved ON moved.member_id = m.id AND {first}")
 }
 
 /// The unit columns of a member on the day its `moved` was joined for.
@@ -229,10 +225,13 @@ const WHOLE_DISTRICT: Uuid = Uuid::max();
 ///   band starts on the day;
 /// - the members of those two months who have not left, one by one;
 /// - less those of them all who joined after the day;
-/// - plus those who were members on the day and have left since, where
-///   they were that day;
-/// - less those who have not left and have moved since, where they are
-///   now, plus them where they were.
+/// - plus those who were members on the day and have left since;
+/// - for the members of the day whom a confirmed transfer has moved since,
+///   less where they are now and plus where they were: the few transfers
+///   that took effect after the day find them.
+///
+/// So every member is read where it is now, from covering indexes, and
+/// only the transfers since the day are joined to their members.
 fn census_statement(backend: DbBackend, query: &CensusQuery) -> sea_orm::Statement {
     let mut sql = Sql::new(backend);
     let day = sql.bind(query.as_of);
@@ -265,8 +264,6 @@ fn census_statement(backend: DbBackend, query: &CensusQuery) -> sea_orm::Stateme
         ),
     };
     let (now_unit, now_filter) = grouped(&mut sql, query.grouping, "m.district_id", "m.local_id");
-    let moved = first_move_after_day(&mut sql, &day);
-    let (then_unit, then_filter) = grouped(&mut sql, query.grouping, DISTRICT_THEN, LOCAL_THEN);
     let (moved_unit, moved_filter) = grouped(
         &mut sql,
         query.grouping,
@@ -274,6 +271,8 @@ fn census_statement(backend: DbBackend, query: &CensusQuery) -> sea_orm::Stateme
         "moved.from_local_id",
     );
     let first = is_first_after(&mut sql, &day);
+    let member_that_day =
+        format!("m.joined_on <= {day} AND ({ENDED_ON} IS NULL OR {ENDED_ON} > {day})");
     let born_in_band_months = format!(
         "((m.date_of_birth >= {m36} AND m.date_of_birth < {m36_end}) \
           OR (m.date_of_birth >= {m61} AND m.date_of_birth < {m61_end}))"
@@ -294,20 +293,20 @@ fn census_statement(backend: DbBackend, query: &CensusQuery) -> sea_orm::Stateme
          SELECT {now_unit}, {band}, -COUNT(*) FROM members m \
          WHERE {NOT_ENDED} AND m.joined_on > {day} AND {now_filter} GROUP BY 1, 2 \
          UNION ALL \
-         SELECT {then_unit}, {band}, COUNT(*) FROM members m {moved} \
-         WHERE m.left_on > {day} AND m.joined_on <= {day} AND {then_filter} GROUP BY 1, 2 \
+         SELECT {now_unit}, {band}, COUNT(*) FROM members m \
+         WHERE m.left_on > {day} AND m.joined_on <= {day} AND {now_filter} GROUP BY 1, 2 \
          UNION ALL \
-         SELECT {then_unit}, {band}, COUNT(*) FROM members m {moved} \
+         SELECT {now_unit}, {band}, COUNT(*) FROM members m \
          WHERE m.left_on IS NULL AND m.resigns_on > {day} AND m.joined_on <= {day} \
-           AND {then_filter} GROUP BY 1, 2 \
+           AND {now_filter} GROUP BY 1, 2 \
          UNION ALL \
          SELECT {now_unit}, {band}, -COUNT(*) \
          FROM transfers moved JOIN members m ON m.id = moved.member_id \
-         WHERE {first} AND {NOT_ENDED} AND m.joined_on <= {day} AND {now_filter} GROUP BY 1, 2 \
+         WHERE {first} AND {member_that_day} AND {now_filter} GROUP BY 1, 2 \
          UNION ALL \
          SELECT {moved_unit}, {band}, COUNT(*) \
          FROM transfers moved JOIN members m ON m.id = moved.member_id \
-         WHERE {first} AND {NOT_ENDED} AND m.joined_on <= {day} AND {moved_filter} GROUP BY 1, 2"
+         WHERE {first} AND {member_that_day} AND {moved_filter} GROUP BY 1, 2"
     );
     sql.statement(text)
 }
@@ -440,38 +439,89 @@ enum Flow {
     Left,
 }
 
-/// Joined counts in the unit joined, on the day of joining; left in the
-/// unit left, on the last day of the membership.
-fn flow_statement(backend: DbBackend, query: &CensusQuery, flow: Flow) -> sea_orm::Statement {
-    let mut sql = Sql::new(backend);
+/// The days a flow covers: the windows of the twelve months, one per date
+/// column so that each has its index, and the day whose unit the member
+/// counts in. Joined counts in the unit joined, on the day of joining;
+/// left in the unit left, on the last day of the membership (a transfer
+/// effective on the day the membership ended took the member nowhere).
+fn flow_days(sql: &mut Sql, query: &CensusQuery, flow: Flow) -> (Vec<String>, String) {
     let after = sql.bind(query.year_before);
     let until = sql.bind(query.as_of);
-    let (in_window, unit_day) = match flow {
+    match flow {
         Flow::Joined => (
-            format!("m.joined_on > {after} AND m.joined_on <= {until}"),
+            vec![format!("m.joined_on > {after} AND m.joined_on <= {until}")],
             "m.joined_on".to_owned(),
         ),
-        // Written out for each column so that their indexes serve it. The
-        // unit is the one of the last day: a transfer effective on the day
-        // the membership ended took the member nowhere.
         Flow::Left => (
-            format!(
-                "((m.left_on > {after} AND m.left_on <= {until}) \
-                 OR (m.left_on IS NULL AND m.resigns_on > {after} AND m.resigns_on <= {until}))"
-            ),
-            match backend {
+            vec![
+                format!("m.left_on > {after} AND m.left_on <= {until}"),
+                format!("m.left_on IS NULL AND m.resigns_on > {after} AND m.resigns_on <= {until}"),
+            ],
+            match sql.backend {
                 sea_orm::DbBackend::Postgres => format!("({ENDED_ON} - 1)"),
                 _ => format!("date({ENDED_ON}, '-1 day')"),
             },
         ),
-    };
-    let moved = first_move_after_each(&mut sql, &unit_day);
+    }
+}
+
+/// A flow of the twelve months per unit, each member of the windows read
+/// with its first transfer after its day looked up.
+fn flow_of_each_member(backend: DbBackend, query: &CensusQuery, flow: Flow) -> sea_orm::Statement {
+    let mut sql = Sql::new(backend);
+    let (windows, unit_day) = flow_days(&mut sql, query, flow);
+    let first = is_first_after(&mut sql, &unit_day);
     let (unit, filter) = grouped(&mut sql, query.grouping, DISTRICT_THEN, LOCAL_THEN);
     let text = format!(
-        "SELECT {unit} AS unit, COUNT(*) AS items FROM members m {moved} \
-         WHERE {in_window} AND {filter} GROUP BY {unit}"
+        "SELECT {unit} AS unit, COUNT(*) AS items FROM members m \
+         LEFT JOIN transfers moved ON moved.member_id = m.id AND {first} \
+         WHERE (({windows})) AND {filter} GROUP BY {unit}",
+        windows = windows.join(") OR (")
     );
     sql.statement(text)
+}
+
+/// The same flow as signed counts per unit, summed by the caller: the
+/// members of the windows where they are now, from covering indexes; then,
+/// for the few of them a confirmed transfer moved after their day, less
+/// where they are now and plus where they were. Those transfers took
+/// effect after the windows' start, which their index finds.
+fn flow_from_transfers(backend: DbBackend, query: &CensusQuery, flow: Flow) -> sea_orm::Statement {
+    let mut sql = Sql::new(backend);
+    let (windows, unit_day) = flow_days(&mut sql, query, flow);
+    let start = sql.bind(query.year_before);
+    let (now_unit, now_filter) = grouped(&mut sql, query.grouping, "m.district_id", "m.local_id");
+    let (moved_unit, moved_filter) = grouped(
+        &mut sql,
+        query.grouping,
+        "moved.from_district_id",
+        "moved.from_local_id",
+    );
+    let first = is_first_after(&mut sql, &unit_day);
+    let moved_since = format!(
+        "FROM transfers moved JOIN members m ON m.id = moved.member_id \
+         WHERE moved.effective_on > {start} AND {first}"
+    );
+    let parts: Vec<String> = windows
+        .iter()
+        .flat_map(|window| {
+            [
+                format!(
+                    "SELECT {now_unit} AS unit, COUNT(*) AS items FROM members m \
+                     WHERE {window} AND {now_filter} GROUP BY 1"
+                ),
+                format!(
+                    "SELECT {now_unit}, -COUNT(*) {moved_since} \
+                     AND {window} AND {now_filter} GROUP BY 1"
+                ),
+                format!(
+                    "SELECT {moved_unit}, COUNT(*) {moved_since} \
+                     AND {window} AND {moved_filter} GROUP BY 1"
+                ),
+            ]
+        })
+        .collect();
+    sql.statement(parts.join(" UNION ALL "))
 }
 
 /// Declarations received before their deadline could pass by the cut-off
