@@ -15,6 +15,7 @@ mod m20261202_000008_member_search;
 mod m20261202_000009_integration;
 mod m20261202_000010_member_census;
 mod m20261202_000011_integration_rollup;
+mod m20261202_000012_transfer_member_facts;
 
 /// The condition "the application is still open", written the same way in
 /// the partial index `idx_applications_open_by_age` and in the queries that
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_integration::Migration),
             Box::new(m20261202_000010_member_census::Migration),
             Box::new(m20261202_000011_integration_rollup::Migration),
+            Box::new(m20261202_000012_transfer_member_facts::Migration),
         ]
     }
 }

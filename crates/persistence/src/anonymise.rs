@@ -96,6 +96,8 @@ pub async fn member<C: ConnectionTrait>(
         |update, (column, value)| update.col_expr(column, value),
     );
     update.exec(db).await?;
+    // Anonymised members count as age unknown, in the moves too.
+    crate::census::copy_member_facts(db, id).await?;
     crate::integration::erase_notes(db, id).await?;
     forget_duplicates(db, id).await
 }

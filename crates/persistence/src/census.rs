@@ -185,14 +185,64 @@ const BAND_UNKNOWN: i64 = 3;
 
 /// The age band of member `m` on the day, as a code.
 fn band_of_member(sql: &mut Sql, ages: AgeLimits) -> String {
+    band(sql, ages, "m.anonymised_at IS NOT NULL", "m.date_of_birth")
+}
+
+/// The age band on the day, as a code, of whoever `anonymised` and `born`
+/// describe.
+fn band(sql: &mut Sql, ages: AgeLimits, anonymised: &str, born: &str) -> String {
     let from_36 = sql.bind(ages.from_36);
     let over_60 = sql.bind(ages.over_60);
     format!(
-        "CAST(CASE WHEN m.anonymised_at IS NOT NULL THEN {BAND_UNKNOWN} \
-              WHEN m.date_of_birth <= {over_60} THEN {BAND_OVER_60} \
-              WHEN m.date_of_birth <= {from_36} THEN {BAND_36_TO_60} \
+        "CAST(CASE WHEN {anonymised} THEN {BAND_UNKNOWN} \
+              WHEN {born} <= {over_60} THEN {BAND_OVER_60} \
+              WHEN {born} <= {from_36} THEN {BAND_36_TO_60} \
               ELSE {BAND_UP_TO_35} END AS BIGINT)"
     )
+}
+
+/// `moved`, the confirmed transfers that `condition` picks, each with the
+/// facts of its member copied onto it, the member's band on the day, and
+/// `nth`, its place among the picked transfers of its member in the order
+/// they took effect: `nth = 1` is the first.
+fn moves(sql: &mut Sql, ages: AgeLimits, condition: &str) -> String {
+    let confirmed = sql.bind(TransferStatus::Confirmed.as_str());
+    let band = band(sql, ages, "t.member_anonymised", "t.member_born_on");
+    format!(
+        "moved AS (SELECT t.from_district_id, t.from_local_id, \
+           t.member_district_id, t.member_local_id, {band} AS band, \
+           ROW_NUMBER() OVER (PARTITION BY t.member_id ORDER BY t.effective_on, t.id) AS nth \
+         FROM transfers t WHERE t.status = {confirmed} AND {condition})"
+    )
+}
+
+/// The two parts that take back the first of the `moved` of each member:
+/// less where the member is now, plus where it was. `band` is the column
+/// to group by besides the unit, if any.
+fn moved_back(sql: &mut Sql, grouping: Grouping, band: Option<&str>) -> [String; 2] {
+    let (now_unit, now_filter) = grouped(
+        sql,
+        grouping,
+        "moved.member_district_id",
+        "moved.member_local_id",
+    );
+    let (then_unit, then_filter) = grouped(
+        sql,
+        grouping,
+        "moved.from_district_id",
+        "moved.from_local_id",
+    );
+    let (band, group) = band.map_or((String::new(), "1"), |b| (format!("{b}, "), "1, 2"));
+    [
+        format!(
+            "SELECT {now_unit}, {band}-COUNT(*) FROM moved \
+             WHERE moved.nth = 1 AND {now_filter} GROUP BY {group}"
+        ),
+        format!(
+            "SELECT {then_unit}, {band}COUNT(*) FROM moved \
+             WHERE moved.nth = 1 AND {then_filter} GROUP BY {group}"
+        ),
+    ]
 }
 
 /// Every member on the day, read one by one.
@@ -227,11 +277,11 @@ const WHOLE_DISTRICT: Uuid = Uuid::max();
 /// - less those of them all who joined after the day;
 /// - plus those who were members on the day and have left since;
 /// - for the members of the day whom a confirmed transfer has moved since,
-///   less where they are now and plus where they were: the few transfers
-///   that took effect after the day find them.
+///   less where they are now and plus where they were.
 ///
 /// So every member is read where it is now, from covering indexes, and
-/// only the transfers since the day are joined to their members.
+/// the moves since the day from the transfers alone, which carry the facts
+/// of their member.
 fn census_statement(backend: DbBackend, query: &CensusQuery) -> sea_orm::Statement {
     let mut sql = Sql::new(backend);
     let day = sql.bind(query.as_of);
@@ -264,21 +314,26 @@ fn census_statement(backend: DbBackend, query: &CensusQuery) -> sea_orm::Stateme
         ),
     };
     let (now_unit, now_filter) = grouped(&mut sql, query.grouping, "m.district_id", "m.local_id");
-    let (moved_unit, moved_filter) = grouped(
+    let moves = moves(
         &mut sql,
-        query.grouping,
-        "moved.from_district_id",
-        "moved.from_local_id",
+        query.ages,
+        &format!(
+            "t.effective_on > {day} AND t.member_joined_on <= {day} \
+             AND (t.member_ended_on IS NULL OR t.member_ended_on > {day})"
+        ),
     );
-    let first = is_first_after(&mut sql, &day);
-    let member_that_day =
-        format!("m.joined_on <= {day} AND ({ENDED_ON} IS NULL OR {ENDED_ON} > {day})");
-    let born_in_band_months = format!(
-        "((m.date_of_birth >= {m36} AND m.date_of_birth < {m36_end}) \
-          OR (m.date_of_birth >= {m61} AND m.date_of_birth < {m61_end}))"
-    );
+    let [moved_from_now, moved_back_then] = moved_back(&mut sql, query.grouping, Some("band"));
+    // One part per month, so that each is a range of the birth index.
+    let born_in_band_month = [(&m36, &m36_end), (&m61, &m61_end)].map(|(start, end)| {
+        format!(
+            "SELECT {now_unit}, {band}, COUNT(*) FROM members m \
+             WHERE {NOT_ENDED} AND m.date_of_birth >= {start} AND m.date_of_birth < {end} \
+               AND {now_filter} GROUP BY 1, 2"
+        )
+    });
     let text = format!(
-        "SELECT {census_unit} AS unit, \
+        "WITH {moves} \
+         SELECT {census_unit} AS unit, \
            CAST(CASE WHEN c.born_month < {m61} THEN {BAND_OVER_60} \
                 WHEN c.born_month < {m36} THEN {BAND_36_TO_60} \
                 ELSE {BAND_UP_TO_35} END AS BIGINT) AS band, \
@@ -287,8 +342,7 @@ fn census_statement(backend: DbBackend, query: &CensusQuery) -> sea_orm::Stateme
          WHERE {census_filter} AND c.born_month <> {m36} AND c.born_month <> {m61} \
          GROUP BY 1, 2 \
          UNION ALL \
-         SELECT {now_unit}, {band}, COUNT(*) FROM members m \
-         WHERE {NOT_ENDED} AND {born_in_band_months} AND {now_filter} GROUP BY 1, 2 \
+         {born_in_first_month} UNION ALL {born_in_second_month} \
          UNION ALL \
          SELECT {now_unit}, {band}, -COUNT(*) FROM members m \
          WHERE {NOT_ENDED} AND m.joined_on > {day} AND {now_filter} GROUP BY 1, 2 \
@@ -299,14 +353,9 @@ fn census_statement(backend: DbBackend, query: &CensusQuery) -> sea_orm::Stateme
          SELECT {now_unit}, {band}, COUNT(*) FROM members m \
          WHERE m.left_on IS NULL AND m.resigns_on > {day} AND m.joined_on <= {day} \
            AND {now_filter} GROUP BY 1, 2 \
-         UNION ALL \
-         SELECT {now_unit}, {band}, -COUNT(*) \
-         FROM transfers moved JOIN members m ON m.id = moved.member_id \
-         WHERE {first} AND {member_that_day} AND {now_filter} GROUP BY 1, 2 \
-         UNION ALL \
-         SELECT {moved_unit}, {band}, COUNT(*) \
-         FROM transfers moved JOIN members m ON m.id = moved.member_id \
-         WHERE {first} AND {member_that_day} AND {moved_filter} GROUP BY 1, 2"
+         UNION ALL {moved_from_now} UNION ALL {moved_back_then}",
+        born_in_first_month = born_in_band_month[0],
+        born_in_second_month = born_in_band_month[1],
     );
     sql.statement(text)
 }
@@ -402,8 +451,54 @@ pub(crate) async fn apply<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Recomputes `member_census` from the members, in one transaction. For a
-/// database filled by bulk inserts, and once after its migration.
+/// The facts of its member that each transfer carries (migration 12), as
+/// an assignment for `UPDATE transfers`.
+const MEMBER_FACTS: &str = "(member_joined_on, member_ended_on, member_born_on, \
+     member_anonymised, member_district_id, member_local_id) = \
+   (SELECT m.joined_on, COALESCE(m.left_on, m.resigns_on), m.date_of_birth, \
+     m.anonymised_at IS NOT NULL, m.district_id, m.local_id \
+    FROM members m WHERE m.id = transfers.member_id)";
+
+/// Copies the facts of member `id` onto its transfers: after a transfer
+/// was asked for, or a change of the member that the facts show.
+pub(crate) async fn copy_member_facts<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+) -> Result<(), RepoError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    let id = sql.bind(id);
+    let text = format!("UPDATE transfers SET {MEMBER_FACTS} WHERE member_id = {id}");
+    db.execute_raw(sql.statement(text)).await?;
+    Ok(())
+}
+
+/// After a member changed from `before` to `after`: its transfers' copies
+/// of its facts follow, if the facts changed (most changes are of contact
+/// data, and most members never move, so most saves write nothing here).
+pub(crate) async fn member_changed<C: ConnectionTrait>(
+    db: &C,
+    before: &Member,
+    after: &Member,
+) -> Result<(), RepoError> {
+    let facts = |m: &Member| {
+        (
+            m.joined_on,
+            m.left_on.or(m.resigns_on),
+            m.person.date_of_birth,
+            m.anonymised_at.is_some(),
+            m.district_id,
+            m.local_id,
+        )
+    };
+    if facts(before) == facts(after) {
+        return Ok(());
+    }
+    copy_member_facts(db, after.id).await
+}
+
+/// Recomputes `member_census` from the members, and the transfers' copies
+/// of their members' facts, in one transaction. For a database filled by
+/// bulk inserts, and once after a migration that marked them stale.
 pub async fn rebuild(db: &DatabaseConnection) -> Result<(), RepoError> {
     let txn = db.begin().await?;
     txn.execute_unprepared("DELETE FROM member_census").await?;
@@ -420,6 +515,8 @@ pub async fn rebuild(db: &DatabaseConnection) -> Result<(), RepoError> {
          FROM members m WHERE {NOT_ENDED} GROUP BY 1, 3"
     );
     txn.execute_raw(sql.statement(text)).await?;
+    txn.execute_unprepared(&format!("UPDATE transfers SET {MEMBER_FACTS}"))
+        .await?;
     stale_marks::clear(&txn, migration::MEMBER_CENSUS_STALE).await?;
     txn.commit().await?;
     Ok(())
@@ -439,29 +536,46 @@ enum Flow {
     Left,
 }
 
-/// The days a flow covers: the windows of the twelve months, one per date
-/// column so that each has its index, and the day whose unit the member
-/// counts in. Joined counts in the unit joined, on the day of joining;
-/// left in the unit left, on the last day of the membership (a transfer
-/// effective on the day the membership ended took the member nowhere).
-fn flow_days(sql: &mut Sql, query: &CensusQuery, flow: Flow) -> (Vec<String>, String) {
+/// The days a flow covers: the windows of the twelve months on the
+/// members, one per date column so that each has its index; the day whose
+/// unit a member counts in; and the transfers that moved a member of the
+/// windows after that day, on the facts they carry. Joined counts in the
+/// unit joined, on the day of joining; left in the unit left, on the last
+/// day of the membership (a transfer effective on the day the membership
+/// ended took the member nowhere).
+struct FlowDays {
+    windows: Vec<String>,
+    unit_day: String,
+    moved_after: String,
+}
+
+fn flow_days(sql: &mut Sql, query: &CensusQuery, flow: Flow) -> FlowDays {
     let after = sql.bind(query.year_before);
     let until = sql.bind(query.as_of);
+    // Each such transfer took effect after the windows' start.
+    let moved_after = |day: &str, effect: &str| {
+        format!(
+            "t.effective_on > {after} AND {day} > {after} AND {day} <= {until} \
+             AND t.effective_on {effect} {day}"
+        )
+    };
     match flow {
-        Flow::Joined => (
-            vec![format!("m.joined_on > {after} AND m.joined_on <= {until}")],
-            "m.joined_on".to_owned(),
-        ),
-        Flow::Left => (
-            vec![
+        Flow::Joined => FlowDays {
+            windows: vec![format!("m.joined_on > {after} AND m.joined_on <= {until}")],
+            unit_day: "m.joined_on".to_owned(),
+            moved_after: moved_after("t.member_joined_on", ">"),
+        },
+        Flow::Left => FlowDays {
+            windows: vec![
                 format!("m.left_on > {after} AND m.left_on <= {until}"),
                 format!("m.left_on IS NULL AND m.resigns_on > {after} AND m.resigns_on <= {until}"),
             ],
-            match sql.backend {
+            unit_day: match sql.backend {
                 sea_orm::DbBackend::Postgres => format!("({ENDED_ON} - 1)"),
                 _ => format!("date({ENDED_ON}, '-1 day')"),
             },
-        ),
+            moved_after: moved_after("t.member_ended_on", ">="),
+        },
     }
 }
 
@@ -469,59 +583,39 @@ fn flow_days(sql: &mut Sql, query: &CensusQuery, flow: Flow) -> (Vec<String>, St
 /// with its first transfer after its day looked up.
 fn flow_of_each_member(backend: DbBackend, query: &CensusQuery, flow: Flow) -> sea_orm::Statement {
     let mut sql = Sql::new(backend);
-    let (windows, unit_day) = flow_days(&mut sql, query, flow);
-    let first = is_first_after(&mut sql, &unit_day);
+    let days = flow_days(&mut sql, query, flow);
+    let first = is_first_after(&mut sql, &days.unit_day);
     let (unit, filter) = grouped(&mut sql, query.grouping, DISTRICT_THEN, LOCAL_THEN);
     let text = format!(
         "SELECT {unit} AS unit, COUNT(*) AS items FROM members m \
          LEFT JOIN transfers moved ON moved.member_id = m.id AND {first} \
          WHERE (({windows})) AND {filter} GROUP BY {unit}",
-        windows = windows.join(") OR (")
+        windows = days.windows.join(") OR (")
     );
     sql.statement(text)
 }
 
 /// The same flow as signed counts per unit, summed by the caller: the
 /// members of the windows where they are now, from covering indexes; then,
-/// for the few of them a confirmed transfer moved after their day, less
-/// where they are now and plus where they were. Those transfers took
-/// effect after the windows' start, which their index finds.
+/// from the transfers alone, less where they are now and plus where they
+/// were for those of them a confirmed transfer moved after their day.
 fn flow_from_transfers(backend: DbBackend, query: &CensusQuery, flow: Flow) -> sea_orm::Statement {
     let mut sql = Sql::new(backend);
-    let (windows, unit_day) = flow_days(&mut sql, query, flow);
-    let start = sql.bind(query.year_before);
+    let days = flow_days(&mut sql, query, flow);
+    let moves = moves(&mut sql, query.ages, &days.moved_after);
     let (now_unit, now_filter) = grouped(&mut sql, query.grouping, "m.district_id", "m.local_id");
-    let (moved_unit, moved_filter) = grouped(
-        &mut sql,
-        query.grouping,
-        "moved.from_district_id",
-        "moved.from_local_id",
-    );
-    let first = is_first_after(&mut sql, &unit_day);
-    let moved_since = format!(
-        "FROM transfers moved JOIN members m ON m.id = moved.member_id \
-         WHERE moved.effective_on > {start} AND {first}"
-    );
-    let parts: Vec<String> = windows
+    let mut parts: Vec<String> = days
+        .windows
         .iter()
-        .flat_map(|window| {
-            [
-                format!(
-                    "SELECT {now_unit} AS unit, COUNT(*) AS items FROM members m \
-                     WHERE {window} AND {now_filter} GROUP BY 1"
-                ),
-                format!(
-                    "SELECT {now_unit}, -COUNT(*) {moved_since} \
-                     AND {window} AND {now_filter} GROUP BY 1"
-                ),
-                format!(
-                    "SELECT {moved_unit}, COUNT(*) {moved_since} \
-                     AND {window} AND {moved_filter} GROUP BY 1"
-                ),
-            ]
+        .map(|window| {
+            format!(
+                "SELECT {now_unit} AS unit, COUNT(*) AS items FROM members m \
+                 WHERE {window} AND {now_filter} GROUP BY 1"
+            )
         })
         .collect();
-    sql.statement(parts.join(" UNION ALL "))
+    parts.extend(moved_back(&mut sql, query.grouping, None));
+    sql.statement(format!("WITH {moves} {}", parts.join(" UNION ALL ")))
 }
 
 /// Declarations received before their deadline could pass by the cut-off

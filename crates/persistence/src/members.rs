@@ -289,6 +289,7 @@ pub async fn save<C: ConnectionTrait>(
         )],
     )
     .await?;
+    census::member_changed(db, current, next).await?;
     get(db, current.id).await
 }
 

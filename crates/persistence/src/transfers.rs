@@ -61,7 +61,7 @@ pub async fn insert<C: ConnectionTrait>(db: &C, transfer: &Transfer) -> Result<(
     Transfers::insert(active_model(transfer))
         .exec_without_returning(db)
         .await?;
-    Ok(())
+    crate::census::copy_member_facts(db, transfer.member_id).await
 }
 
 pub(crate) fn active_model(transfer: &Transfer) -> transfer::ActiveModel {
