@@ -17,6 +17,8 @@ seconds=${1:-20}
 pg="${KARTEI_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
 db=${KARTEI_BENCH_DATABASE:-kartei_load}
 pgbench=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -n 1)
+# The bare statements run as kartei runs them: without JIT (ADR 0023).
+export PGOPTIONS="-c jit=off"
 
 WORKLOADS="counts delegates" scripts/bench-load.sh "$seconds"
 
