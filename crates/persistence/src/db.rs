@@ -40,10 +40,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .acquire_timeout(Duration::from_secs(5))
         // Statements can carry personal data; they are never logged.
         .sqlx_logging(false)
-        // A hot connection is trusted; one idle for a while is pinged
-        // first, so a server restart or a dropped connection is noticed
-        // without a round trip before every statement (ADR 0023).
-        .test_before_acquire_if_idle_for(Duration::from_secs(10))
+        // Every connection handed out is pinged first (sqlx's default,
+        // kept on purpose: ADR 0023), so that after a database restart no
+        // request gets a connection the server has closed.
+        .test_before_acquire(true)
         // PostgreSQL's JIT compiles any statement it costs above 100,000
         // and spends up to 100 ms on it: the census counts paid more for
         // compiling than for reading (ADR 0023).
