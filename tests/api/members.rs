@@ -21,6 +21,7 @@ on_both_databases!(
     no_search_form_reaches_outside_the_callers_scope,
     search_pages_return_every_match_once_in_order,
     the_city_search_finds_members_entered_before_the_city_key,
+    a_list_item_is_the_member_as_read_alone,
 );
 
 async fn direct_entry_creates_a_member_with_number_and_dates(db: Db) {
@@ -1063,5 +1064,56 @@ async fn the_city_search_finds_members_entered_before_the_city_key(db: Db) {
         .expect("migrated again");
     for q in ["Görlitz", "GOERLITZ", "görlitz"] {
         assert_eq!(found(&app, &lgs, q).await, ids(&[&goerlitz]), "{q}");
+    }
+}
+
+/// The list reads its rows by position, the single read by name: the same
+/// member comes out the same, every field of it, with NULLs and without.
+async fn a_list_item_is_the_member_as_read_alone(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let dd = app.token_of(DISTRICT_DRESDEN).await;
+    let today = kartei_api::local_time::local_date(app.state.clock.now());
+    let resigning = enter(
+        &app,
+        &dd,
+        &app.unit_id("DD-NEU").await,
+        json!({ "last_name": "Abschied", "email": "Ina.Abschied@Example.org",
+                "interests": ["Verkehr", "Bildung"] }),
+    )
+    .await;
+    let reply = app
+        .post(
+            &format!("/api/v1/members/{}/resignation", id(&resigning)),
+            Some(&dd),
+            &json!({ "effective_on": (today + chrono::Duration::days(10)).to_string(),
+                     "reason": "Umzug" }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let plain = enter(
+        &app,
+        &dd,
+        &app.unit_id("DD").await,
+        json!({ "last_name": "Abseits", "email": null, "phone": null, "interests": [],
+                "consents": [] }),
+    )
+    .await;
+
+    let list = app.get("/api/v1/members?q=abs", &dd).await;
+    let found = ids_of(&list);
+    assert!(
+        found.contains(&id(&resigning)) && found.contains(&id(&plain)),
+        "{}",
+        list.text
+    );
+    for item in list.body["items"].as_array().cloned().unwrap_or_default() {
+        let mut alone = app
+            .get(&format!("/api/v1/members/{}", id(&item)), &dd)
+            .await
+            .body;
+        if let Some(alone) = alone.as_object_mut() {
+            alone.remove("integration");
+        }
+        assert_eq!(item, alone);
     }
 }
