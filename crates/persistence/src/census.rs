@@ -13,11 +13,13 @@
 //! `Census` starts from `member_census`, the members whose membership has
 //! not ended per unit and month of birth, kept current in the transaction
 //! of every change, and takes back what happened after the day: who joined
-//! since, who left since, who moved since. The members born in the month
-//! an age band starts in are read one by one, since their band depends on
-//! the day of birth. A recent cut-off day reads a year's changes instead of
-//! every member. The tests check that both ways agree, and that the kept
-//! table equals a rebuild.
+//! since, who left since, who moved since; the moves come from the
+//! transfers alone, each of which carries a copy of its member's facts
+//! (migration 12, kept current here). The members born in the month an age
+//! band starts in are read one by one, since their band depends on the day
+//! of birth. A recent cut-off day reads a year's changes instead of every
+//! member. The tests check that both ways agree, and that the kept table
+//! equals a rebuild.
 
 use std::collections::BTreeMap;
 
@@ -35,9 +37,11 @@ use crate::{RepoError, stale_marks};
 /// Where the counts of members on the day come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
-    /// Every member, read on each request.
+    /// Every member, read on each request, each with its transfers
+    /// looked up: the reference.
     Raw,
-    /// `member_census` and the changes after the day.
+    /// `member_census`, the changes after the day, and the moves from the
+    /// transfers' copies of their members' facts.
     Census,
 }
 
