@@ -2,6 +2,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::Connection;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
@@ -40,10 +41,18 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .acquire_timeout(Duration::from_secs(5))
         // Statements can carry personal data; they are never logged.
         .sqlx_logging(false)
-        // Every connection handed out is pinged first (sqlx's default,
-        // kept on purpose: ADR 0023), so that after a database restart no
-        // request gets a connection the server has closed.
-        .test_before_acquire(true)
+        // A PostgreSQL connection is pinged before it is handed out when
+        // it idled or the database was lately away, not on every acquire
+        // (ADR 0023). SQLite's connections are files of this process.
+        .test_before_acquire(false)
+        .map_sqlx_postgres_before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if crate::outages::ping_due(meta.idle_for) {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         // PostgreSQL's JIT compiles any statement it costs above 100,000
         // and spends up to 100 ms on it: the census counts paid more for
         // compiling than for reading (ADR 0023).

@@ -108,6 +108,9 @@ impl From<DbErr> for RepoError {
             return RepoError::Conflict;
         }
         if is_unavailable(&err) {
+            // Every connection is pinged for a while now: the others of
+            // the pool are likely dead too (ADR 0023).
+            crate::outages::seen();
             return RepoError::Unavailable(err);
         }
         RepoError::Database(err)

@@ -18,6 +18,7 @@ mod lag_sql;
 pub mod member_keys;
 pub mod members;
 pub mod org_units;
+mod outages;
 pub mod outbox;
 mod page;
 mod person_columns;
