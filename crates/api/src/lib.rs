@@ -13,6 +13,7 @@ pub mod csv_out;
 pub mod dto;
 pub mod error;
 pub mod extract;
+mod json_time;
 pub mod mail;
 pub mod openapi;
 pub mod resignations;

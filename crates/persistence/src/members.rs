@@ -10,7 +10,7 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Iterable,
-    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, TryIntoModel,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, TryIntoModel,
 };
 use uuid::Uuid;
 
@@ -508,17 +508,19 @@ fn page_statement(
         Some(query) => query.ways.iter().map(Some).collect(),
         None => no_search.to_vec(),
     };
+    // Built as a bare query: `Members::find()` would list every column
+    // first, only for `select_only` to drop them again, six times a search.
     let range = |within: Condition, way: Option<&Match>| {
         let (matches, last_name) = way.map_or((Condition::all(), ""), Match::condition);
-        Members::find()
-            .select_only()
-            .column(M::LastNameKey)
-            .column(M::Id)
-            .filter(within)
-            .filter(matches)
-            .filter(last_names(last_name, after))
-            .order_by_asc(M::LastNameKey)
-            .order_by_asc(M::Id)
+        let mut range = Query::select();
+        range
+            .column((Members, M::LastNameKey))
+            .column((Members, M::Id))
+            .from(Members)
+            .cond_where(within.add(matches).add(last_names(last_name, after)))
+            .order_by((Members, M::LastNameKey), Order::Asc)
+            .order_by((Members, M::Id), Order::Asc);
+        range
     };
     let mut ranges = Vec::new();
     for way in ways {
@@ -529,11 +531,15 @@ fn page_statement(
             // has no statistics, would walk the district in name order. The
             // limit is none, but keeps SQLite from merging the lookup into
             // the page's join, where it again starts from the scope.
-            ranges.push(range(Condition::all(), way).limit(ALL_ROWS).into_query());
+            let mut lookup = range(Condition::all(), way);
+            lookup.limit(ALL_ROWS);
+            ranges.push(lookup);
         } else {
             for scope in &scopes {
                 let within = scope.clone().add(narrowed.clone());
-                ranges.push(range(within, way).limit(rows).into_query());
+                let mut part = range(within, way);
+                part.limit(rows);
+                ranges.push(part);
             }
         }
     }
@@ -543,19 +549,21 @@ fn page_statement(
     if !matches!(filter.scope, None | Some(UnitFilter::All)) {
         allowed = allowed.add(scopes.into_iter().fold(Condition::any(), Condition::add));
     }
+    // Each statement is built in place: `to_owned()` at the end of a
+    // builder chain would copy the whole tree.
     let mut keys = ranges.into_iter().enumerate().map(|(n, range)| {
-        Query::select()
-            .column(M::LastNameKey)
+        let mut keys = Query::select();
+        keys.column(M::LastNameKey)
             .column(M::Id)
-            .from_subquery(range, Alias::new(format!("range{n}")))
-            .to_owned()
+            .from_subquery(range, Alias::new(format!("range{n}")));
+        keys
     });
     // Never empty: there is a scope, and a way or no search at all.
     let mut hits = keys.next().unwrap_or_else(Query::select);
     hits.unions(keys.map(|more| (UnionType::Distinct, more)));
     let hit = Alias::new("hit");
-    Query::select()
-        .columns(member::Column::iter().map(|column| (Members, column)))
+    let mut page = Query::select();
+    page.columns(member::Column::iter().map(|column| (Members, column)))
         .from(Members)
         .join_subquery(
             JoinType::InnerJoin,
@@ -566,8 +574,8 @@ fn page_statement(
         .cond_where(allowed)
         .order_by((hit.clone(), M::LastNameKey), Order::Asc)
         .order_by((hit, M::Id), Order::Asc)
-        .limit(rows)
-        .to_owned()
+        .limit(rows);
+    page
 }
 
 /// A page of members in alphabetical order (by the search key, so that the

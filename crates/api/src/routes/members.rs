@@ -82,17 +82,23 @@ pub struct MemberResponse {
     pub postal_code: String,
     pub city: String,
     pub membership_number: Option<String>,
+    #[serde(serialize_with = "crate::json_time::option_date")]
     pub date_of_birth: Option<NaiveDate>,
     pub interests: Option<Vec<String>>,
     pub district_id: Option<Uuid>,
     pub local_id: Option<Uuid>,
     pub status: Option<MemberStatusDto>,
+    #[serde(serialize_with = "crate::json_time::option_date")]
     pub received_on: Option<NaiveDate>,
+    #[serde(serialize_with = "crate::json_time::option_date")]
     pub joined_on: Option<NaiveDate>,
+    #[serde(serialize_with = "crate::json_time::option_time")]
     pub entered_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::json_time::option_date")]
     pub left_on: Option<NaiveDate>,
     /// A resignation recorded for a later day: the member is active until
     /// then, and `left` from that day on.
+    #[serde(serialize_with = "crate::json_time::option_date")]
     pub resigns_on: Option<NaiveDate>,
     pub status_reason: Option<String>,
     /// Consent kind → when it was given.
@@ -100,9 +106,12 @@ pub struct MemberResponse {
     pub home_district_id: Option<Uuid>,
     pub application_id: Option<Uuid>,
     pub version: Option<i64>,
+    #[serde(serialize_with = "crate::json_time::option_time")]
     pub created_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::json_time::option_time")]
     pub updated_at: Option<DateTime<Utc>>,
     /// When the retention job removed the person's data.
+    #[serde(serialize_with = "crate::json_time::option_time")]
     pub anonymised_at: Option<DateTime<Utc>>,
     /// `GET /members/{id}` in the full view only: the integration steps
     /// the member is owed, in configuration order (empty for a member who
