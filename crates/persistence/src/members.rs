@@ -9,8 +9,8 @@ use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement, UnionType,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Iterable,
-    QueryFilter, QueryOrder, QueryResult, QuerySelect, TryIntoModel,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect, TryIntoModel,
 };
 use uuid::Uuid;
 
@@ -18,10 +18,87 @@ use crate::applications::{UnitFilter, interests_from_json, prefix_end};
 use crate::entities::member::{self, Entity as Members};
 use crate::{RepoError, census, integration_rollup, person_columns, rollup};
 
+/// Declares [`StoredMember`], the columns of `members` a [`Member`] is
+/// made of, from one list of field and column: the statement that selects
+/// them and the reader that takes them by position cannot disagree on the
+/// order.
+macro_rules! stored_member {
+    ($($field:ident: $type:ty => $column:ident,)*) => {
+        /// A member's row as stored, without the search keys and the
+        /// bookkeeping no member shows (`entered_on`, `source`): what a
+        /// list needs to read and decode for each of its rows.
+        struct StoredMember {
+            $($field: $type,)*
+        }
+
+        /// The columns of [`StoredMember`], in the order of its fields.
+        const STORED_MEMBER_COLUMNS: &[member::Column] = &[$(member::Column::$column,)*];
+
+        impl StoredMember {
+            /// The first columns of `row`, selected as
+            /// [`STORED_MEMBER_COLUMNS`]. By position: by name, sea-orm looks
+            /// up every column and formats an error text for each NULL (a
+            /// fifth of a search request's time at fifty rows,
+            /// `docs/benchmarks.md`).
+            fn at_positions(row: &QueryResult) -> Result<Self, DbErr> {
+                let mut positions = 0..;
+                // A struct expression evaluates its fields in the order written.
+                Ok(Self {
+                    $($field: row.try_get_by_index(positions.next().unwrap_or_default())?,)*
+                })
+            }
+        }
+
+        impl From<member::Model> for StoredMember {
+            fn from(row: member::Model) -> Self {
+                Self { $($field: row.$field,)* }
+            }
+        }
+    };
+}
+
+stored_member! {
+    id: Uuid => Id,
+    membership_number: String => MembershipNumber,
+    first_name: String => FirstName,
+    last_name: String => LastName,
+    date_of_birth: NaiveDate => DateOfBirth,
+    email: Option<String> => Email,
+    phone: Option<String> => Phone,
+    street: String => Street,
+    postal_code: String => PostalCode,
+    city: String => City,
+    interests: serde_json::Value => Interests,
+    district_id: Uuid => DistrictId,
+    local_id: Option<Uuid> => LocalId,
+    status: String => Status,
+    left_on: Option<NaiveDate> => LeftOn,
+    status_reason: Option<String> => StatusReason,
+    consents: Option<serde_json::Value> => Consents,
+    home_district_id: Option<Uuid> => HomeDistrictId,
+    resigns_on: Option<NaiveDate> => ResignsOn,
+    anonymised_at: Option<DateTime<Utc>> => AnonymisedAt,
+    received_on: NaiveDate => ReceivedOn,
+    joined_on: NaiveDate => JoinedOn,
+    entered_at: DateTime<Utc> => EnteredAt,
+    application_id: Option<Uuid> => ApplicationId,
+    version: i64 => Version,
+    created_at: DateTime<Utc> => CreatedAt,
+    updated_at: DateTime<Utc> => UpdatedAt,
+}
+
 impl TryFrom<member::Model> for Member {
     type Error = RepoError;
 
     fn try_from(row: member::Model) -> Result<Self, Self::Error> {
+        StoredMember::from(row).try_into()
+    }
+}
+
+impl TryFrom<StoredMember> for Member {
+    type Error = RepoError;
+
+    fn try_from(row: StoredMember) -> Result<Self, Self::Error> {
         let id = row.id;
         let corrupt = |what: &str| RepoError::Corrupt(format!("member {id}: {what}"));
         Ok(Member {
@@ -563,29 +640,31 @@ fn page_statement(
     hits.unions(keys.map(|more| (UnionType::Distinct, more)));
     let hit = Alias::new("hit");
     let mut page = Query::select();
-    page.columns(member::Column::iter().map(|column| (Members, column)))
-        .from(Members)
-        .join_subquery(
-            JoinType::InnerJoin,
-            hits,
-            hit.clone(),
-            Expr::col((Members, M::Id)).equals((hit.clone(), M::Id)),
-        )
-        .cond_where(allowed)
-        .order_by((hit.clone(), M::LastNameKey), Order::Asc)
-        .order_by((hit, M::Id), Order::Asc)
-        .limit(rows);
+    // The cursor's key comes last, after the member's columns.
+    page.columns(
+        STORED_MEMBER_COLUMNS
+            .iter()
+            .map(|column| (Members, *column)),
+    )
+    .column((hit.clone(), M::LastNameKey))
+    .from(Members)
+    .join_subquery(
+        JoinType::InnerJoin,
+        hits,
+        hit.clone(),
+        Expr::col((Members, M::Id)).equals((hit.clone(), M::Id)),
+    )
+    .cond_where(allowed)
+    .order_by((hit.clone(), M::LastNameKey), Order::Asc)
+    .order_by((hit, M::Id), Order::Asc)
+    .limit(rows);
     page
 }
 
 /// A page of members in alphabetical order (by the search key, so that the
 /// indexes on (unit, searched key, last_name_key, id) give the order at any
-/// size), in one round trip.
-///
-/// The rows are read by position, in the order of [`member::Model`]'s
-/// fields, which the statement selects: by name, sea-orm looks up every
-/// column and formats an error text for each NULL (a fifth of a search
-/// request's time at fifty rows, `docs/benchmarks.md`).
+/// size), in one round trip, each row read by position
+/// ([`StoredMember::at_positions`]).
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     filter: &MemberFilter,
@@ -593,67 +672,31 @@ pub async fn list<C: ConnectionTrait>(
     limit: u64,
 ) -> Result<(Vec<Member>, Option<MemberCursor>), RepoError> {
     let statement = page_statement(filter, after.as_ref(), limit + 1);
+    let cursor_key = STORED_MEMBER_COLUMNS.len();
     let mut rows = db
         .query_all_raw(db.get_database_backend().build(&statement))
         .await?
         .iter()
-        .map(model_at_positions)
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|row| {
+            Ok((
+                StoredMember::at_positions(row)?,
+                row.try_get_by_index(cursor_key)?,
+            ))
+        })
+        .collect::<Result<Vec<(StoredMember, String)>, DbErr>>()?;
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let next = if rows.len() > limit {
         rows.truncate(limit);
-        rows.last().map(|row| (row.last_name_key.clone(), row.id))
+        rows.last()
+            .map(|(row, last_name_key)| (last_name_key.clone(), row.id))
     } else {
         None
     };
     let members = rows
         .into_iter()
-        .map(Member::try_from)
+        .map(|(row, _)| Member::try_from(row))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((members, next))
-}
-
-/// A row of `members` whose columns come in the order of
-/// `member::Column::iter()`, which is the order of the model's fields.
-fn model_at_positions(row: &QueryResult) -> Result<member::Model, DbErr> {
-    let mut positions = 0..;
-    let mut next = || positions.next().unwrap_or_default();
-    // A struct expression evaluates its fields in the order written.
-    Ok(member::Model {
-        id: row.try_get_by_index(next())?,
-        membership_number: row.try_get_by_index(next())?,
-        first_name: row.try_get_by_index(next())?,
-        last_name: row.try_get_by_index(next())?,
-        first_name_key: row.try_get_by_index(next())?,
-        last_name_key: row.try_get_by_index(next())?,
-        date_of_birth: row.try_get_by_index(next())?,
-        email: row.try_get_by_index(next())?,
-        email_key: row.try_get_by_index(next())?,
-        phone: row.try_get_by_index(next())?,
-        street: row.try_get_by_index(next())?,
-        postal_code: row.try_get_by_index(next())?,
-        city: row.try_get_by_index(next())?,
-        city_key: row.try_get_by_index(next())?,
-        district_id: row.try_get_by_index(next())?,
-        local_id: row.try_get_by_index(next())?,
-        status: row.try_get_by_index(next())?,
-        received_on: row.try_get_by_index(next())?,
-        joined_on: row.try_get_by_index(next())?,
-        entered_at: row.try_get_by_index(next())?,
-        interests: row.try_get_by_index(next())?,
-        application_id: row.try_get_by_index(next())?,
-        left_on: row.try_get_by_index(next())?,
-        resigns_on: row.try_get_by_index(next())?,
-        status_reason: row.try_get_by_index(next())?,
-        consents: row.try_get_by_index(next())?,
-        home_district_id: row.try_get_by_index(next())?,
-        anonymised_at: row.try_get_by_index(next())?,
-        entered_on: row.try_get_by_index(next())?,
-        source: row.try_get_by_index(next())?,
-        version: row.try_get_by_index(next())?,
-        created_at: row.try_get_by_index(next())?,
-        updated_at: row.try_get_by_index(next())?,
-    })
 }
 
 /// Raises the membership number counter to at least `at_least`, so that
