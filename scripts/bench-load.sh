@@ -46,6 +46,9 @@ if ! psql "$pg/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" 
 fi
 run_db="${db}_run_$$"
 psql "$pg/postgres" -qc "CREATE DATABASE $run_db TEMPLATE $db STRATEGY FILE_COPY"
+# The copy is some gigabytes the kernel would write back during the first
+# runs, on the same disk and cores: written out before anything is timed.
+sync
 url="$pg/$run_db"
 export KARTEI__DATABASE__URL="$url"
 
