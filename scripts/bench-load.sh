@@ -15,7 +15,11 @@
 # MEMBERS (2,000,000) and APPLICATIONS (500,000), about five minutes. Each
 # run works on a copy of it (CREATE DATABASE ... TEMPLATE, dropped after),
 # so that the registrations of one run do not change the next one's data.
-# CONCURRENCY (16) requests or pgbench clients at once. WORKLOADS (search
+# CONCURRENCY (16) requests or pgbench clients at once. ROUNDS (3): kartei
+# and the bare statements take turns this many times, each turn SECONDS
+# long, and the table gives the medians of the turns: a neighbour on the
+# host takes the cores in phases (steal time), and adjacent turns share
+# them. WORKLOADS (search
 # inbox report counts delegates register): register last, since its 30,000 or so new open
 # declarations make the report's open items, and its mail keeps the outbox
 # worker busy for a while.
@@ -25,12 +29,18 @@ source scripts/common.sh
 seconds=${1:-20}
 workloads=${WORKLOADS:-search inbox report counts delegates register}
 concurrency=${CONCURRENCY:-16}
+rounds=${ROUNDS:-3}
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kartei-target}"
 pg="${KARTEI_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
 db=${KARTEI_BENCH_DATABASE:-kartei_load}
 pgbench=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -n 1)
 # The bare statements run as kartei runs them: without JIT (ADR 0023).
 export PGOPTIONS="-c jit=off"
+# Both sides talk to the database on this host as a deployment on one host
+# does (README, "PostgreSQL"): without TLS, which on the loopback only costs,
+# and costs kartei's rustls more than pgbench's OpenSSL (docs/benchmarks.md).
+# PGSSLMODE=prefer measures them with it.
+export PGSSLMODE=${PGSSLMODE:-disable}
 
 # One invocation for both binaries: built apart, the shared dependencies get
 # different features and every alternate build rebuilds them.
@@ -103,10 +113,10 @@ idle_before=$(rss)
 # Each workload twice: one request at a time (latency without queueing)
 # and CONCURRENCY at once (throughput; on two cores latency is then mostly
 # waiting for a core).
-run() { # WORKLOAD CLIENTS
-  local workload=$1 clients=$2 scripts user
+run() { # WORKLOAD CLIENTS ROUND
+  local workload=$1 clients=$2 turn="$1_$2_$3" scripts user
   "$bin/kartei-load" --target "http://127.0.0.1:$port" --workload "$workload" \
-    --seconds "$seconds" --concurrency "$clients" --summary "$dir/kartei_${workload}_$clients.json" >/dev/null
+    --seconds "$seconds" --concurrency "$clients" --summary "$dir/kartei_$turn.json" >/dev/null
   case $workload in
     register) scripts=("${register_scripts[@]}") user=$lgs ;;
     report | counts | delegates) scripts=(-f "$dir/bare/$workload.sql") user=$lgs ;;
@@ -115,8 +125,8 @@ run() { # WORKLOAD CLIENTS
   local values=()
   while IFS= read -r value; do [ -n "$value" ] && values+=(-D "$value"); done <"$dir/bare/$workload.vars"
   (cd "$dir" && "$pgbench" -n -M prepared -c "$clients" -j "$((clients < 2 ? 1 : 2))" -T "$seconds" "${scripts[@]}" \
-    "${values[@]}" -D user="$user" -D district="$dresden" -l --log-prefix="bare_${workload}_$clients" "$url" \
-    >"$dir/pgbench_${workload}_$clients.txt" 2>&1) || { cat "$dir/pgbench_${workload}_$clients.txt"; exit 1; }
+    "${values[@]}" -D user="$user" -D district="$dresden" -l --log-prefix="bare_$turn" "$url" \
+    >"$dir/pgbench_$turn.txt" 2>&1) || { cat "$dir/pgbench_$turn.txt"; exit 1; }
 }
 for workload in $workloads; do
   # The highest resident memory while the workload runs.
@@ -132,43 +142,56 @@ for workload in $workloads; do
     sleep 1
   done
   psql "$url" -qc "CHECKPOINT" && sleep 5
-  run "$workload" 1
-  run "$workload" "$concurrency"
+  for round in $(seq 1 "$rounds"); do
+    run "$workload" 1 "$round"
+    run "$workload" "$concurrency" "$round"
+  done
   kill "$sampler" 2>/dev/null || true
 done
 sleep 10
 idle_after=$(rss)
 
-python3 - "$dir" "$idle_before" "$idle_after" "$concurrency" $workloads <<'PY'
-import glob, json, re, sys
+python3 - "$dir" "$idle_before" "$idle_after" "$concurrency" "$rounds" $workloads <<'PY'
+import glob, json, re, statistics, sys
 
 d, idle_before, idle_after, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-workloads = sys.argv[5:]
+rounds = range(1, int(sys.argv[5]) + 1)
+workloads = sys.argv[6:]
+median = statistics.median
 
 def quantile(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
-def bare(w, clients):
+def bare(w, clients, r):
     latencies = []
-    for log in glob.glob(f"{d}/bare_{w}_{clients}.*"):
+    for log in glob.glob(f"{d}/bare_{w}_{clients}_{r}.*"):
         for line in open(log):
             latencies.append(int(line.split()[2]) / 1000)
-    tps = float(re.search(r"tps = ([\d.]+)", open(f"{d}/pgbench_{w}_{clients}.txt").read()).group(1))
+    tps = float(re.search(r"tps = ([\d.]+)", open(f"{d}/pgbench_{w}_{clients}_{r}.txt").read()).group(1))
     return tps, quantile(latencies, 0.5), quantile(latencies, 0.95)
 
+def kartei(w, clients, r):
+    return json.load(open(f"{d}/kartei_{w}_{clients}_{r}.json"))
+
+print(f"medians of {len(rounds)} turns each; the ratios are the medians of each turn's ratio\n")
 print(f"| workload | one at a time: kartei p50 / p95 ms | bare SQL p50 / p95 ms | p95 ratio "
       f"| {n} at once: kartei req/s | bare tx/s | ratio | kartei p95 ms | bare p95 ms | peak RSS MiB |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 for w in workloads:
-    k1 = json.load(open(f"{d}/kartei_{w}_1.json"))
-    kn = json.load(open(f"{d}/kartei_{w}_{n}.json"))
-    _, b1_50, b1_95 = bare(w, 1)
-    tps, _, bn_95 = bare(w, n)
+    k1 = [kartei(w, 1, r) for r in rounds]
+    kn = [kartei(w, n, r) for r in rounds]
+    b1 = [bare(w, 1, r) for r in rounds]
+    bn = [bare(w, n, r) for r in rounds]
     peak = int(open(f"{d}/peak_{w}").read()) / 1024
-    print(f"| {w} | {k1['p50_ms']:.1f} / {k1['p95_ms']:.1f} | {b1_50:.1f} / {b1_95:.1f} | {k1['p95_ms'] / b1_95:.2f} "
-          f"| {kn['per_second']:.0f} | {tps:.0f} | {kn['per_second'] / tps:.2f} | {kn['p95_ms']:.1f} | {bn_95:.1f} | {peak:.0f} |")
-    for k in (k1, kn):
+    print(f"| {w} | {median(k['p50_ms'] for k in k1):.1f} / {median(k['p95_ms'] for k in k1):.1f} "
+          f"| {median(b[1] for b in b1):.1f} / {median(b[2] for b in b1):.1f} "
+          f"| {median(k['p95_ms'] / b[2] for k, b in zip(k1, b1)):.2f} "
+          f"| {median(k['per_second'] for k in kn):.0f} | {median(b[0] for b in bn):.0f} "
+          f"| {median(k['per_second'] / b[0] for k, b in zip(kn, bn)):.2f} "
+          f"| {median(k['p95_ms'] for k in kn):.1f} | {median(b[2] for b in bn):.1f} | {peak:.0f} |")
+    print("  p95 ratio of each turn: " + ", ".join(f"{k['p95_ms'] / b[2]:.2f}" for k, b in zip(k1, b1)))
+    for k in k1 + kn:
         failed = {s: c for s, c in k["statuses"].items() if not s.startswith("2")}
         if failed:
             print(f"  ({w}: failed requests {failed})")

@@ -379,9 +379,25 @@ fn german_end_of_last_year(today: chrono::NaiveDate) -> String {
     format!("31.12.{}", today.year() - 1)
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // As many threads as pgbench gets beside it in `scripts/bench-load.sh`
+    // (`-j`): one client on one thread, where with two the connection's
+    // task may read an answer on one and wake the request on the other.
+    let runtime = if args.concurrency < 2 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?
+    };
+    runtime.block_on(load(args))
+}
+
+async fn load(args: Args) -> anyhow::Result<()> {
     let record = match &args.record {
         Some(path) => Some(Mutex::new(
             std::fs::OpenOptions::new()
