@@ -88,6 +88,21 @@ sleep 2
 for workload in $workloads; do
   scripts/bare-sql/capture.sh "http://127.0.0.1:$port" "$url" "$bin/kartei-load" "$workload" "$dir/bare"
 done
+# kartei-load's search asks the forty synthetic last names in turn
+# (`kartei_app::synthetic::LAST_NAMES`), and prefixes differ by half a
+# millisecond in PostgreSQL alone: the bare side asks the same forty. Each
+# request is recorded apart and its variables renamed, so that the forty
+# scripts (pgbench picks one at random per transaction) keep their values.
+search_scripts=()
+if [[ " $workloads " == *" search "* ]]; then
+  : >"$dir/bare/search_all.vars"
+  for i in $(seq 0 39); do
+    scripts/bare-sql/capture.sh "http://127.0.0.1:$port" "$url" "$bin/kartei-load" search "$dir/bare" "$i"
+    sed "s/:w\([0-9]\)/:r${i}w\1/g" "$dir/bare/search_$i.sql" >"$dir/search_$i.sql"
+    sed "s/^w/r${i}w/" "$dir/bare/search_$i.vars" >>"$dir/bare/search_all.vars"
+    search_scripts+=(-f "$dir/search_$i.sql")
+  done
+fi
 stop_server
 start_server
 
@@ -114,16 +129,17 @@ idle_before=$(rss)
 # and CONCURRENCY at once (throughput; on two cores latency is then mostly
 # waiting for a core).
 run() { # WORKLOAD CLIENTS ROUND
-  local workload=$1 clients=$2 turn="$1_$2_$3" scripts user
+  local workload=$1 clients=$2 turn="$1_$2_$3" scripts user vars="$dir/bare/$1.vars"
   "$bin/kartei-load" --target "http://127.0.0.1:$port" --workload "$workload" \
     --seconds "$seconds" --concurrency "$clients" --summary "$dir/kartei_$turn.json" >/dev/null
   case $workload in
     register) scripts=("${register_scripts[@]}") user=$lgs ;;
     report | counts | delegates) scripts=(-f "$dir/bare/$workload.sql") user=$lgs ;;
+    search) scripts=("${search_scripts[@]}") user=$kv vars="$dir/bare/search_all.vars" ;;
     *) scripts=(-f "$dir/bare/$workload.sql") user=$kv ;;
   esac
   local values=()
-  while IFS= read -r value; do [ -n "$value" ] && values+=(-D "$value"); done <"$dir/bare/$workload.vars"
+  while IFS= read -r value; do [ -n "$value" ] && values+=(-D "$value"); done <"$vars"
   (cd "$dir" && "$pgbench" -n -M prepared -c "$clients" -j "$((clients < 2 ? 1 : 2))" -T "$seconds" "${scripts[@]}" \
     "${values[@]}" -D user="$user" -D district="$dresden" -l --log-prefix="bare_$turn" "$url" \
     >"$dir/pgbench_$turn.txt" 2>&1) || { cat "$dir/pgbench_$turn.txt"; exit 1; }

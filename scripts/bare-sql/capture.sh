@@ -5,7 +5,10 @@
 # compares kartei with exactly the statements of the code and the day it
 # runs on.
 #
-#     scripts/bare-sql/capture.sh BASE_URL DATABASE_URL KARTEI_LOAD WORKLOAD OUT
+#     scripts/bare-sql/capture.sh BASE_URL DATABASE_URL KARTEI_LOAD WORKLOAD OUT [FIRST]
+#
+# FIRST records request number FIRST of the workload (kartei-load --first)
+# instead of the first one, into OUT/WORKLOAD_FIRST.sql and so on.
 #
 # BASE_URL is a running kartei on DATABASE_URL (PostgreSQL, a database of
 # its own: every statement logged for that database name is the request's,
@@ -16,7 +19,8 @@
 # and reset at once. PG_LOG names the server's log file (default: the one
 # pg_lsclusters gives).
 set -euo pipefail
-base=$1 url=$2 load=$3 workload=$4 out=$5
+base=$1 url=$2 load=$3 workload=$4 out=$5 first=${6:-}
+name=$workload${first:+_$first}
 here="$(cd "$(dirname "$0")" && pwd)"
 db=${url##*/}
 pg_log=${PG_LOG:-$(pg_lsclusters -h | awk '$4 == "online" { print $7; exit }')}
@@ -39,7 +43,7 @@ offset=$(stat -c %s "$pg_log")
 logging "SET log_statement = 'all'"
 sleep 1
 "$load" --target "$base" --workload "$workload" --token "$token" --requests 1 --concurrency 1 \
-  --seconds 30 --record "$work/id" >/dev/null
+  --first "${first:-0}" --seconds 30 --record "$work/id" >/dev/null
 sleep 1
 logging "RESET log_statement"
 tail -c +"$((offset + 1))" "$pg_log" >"$work/all.log"
@@ -83,7 +87,7 @@ def replacement(what, value):
         case _: return unique(what) + "::uuid"  # the application and its events
 pairs = (line.rstrip("\n").split("|", 1) for line in sys.stdin if line.strip())
 json.dump({value: replacement(what, value) for what, value in pairs}, sys.stdout, indent=2, ensure_ascii=False)
-print()' >"$out/$workload.substitutions.json"
+print()' >"$out/$name.substitutions.json"
 
 # Only the entries of this database; a statement entry runs on over its
 # continuation lines.
@@ -93,4 +97,4 @@ text, tag = open(sys.argv[1]).read(), sys.argv[2]
 entries = re.split(r"\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ UTC )", text)
 print("\n".join(e for e in entries if tag in e.split("\n", 1)[0]))
 PY
-python3 "$here/from-log.py" "$work/request.log" "$out/$workload"
+python3 "$here/from-log.py" "$work/request.log" "$out/$name"

@@ -82,6 +82,11 @@ struct Args {
     /// Stop after this many requests, even before `--seconds` are up.
     #[arg(long)]
     requests: Option<u64>,
+    /// The number of the first request. A workload's requests vary with
+    /// their number (the search asks the forty synthetic last names in
+    /// turn), so that scripts/bare-sql/capture.sh can record any of them.
+    #[arg(long, default_value_t = 0)]
+    first: u64,
     /// Use this bearer token instead of logging in, so that nothing but the
     /// workload's own requests reaches the server (scripts/bare-sql/capture.sh
     /// records the SQL of exactly one request that way).
@@ -302,7 +307,11 @@ impl Run {
         let mut tally = Tally::default();
         while Instant::now() < until {
             let n = self.next.fetch_add(1, Ordering::Relaxed);
-            if self.args.requests.is_some_and(|limit| n >= limit) {
+            if self
+                .args
+                .requests
+                .is_some_and(|limit| n.saturating_sub(self.args.first) >= limit)
+            {
                 break;
             }
             let token = {
@@ -414,7 +423,7 @@ async fn load(args: Args) -> anyhow::Result<()> {
             // failed; and the sign-in's cookie comes with its redirect.
             .redirect(reqwest::redirect::Policy::none())
             .build()?,
-        next: AtomicU64::new(0),
+        next: AtomicU64::new(args.first),
         tokens: Mutex::new(Vec::new()),
         record,
         args,
