@@ -89,8 +89,9 @@ mkdir "$dir/bare"
 KARTEI__MAIL__POLL_SECONDS=3600 KARTEI__REMINDERS__DIGEST_TIME=23:59 start_server
 sleep 2
 # kartei-load's search asks the forty synthetic last names in turn
-# (`kartei_app::synthetic::LAST_NAMES`), and prefixes differ by half a
-# millisecond in PostgreSQL alone: the bare side asks the same forty. Each
+# (`kartei_app::synthetic::LAST_NAMES`), and the prefixes do not cost
+# PostgreSQL the same (docs/benchmarks.md, 2026-12-03): the bare side asks
+# the same forty. Each
 # request is recorded apart and its variables renamed, so that the forty
 # scripts (pgbench picks one at random per transaction) keep their values.
 search_scripts=()
