@@ -15,6 +15,7 @@ use serde_json::json;
 on_both_databases!(
     a_district_welcomes_a_new_member_from_the_member_page,
     the_register_is_scoped_and_not_the_boards,
+    the_register_narrows_to_a_unit_and_its_download_too,
     the_figures_page_counts_admitted_and_done,
 );
 
@@ -204,6 +205,81 @@ async fn the_register_is_scoped_and_not_the_boards(db: Db) {
     assert_eq!(board.get("/begruessung.csv").await.status, 403);
     let start = board.get("/").await;
     assert!(!start.text.contains("/begruessung"));
+}
+
+async fn the_register_narrows_to_a_unit_and_its_download_too(db: Db) {
+    let app = TestApp::spawn_demo(db).await;
+    let in_branch = new_member(&app, "DD-NEU", "Neumann").await;
+    let in_district = new_member(&app, "DD", "Distler").await;
+    let neustadt = app.unit_id("DD-NEU").await;
+    let leipzig = app.unit_id("L").await;
+
+    let mut district = signed_in(&app, DISTRICT_DRESDEN, DEMO_PASSWORD).await;
+    let all = district.get("/begruessung").await;
+    assert!(all.text.contains("id=\"einheit\""), "{}", all.text);
+    assert!(
+        all.text.contains(&format!("value=\"{neustadt}\"")),
+        "{}",
+        all.text
+    );
+    // Another district's units are not offered.
+    assert!(
+        !all.text.contains(&format!("value=\"{leipzig}\"")),
+        "{}",
+        all.text
+    );
+
+    let narrowed = district
+        .get(&format!("/begruessung?einheit={neustadt}"))
+        .await;
+    assert_eq!(narrowed.status, 200, "{}", narrowed.text);
+    assert!(narrowed.text.contains(&format!("/mitglieder/{in_branch}")));
+    assert!(
+        !narrowed
+            .text
+            .contains(&format!("/mitglieder/{in_district}"))
+    );
+    assert!(
+        narrowed
+            .text
+            .contains(&format!("<option value=\"{neustadt}\" selected>")),
+        "{}",
+        narrowed.text
+    );
+    let download = format!("/begruessung.csv?einheit={neustadt}");
+    assert!(narrowed.text.contains(&download), "{}", narrowed.text);
+    let file = district.get(&download).await;
+    assert_eq!(file.status, 200, "{}", file.text);
+    let rows = read_excel_csv(&file.text);
+    // The branch's member owes both steps; the district's member is not in
+    // the file.
+    let names: Vec<&str> = rows[1..].iter().map(|row| row[1].as_str()).collect();
+    assert_eq!(names, ["Neumann", "Neumann"], "{rows:?}");
+
+    // A unit outside the account's part of the tree narrows to nothing.
+    let elsewhere = district
+        .get(&format!("/begruessung?einheit={leipzig}"))
+        .await;
+    assert_eq!(elsewhere.status, 200, "{}", elsewhere.text);
+    assert!(!elsewhere.text.contains(&format!("/mitglieder/{in_branch}")));
+    assert!(
+        !elsewhere
+            .text
+            .contains(&format!("/mitglieder/{in_district}"))
+    );
+    assert_eq!(
+        district.get("/begruessung?einheit=kaputt").await.status,
+        404
+    );
+    assert_eq!(
+        district.get("/begruessung.csv?einheit=kaputt").await.status,
+        404
+    );
+
+    // A branch has nothing to choose.
+    let mut branch = signed_in(&app, BRANCH_NEUSTADT, DEMO_PASSWORD).await;
+    let own = branch.get("/begruessung").await;
+    assert!(!own.text.contains("id=\"einheit\""), "{}", own.text);
 }
 
 async fn the_figures_page_counts_admitted_and_done(db: Db) {

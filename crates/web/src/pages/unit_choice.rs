@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use kartei_app::org_units;
+use kartei_domain::authz::Scope;
 use kartei_domain::{OrgUnit, OrgUnitKind};
 use uuid::Uuid;
 
@@ -80,15 +81,29 @@ pub enum Offer {
     Parents,
     /// The districts alone: what a report breaks down by branches.
     Districts,
+    /// Districts and branches within the part of the tree an account
+    /// sees: what its own lists narrow to.
+    HoldingMembersWithin(Scope),
 }
 
 impl Offer {
-    fn offers(self, kind: OrgUnitKind) -> bool {
+    fn offers(self, placed: &Placed<'_>) -> bool {
+        let kind = placed.unit.kind;
         match self {
             Offer::HoldingMembers => kind.holds_members(),
             Offer::Everything => true,
             Offer::Parents => kind != OrgUnitKind::Local,
             Offer::Districts => kind == OrgUnitKind::District,
+            Offer::HoldingMembersWithin(scope) => {
+                kind.holds_members()
+                    && match scope {
+                        Scope::Everything => true,
+                        Scope::Subtree(top) => {
+                            placed.unit.id == top || placed.district.is_some_and(|d| d.id == top)
+                        }
+                        Scope::Nothing => false,
+                    }
+            }
         }
     }
 }
@@ -105,7 +120,7 @@ pub async fn unit_choices(
     let units = org_units::all(&state.app, &signed_in.actor()).await?;
     Ok(in_tree_order(&units)
         .into_iter()
-        .filter(|p| offer.offers(p.unit.kind))
+        .filter(|p| offer.offers(p))
         .filter(|p| {
             except.is_none() || ![Some(p.unit.id), p.district.map(|d| d.id)].contains(&except)
         })

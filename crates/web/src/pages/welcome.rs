@@ -16,6 +16,7 @@ use kartei_app::integration::{
 use kartei_app::paging::PageRequest;
 use kartei_app::{AppError, AppResult};
 use kartei_domain::Actor;
+use kartei_domain::authz::visible_scope;
 use kartei_formats::csv::{decimal, yes_no};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -25,13 +26,43 @@ use crate::downloads::csv_download;
 use crate::error::{WebError, WebResult};
 use crate::forms::{FieldErrors, optional, page_id};
 use crate::layout::Layout;
+use crate::pages::unit_choice::{Offer, UnitChoice, unit_choices};
 use crate::session::{SignedIn, WebState};
 use crate::texts;
 
-/// `?weiter=`: where the page starts.
+/// `?einheit=` (a district or branch: its steps alone) and `?weiter=`
+/// (where the page starts).
 #[derive(Debug, Default, Deserialize)]
 pub struct RegisterParams {
+    einheit: Option<String>,
     weiter: Option<String>,
+}
+
+impl RegisterParams {
+    /// The unit chosen; an id that is none is a page that does not exist.
+    fn unit(&self) -> WebResult<Option<Uuid>> {
+        optional(self.einheit.as_deref().unwrap_or_default())
+            .map(|id| page_id(&id))
+            .transpose()
+    }
+}
+
+/// A link to `path` (the register or its download) narrowed to `unit`,
+/// from `cursor` on.
+fn register_link(path: &str, unit: Option<Uuid>, cursor: Option<&str>) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Some(unit) = unit {
+        query.append_pair("einheit", &unit.to_string());
+    }
+    if let Some(cursor) = cursor {
+        query.append_pair("weiter", cursor);
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    }
 }
 
 /// One step still owed, as the register shows it.
@@ -68,9 +99,13 @@ impl From<UnwelcomedRow> for Row {
 #[template(path = "welcome.html")]
 struct RegisterPage<'a> {
     layout: Layout<'a>,
+    /// The units to narrow the register to, where there is more than one.
+    units: Vec<UnitChoice>,
     rows: Vec<Row>,
     /// The link to the next page.
     next: Option<String>,
+    /// The download of what the page shows.
+    csv: String,
 }
 
 /// The steps still owed in the account's part of the tree, due first
@@ -80,8 +115,9 @@ pub async fn register(
     signed_in: SignedIn,
     Query(params): Query<RegisterParams>,
 ) -> WebResult<Html<String>> {
+    let unit = params.unit()?;
     let request = UnwelcomedRequest {
-        org_unit_id: None,
+        org_unit_id: unit,
         page: PageRequest {
             limit: None,
             cursor: params.weiter,
@@ -89,14 +125,20 @@ pub async fn register(
         export: false,
     };
     let found = integration::unwelcomed(&state.app, &signed_in.actor(), request).await?;
-    let next = found.next_cursor.map(|cursor| {
-        let cursor: String = form_urlencoded::byte_serialize(cursor.as_bytes()).collect();
-        format!("/begruessung?weiter={cursor}")
-    });
+    let next = found
+        .next_cursor
+        .map(|cursor| register_link("/begruessung", unit, Some(&cursor)));
+    let within = Offer::HoldingMembersWithin(visible_scope(&signed_in.actor()));
+    let mut units = unit_choices(&state, &signed_in, within, None, unit).await?;
+    if units.len() < 2 {
+        units.clear();
+    }
     let page = RegisterPage {
         layout: Layout::of(&signed_in),
+        units,
         rows: found.rows.into_iter().map(Row::from).collect(),
         next,
+        csv: register_link("/begruessung.csv", unit, None),
     };
     Ok(Html(page.render()?))
 }
@@ -106,9 +148,10 @@ pub async fn register(
 pub async fn register_csv(
     State(state): State<WebState>,
     signed_in: SignedIn,
+    Query(params): Query<RegisterParams>,
 ) -> WebResult<Response> {
     let request = UnwelcomedRequest {
-        org_unit_id: None,
+        org_unit_id: params.unit()?,
         page: PageRequest::default(),
         export: true,
     };
