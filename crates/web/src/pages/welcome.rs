@@ -39,7 +39,8 @@ pub struct RegisterParams {
 }
 
 impl RegisterParams {
-    /// The unit chosen; an id that is none is a page that does not exist.
+    /// The unit chosen; text that is no id asks for a page that does not
+    /// exist (404).
     fn unit(&self) -> WebResult<Option<Uuid>> {
         optional(self.einheit.as_deref().unwrap_or_default())
             .map(|id| page_id(&id))
@@ -108,8 +109,8 @@ struct RegisterPage<'a> {
     csv: String,
 }
 
-/// The steps still owed in the account's part of the tree, due first
-/// first, a page at a time.
+/// The steps still owed in the account's part of the tree, or in one unit
+/// of it, due first first, a page at a time.
 pub async fn register(
     State(state): State<WebState>,
     signed_in: SignedIn,
