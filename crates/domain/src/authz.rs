@@ -138,6 +138,17 @@ pub enum Scope {
     Nothing,
 }
 
+impl Scope {
+    /// Whether the unit whose path is `target` lies inside.
+    pub fn sees(self, target: &UnitPath) -> bool {
+        match self {
+            Scope::Everything => true,
+            Scope::Subtree(unit) => target.is_at_or_below(unit),
+            Scope::Nothing => false,
+        }
+    }
+}
+
 /// Whether `role` may ever take `action`, wherever the target is.
 pub fn role_may(role: Role, action: Action) -> bool {
     use Action::*;
@@ -230,10 +241,10 @@ pub fn authorize(actor: &Actor, action: Action, target: Option<&UnitPath>) -> Re
     let Some(target) = target else {
         return Ok(());
     };
-    match visible_scope(actor) {
-        Scope::Everything => Ok(()),
-        Scope::Subtree(unit) if target.is_at_or_below(unit) => Ok(()),
-        Scope::Subtree(_) | Scope::Nothing => Err(Denied::OutOfScope),
+    if visible_scope(actor).sees(target) {
+        Ok(())
+    } else {
+        Err(Denied::OutOfScope)
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use kartei_app::org_units;
 use kartei_domain::authz::Scope;
-use kartei_domain::{OrgUnit, OrgUnitKind};
+use kartei_domain::{OrgUnit, OrgUnitKind, UnitPath};
 use uuid::Uuid;
 
 use crate::error::WebResult;
@@ -26,6 +26,17 @@ pub struct Placed<'a> {
 }
 
 impl Placed<'_> {
+    /// The unit and the units above it, as the scope rules read them.
+    fn path(&self) -> UnitPath {
+        let above_district = self.district.and_then(|district| district.parent_id);
+        UnitPath::new(
+            [Some(self.unit.id), self.unit.parent_id, above_district]
+                .into_iter()
+                .flatten()
+                .collect(),
+        )
+    }
+
     /// "Ortsverband (Kreisverband)", or the unit's name alone.
     pub fn label(&self) -> String {
         match self.district {
@@ -95,14 +106,7 @@ impl Offer {
             Offer::Parents => kind != OrgUnitKind::Local,
             Offer::Districts => kind == OrgUnitKind::District,
             Offer::HoldingMembersWithin(scope) => {
-                kind.holds_members()
-                    && match scope {
-                        Scope::Everything => true,
-                        Scope::Subtree(top) => {
-                            placed.unit.id == top || placed.district.is_some_and(|d| d.id == top)
-                        }
-                        Scope::Nothing => false,
-                    }
+                kind.holds_members() && scope.sees(&placed.path())
             }
         }
     }
